@@ -1,0 +1,3 @@
+"""monitor: a multilingual news monitor with alerts."""
+
+__version__ = "0.1.0"

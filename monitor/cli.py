@@ -1,0 +1,303 @@
+"""Command line: `monitor poll|run|check|status …`. The only module that prints or exits.
+
+`main(argv) -> int`: 0 success (failed feeds are reported, not fatal), 2 configuration or usage
+error, 1 runtime error. A MonitorError prints one line `monitor: error: …` (and its hint);
+anything else is a bug and shows its traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+from datetime import datetime, timezone
+from typing import IO, Sequence
+
+from monitor import __version__
+from monitor.errors import ConfigError, MonitorError
+
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # usage errors exit 2 with one line, like ours
+        self.print_usage(sys.stderr)
+        self.exit(EXIT_USAGE, f"monitor: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--config", "-c", default=os.environ.get("MONITOR_CONFIG", "config.yaml"),
+                        metavar="PATH", help="config file (default: ./config.yaml)")
+    common.add_argument("--state", metavar="PATH",
+                        help="state file (default: the config's `state:`, else monitor.db "
+                             "next to the config)")
+    common.add_argument("--log-format", choices=("text", "json"), default="text",
+                        help="log line format on stderr (default: text)")
+    common.add_argument("--log-level", choices=("debug", "info", "warning", "error"),
+                        default=None, help="log level (default: info for run, warning for poll)")
+    common.add_argument("--debug", action="store_true",
+                        help="debug logging; re-raise errors with their traceback")
+
+    parser = _Parser(prog="monitor", description="Multilingual news monitor with alerts.",
+                     parents=[common])
+    parser.add_argument("--version", action="version", version=f"monitor {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("poll", parents=[common], help="check every feed once, send alerts, exit")
+    p.add_argument("--json", action="store_true", help="print one JSON document with the results")
+    p.add_argument("--dry-run", action="store_true",
+                   help="change no state and send nothing (alerts are listed, not sent)")
+    p.add_argument("--force", action="store_true", help="also check feeds that are backing off")
+    p.add_argument("--feed", action="append", metavar="NAME", help="only this feed (repeatable)")
+    p.set_defaults(func=cmd_poll)
+
+    p = sub.add_parser("run", parents=[common], help="run as a daemon: poll on schedule, deliver")
+    p.add_argument("--health-port", type=int, metavar="N",
+                   help="serve /healthz and /metrics on 127.0.0.1:N")
+    p.add_argument("--health-host", default="127.0.0.1", metavar="HOST",
+                   help="address for --health-port (default 127.0.0.1)")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("check", parents=[common], help="validate the config; exit 0 or 2")
+    p.add_argument("--show", action="store_true",
+                   help="print the effective config with secrets redacted")
+    p.set_defaults(func=cmd_check)
+
+    p = sub.add_parser("status", parents=[common], help="table of feeds and their health")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_status)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None, *, stdout: IO[str] | None = None,
+         stderr: IO[str] | None = None) -> int:
+    stdout = stdout or sys.stdout
+    stderr = stderr or sys.stderr
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help(stdout)
+        return EXIT_USAGE
+    try:
+        return args.func(args, stdout, stderr)
+    except MonitorError as exc:
+        if args.debug:
+            raise
+        _print_error(exc, stderr)
+        return EXIT_USAGE if isinstance(exc, ConfigError) else EXIT_ERROR
+    except KeyboardInterrupt:
+        stderr.write("monitor: interrupted\n")
+        return 130
+
+
+def _print_error(exc: MonitorError, stderr: IO[str]) -> None:
+    if isinstance(exc, ConfigError) and len(exc.lines) > 1:
+        for line in exc.lines:
+            stderr.write(f"monitor: error: {line}\n")
+    else:
+        stderr.write(f"monitor: error: {exc}\n")
+    if exc.hint:
+        stderr.write(f"  hint: {exc.hint}\n")
+
+
+def _load(args: argparse.Namespace):
+    from monitor.config import load_config
+
+    return load_config(args.config, state_override=args.state)
+
+
+def _setup_logging(args: argparse.Namespace, stderr: IO[str], default: str, secrets=()) -> None:
+    from monitor.log import setup_logging
+
+    setup_logging(args.log_level or default, args.log_format, stream=stderr, secrets=secrets,
+                  debug=args.debug)
+
+
+# -- commands --------------------------------------------------------------------------------
+
+
+def cmd_check(args, stdout, stderr) -> int:
+    config = _load(args)
+    for warning in config.warnings:
+        stderr.write(f"monitor: warning: {warning}\n")
+    if args.show:
+        stdout.write(config.redacted())
+    else:
+        stdout.write(f"{args.config}: ok ({len(config.feeds)} feeds, {len(config.rules)} rules, "
+                     f"{len(config.channels)} channels)\n")
+    return EXIT_OK
+
+
+def cmd_poll(args, stdout, stderr) -> int:
+    from monitor.pipeline import Runtime, drain_outbox, poll
+
+    config = _load(args)
+    _setup_logging(args, stderr, "error", config.secrets)
+    for warning in config.warnings:
+        stderr.write(f"monitor: warning: {warning}\n")
+    feeds = list(config.feeds)
+    if args.feed:
+        unknown = sorted(set(args.feed) - {f.name for f in feeds})
+        if unknown:
+            raise ConfigError(f"--feed: no feed named {', '.join(map(repr, unknown))}")
+        feeds = [f for f in feeds if f.name in set(args.feed)]
+    progress = _Progress(stderr, len([f for f in feeds if f.enabled])) \
+        if stderr.isatty() and not args.debug else None
+    # Alerts printed by a console channel must not corrupt the JSON document on stdout.
+    alert_stream = stderr if args.json else stdout
+
+    async def go():
+        async with Runtime(config, stdout=alert_stream) as deps:
+            report = await poll(feeds, deps, dry_run=args.dry_run, force=args.force,
+                                on_feed_done=progress.step if progress else None)
+            if progress:
+                progress.done()
+            drained = None
+            if not args.dry_run:
+                drained = await drain_outbox(deps)
+            return report, drained
+
+    report, drained = asyncio.run(go())
+    if args.json:
+        json.dump(_poll_json(report), stdout, ensure_ascii=False, indent=2)
+        stdout.write("\n")
+    else:
+        _print_poll_summary(report, drained, args.dry_run, stdout)
+    return EXIT_OK
+
+
+def cmd_run(args, stdout, stderr) -> int:
+    from monitor.daemon import run_daemon
+
+    config = _load(args)
+    _setup_logging(args, stderr, "info", config.secrets)
+    return run_daemon(config, args=args, stdout=stdout)
+
+
+def cmd_status(args, stdout, stderr) -> int:
+    from monitor.store import connect
+
+    config = _load(args)
+    if not config.state_path.exists():
+        raise MonitorError(f"state {config.state_path}: no such file",
+                           hint="run `monitor poll` first")
+    with connect(config.state_path) as store:
+        states = {s.name: s for s in store.feed_states()}
+        counts = {f.name: store.item_count(f.name) for f in config.feeds}
+        outbox = store.outbox_counts()
+    rows = []
+    for feed in config.feeds:
+        s = states.get(feed.name)
+        rows.append({
+            "name": feed.name, "enabled": feed.enabled,
+            "url": (s.fetch_url if s else feed.url),
+            "last_success": _when(s.last_success_at) if s else None,
+            "errors": s.consecutive_failures if s else 0,
+            "last_error": s.last_error if s else None,
+            "next_due": _when(s.next_due_at) if s else None,
+            "items": counts.get(feed.name, 0),
+        })
+    if args.json:
+        json.dump({"feeds": rows, "outbox": outbox}, stdout, ensure_ascii=False, indent=2)
+        stdout.write("\n")
+        return EXIT_OK
+    table = [("FEED", "LAST SUCCESS", "ERRORS", "ITEMS", "LAST ERROR")]
+    for r in rows:
+        table.append((r["name"] + ("" if r["enabled"] else " (disabled)"),
+                      r["last_success"] or "never", str(r["errors"]), str(r["items"]),
+                      _shorten(r["last_error"] or "", 70)))
+    widths = [max(len(row[i]) for row in table) for i in range(4)]
+    for row in table:
+        stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[4] + "\n")
+    stdout.write(f"\noutbox: {outbox.get('pending', 0)} pending, {outbox.get('sent', 0)} sent, "
+                 f"{outbox.get('dead', 0)} dead\n")
+    return EXIT_OK
+
+
+# -- output helpers --------------------------------------------------------------------------
+
+
+def _when(dt: datetime | None) -> str | None:
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%SZ") if dt else None
+
+
+def _shorten(text: str, width: int) -> str:
+    return text if len(text) <= width else text[:width - 1] + "…"
+
+
+def _iso(dt: datetime) -> str:
+    return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+
+
+def _poll_json(report) -> dict:
+    items_by_key = {i.key: i for i in report.items}
+    return {
+        "feeds": [{"name": o.name, "url": o.url, "status": o.status,
+                   "http_status": o.http_status, "new_items": o.new_items, "error": o.error}
+                  for o in report.feeds],
+        "items": [{"id": i.id, "feed": i.feed, "title": i.title, "summary": i.summary,
+                   "link": i.link, "published": _iso(i.published_at), "language": i.language}
+                  for i in report.items],
+        "matches": [{"rule": m.rule, "item_id": items_by_key[m.item_key].id,
+                     "feed": items_by_key[m.item_key].feed,
+                     "title": items_by_key[m.item_key].title,
+                     "link": items_by_key[m.item_key].link,
+                     "language": items_by_key[m.item_key].language,
+                     "matched_terms": list(m.matched_terms)}
+                    for m in report.matches],
+    }
+
+
+def _print_poll_summary(report, drained, dry_run: bool, out: IO[str]) -> None:
+    by_status: dict[str, int] = {}
+    for o in report.feeds:
+        by_status[o.status] = by_status.get(o.status, 0) + 1
+    for o in report.feeds:
+        if o.status == "error":
+            out.write(f"{o.error}\n")
+    parts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(by_status.items()))
+    line = (f"{len(report.feeds)} feeds ({parts}); {len(report.items)} new items; "
+            f"{len(report.matches)} matches")
+    if dry_run:
+        line += f"; {len(report.alerts)} alerts not sent (dry run)"
+    elif drained is not None:
+        line += f"; alerts: {drained.sent} sent"
+        if drained.failed or drained.pending:
+            line += f", {drained.pending} waiting to retry"
+        if drained.dead:
+            line += f", {drained.dead} failed for good (see `monitor outbox`)"
+    out.write(line + "\n")
+
+
+class _Progress:
+    """A one-line progress counter on a terminal's stderr."""
+
+    def __init__(self, stream: IO[str], total: int) -> None:
+        self.stream, self.total, self.count, self.errors = stream, total, 0, 0
+
+    def step(self, outcome) -> None:
+        self.count += 1
+        self.errors += outcome.status == "error"
+        width = 30
+        filled = width * self.count // max(1, self.total)
+        self.stream.write(f"\r[{'#' * filled}{'.' * (width - filled)}] {self.count}/{self.total}"
+                          f" feeds" + (f", {self.errors} failed" if self.errors else ""))
+        self.stream.flush()
+
+    def done(self) -> None:
+        self.stream.write("\r" + " " * 70 + "\r")
+        self.stream.flush()
+
+
+def main_entry() -> None:
+    """Console-script entry point."""
+    try:
+        code = main()
+        sys.stdout.flush()
+    except BrokenPipeError:  # `monitor poll --json | head`: the reader left; not an error
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        code = EXIT_OK
+    sys.exit(code)

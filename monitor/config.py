@@ -1,0 +1,641 @@
+"""config.yaml → validated, frozen Config. Pure apart from reading the file.
+
+YAML is loaded with a safe loader that keeps the line of every key, `${VAR}` is replaced from
+the environment, then the tree is validated by pydantic models (extra keys forbidden) and turned
+into the plain values of `monitor.model`. Every problem is reported at once as
+`file:line: dotted.key: problem`. Rules are compiled here so a bad query fails at load time.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Annotated, Any, Literal, Mapping, Union
+from urllib.parse import urlsplit
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+
+from monitor.errors import ConfigError
+from monitor.match import RuleSet, RulesError, compile_rules
+from monitor.model import (ChannelSpec, FeedSpec, FetchSettings, HealthSettings, Rule,
+                           TranslationSettings)
+
+DEFAULT_LANGUAGES = ("en", "ru", "be", "uk")
+
+# ---------------------------------------------------------------------------------------------
+# Value parsers shared by the schema
+
+
+_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.I)
+_SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2,
+               "gb": 1000**3, "gib": 1024**3, None: 1}
+
+
+def parse_duration(value: Any) -> float:
+    """`30s`, `15m`, `2h`, `1d` (or a number of seconds) → seconds."""
+    if isinstance(value, bool):
+        raise ValueError(f"must be a duration like 30s, 15m, 2h or 1d, got {value!r}")
+    if isinstance(value, (int, float)):
+        seconds = float(value)
+    else:
+        m = _DURATION.match(str(value))
+        if not m:
+            raise ValueError(f"must be a duration like 30s, 15m, 2h or 1d, got {value!r}")
+        seconds = float(m.group(1)) * _DURATION_UNITS[m.group(2)]
+    if seconds <= 0:
+        raise ValueError(f"must be positive, got {value!r}")
+    return seconds
+
+
+def parse_size(value: Any) -> int:
+    """`10MB`, `512KiB` (or a number of bytes) → bytes."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        size = value
+    else:
+        m = _SIZE.match(str(value))
+        if not m:
+            raise ValueError(f"must be a size like 10MB or 512KiB, got {value!r}")
+        size = int(float(m.group(1)) * _SIZE_UNITS[m.group(2) and m.group(2).lower()])
+    if size <= 0:
+        raise ValueError(f"must be positive, got {value!r}")
+    return size
+
+
+def parse_rate(value: Any) -> float:
+    """`20/min`, `1/s`, `100/h` → messages per minute."""
+    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$", str(value))
+    if not m:
+        raise ValueError(f"must be a rate like 20/min, got {value!r}")
+    per = {"s": 1 / 60, "sec": 1 / 60, "second": 1 / 60, "m": 1, "min": 1, "minute": 1,
+           "h": 60, "hour": 60}[m.group(2)]
+    rate = float(m.group(1)) / per
+    if rate <= 0:
+        raise ValueError(f"must be positive, got {value!r}")
+    return rate
+
+
+def _check_language(value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2,3}", value):
+        raise ValueError(f"must be a language code like en, ru, be, got {value!r}")
+    return value
+
+
+def _check_feed_url(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ValueError("must be an http(s) URL or a file path")
+    scheme = urlsplit(value).scheme.lower()
+    if scheme in ("http", "https"):
+        if not urlsplit(value).netloc:
+            raise ValueError(f"must be an http(s) URL with a host, got {value!r}")
+    elif scheme not in ("", "file") and not re.match(r"^[A-Za-z]:[\\/]", value):
+        raise ValueError(f"must be an http(s) URL or a file path, got {value!r}")
+    return value
+
+
+def _check_http_url(value: Any) -> str:
+    if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https") \
+            or not urlsplit(value).netloc:
+        raise ValueError("must be an http(s) URL")
+    return value
+
+
+Duration = Annotated[float, BeforeValidator(parse_duration)]
+Size = Annotated[int, BeforeValidator(parse_size)]
+Rate = Annotated[float, BeforeValidator(parse_rate)]
+Language = Annotated[str, BeforeValidator(_check_language)]
+FeedUrl = Annotated[str, BeforeValidator(_check_feed_url)]
+HttpUrl = Annotated[str, BeforeValidator(_check_http_url)]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+# ---------------------------------------------------------------------------------------------
+# Schema: one pydantic model per section. Field names are the YAML keys, no aliases.
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+
+
+class FeedModel(_Section):
+    name: Name
+    url: FeedUrl
+    language: Language | None = None
+    interval: Duration | None = None
+    enabled: bool = True
+
+
+class RuleModel(_Section):
+    name: Name
+    query: Union[str, dict[Language, str]]
+    channels: list[Name] | None = None
+
+
+class DefaultsModel(_Section):
+    interval: Duration = 900.0
+
+
+class FetchModel(_Section):
+    concurrency: int = Field(32, ge=1, le=1024)
+    per_host: int = Field(4, ge=1, le=256)
+    connect_timeout: Duration = 10.0
+    read_timeout: Duration = 30.0
+    total_timeout: Duration = 60.0
+    max_body_size: Size = 10 * 1024 * 1024
+    max_redirects: int = Field(5, ge=0, le=30)
+    user_agent: str = ""
+    backoff_max: Duration = 24 * 3600.0
+
+
+class TranslationModel(_Section):
+    enabled: bool = True
+    models_dir: str | None = None
+    device: Literal["cpu", "cuda", "auto"] = "cpu"
+    beam_size: int = Field(2, ge=1, le=16)
+    intra_threads: int = Field(1, ge=0, le=64)
+    apertium: bool = True
+    apertium_timeout: Duration = 60.0
+
+
+class HealthModel(_Section):
+    feed_failing_after: Duration = 24 * 3600.0
+    channels: list[Name] = []
+
+
+class _ChannelBase(_Section):
+    name: Name
+    type: str
+    digest: Duration | None = None
+    rate_limit: Rate | None = None
+    template: str | None = None
+
+
+class ConsoleChannel(_ChannelBase):
+    type: Literal["console"]
+
+
+class EmailChannel(_ChannelBase):
+    type: Literal["email"]
+    host: str
+    port: int = Field(587, ge=1, le=65535)
+    security: Literal["starttls", "tls", "none"] = "starttls"
+    username: str | None = None
+    password: str | None = None
+    from_: str = Field(alias="from")
+    to: list[str] = Field(min_length=1)
+    timeout: Duration = 30.0
+
+
+class WebhookChannel(_ChannelBase):
+    type: Literal["webhook"]
+    url: HttpUrl
+    secret: str | None = None
+
+
+class _UrlChannel(_ChannelBase):
+    url: HttpUrl
+
+
+class SlackChannel(_UrlChannel):
+    type: Literal["slack"]
+
+
+class DiscordChannel(_UrlChannel):
+    type: Literal["discord"]
+
+
+class MattermostChannel(_UrlChannel):
+    type: Literal["mattermost"]
+
+
+class TeamsChannel(_UrlChannel):
+    type: Literal["teams"]
+
+
+class TelegramChannel(_ChannelBase):
+    type: Literal["telegram"]
+    token: str
+    chat_id: Union[int, str]
+    api_url: HttpUrl = "https://api.telegram.org"
+
+
+class MatrixChannel(_ChannelBase):
+    type: Literal["matrix"]
+    homeserver: HttpUrl
+    room_id: str
+    access_token: str
+
+
+class AppriseChannel(_ChannelBase):
+    type: Literal["apprise"]
+    urls: list[str] = Field(min_length=1)
+
+
+CHANNEL_MODELS: dict[str, type[_ChannelBase]] = {
+    m.model_fields["type"].annotation.__args__[0]: m  # type: ignore[union-attr]
+    for m in (ConsoleChannel, EmailChannel, WebhookChannel, SlackChannel, DiscordChannel,
+              MattermostChannel, TeamsChannel, TelegramChannel, MatrixChannel, AppriseChannel)
+}
+
+# Keys whose values are secrets: redacted in `check --show`, and scrubbed from every log line.
+SECRET_KEYS = {"password", "secret", "token", "access_token", "url", "urls"}
+_PUBLIC_URL_TYPES = {"console", "email"}  # `url` is only a secret on channels
+
+
+class ConfigModel(_Section):
+    feeds: list[FeedModel] = Field(min_length=1)
+    rules: list[RuleModel] = []
+    channels: list[dict[str, Any]] = []
+    state: str | None = None
+    target_language: Language = "en"
+    languages: list[Language] = list(DEFAULT_LANGUAGES)
+    defaults: DefaultsModel = DefaultsModel()
+    fetch: FetchModel = FetchModel()
+    translation: TranslationModel = TranslationModel()
+    health: HealthModel = HealthModel()
+
+
+# ---------------------------------------------------------------------------------------------
+# The loaded config
+
+
+@dataclass(frozen=True)
+class Config:
+    path: Path
+    feeds: tuple[FeedSpec, ...]
+    rules: tuple[Rule, ...]
+    channels: tuple[ChannelSpec, ...]
+    state_path: Path
+    target_language: str
+    languages: tuple[str, ...]
+    fetch: FetchSettings
+    translation: TranslationSettings
+    health: HealthSettings
+    matcher: RuleSet
+    secrets: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()
+    raw: Mapping[str, Any] = field(default_factory=dict)
+
+    def channel(self, name: str) -> ChannelSpec:
+        for spec in self.channels:
+            if spec.name == name:
+                return spec
+        raise KeyError(name)
+
+    def channels_for(self, rule: Rule) -> tuple[str, ...]:
+        return rule.channels or tuple(c.name for c in self.channels)
+
+    def redacted(self) -> str:
+        """The effective config as YAML with every secret replaced by `***`."""
+        return yaml.safe_dump(_redact(self.raw), allow_unicode=True, sort_keys=False)
+
+
+def _redact(node: Any, key: str = "", channel_type: str | None = None) -> Any:
+    if isinstance(node, Mapping):
+        ctype = node.get("type") if isinstance(node.get("type"), str) else channel_type
+        return {k: _redact(v, k, ctype) for k, v in node.items()}
+    if isinstance(node, list):
+        return [_redact(v, key, channel_type) for v in node]
+    if key in SECRET_KEYS and channel_type and channel_type not in _PUBLIC_URL_TYPES:
+        return "***"
+    if key in ("password", "secret", "token", "access_token"):
+        return "***"
+    return node
+
+
+# ---------------------------------------------------------------------------------------------
+# YAML with line numbers
+
+
+class _LineMap(dict):
+    line: int = 0
+    key_lines: dict
+
+
+class _LineList(list):
+    line: int = 0
+    item_lines: list
+
+
+class _LineLoader(yaml.SafeLoader):
+    duplicate_warnings: list[str]
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        self.flatten_mapping(node)
+        result = _LineMap()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "mapping keys must be plain scalars", key_node.start_mark)
+            if key in result:
+                self.duplicate_warnings.append(
+                    f"line {key_node.start_mark.line + 1}: duplicate key {key!r} "
+                    f"(first on line {result.key_lines[key]}); the last one wins")
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_sequence(self, node, deep=False):  # type: ignore[override]
+        result = _LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+
+
+def _line_of(tree: Any, loc: tuple) -> int:
+    """The line of the deepest node along `loc` that exists in the YAML tree."""
+    node, line = tree, getattr(tree, "line", 1)
+    for step in loc:
+        if isinstance(node, _LineMap) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, _LineList) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+    return line
+
+
+def _dotted(loc: tuple) -> str:
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "(top level)"
+
+
+_ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\$")
+
+
+def _substitute_env(node: Any, env: Mapping[str, str], loc: tuple, errors: list, secrets: list,
+                    tree: Any) -> Any:
+    if isinstance(node, _LineMap):
+        for key in list(node):
+            node[key] = _substitute_env(node[key], env, loc + (key,), errors, secrets, tree)
+        return node
+    if isinstance(node, _LineList):
+        for i, value in enumerate(node):
+            node[i] = _substitute_env(value, env, loc + (i,), errors, secrets, tree)
+        return node
+    if not isinstance(node, str) or "$" not in node:
+        return node
+
+    def replace(m: re.Match) -> str:
+        if m.group(0) == "$$":
+            return "$"
+        name = m.group(1)
+        if name not in env:
+            errors.append((loc, f"environment variable {name} is not set"))
+            return ""
+        if env[name]:
+            secrets.append(env[name])  # anything from the environment may be a secret
+        return env[name]
+
+    return _ENV_REF.sub(replace, node)
+
+
+# ---------------------------------------------------------------------------------------------
+# Validation
+
+
+def _problem(err: dict, model: type[BaseModel] | None) -> str:
+    kind, msg = err["type"], err["msg"]
+    if kind == "extra_forbidden":
+        key = err["loc"][-1]
+        known = []
+        if model is not None:
+            known = [f.alias or n for n, f in model.model_fields.items()]
+        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
+        hint = f" (did you mean '{close[0]}'?)" if close else ""
+        return f"unknown key '{key}'{hint}"
+    if kind == "missing":
+        return "required key is missing"
+    if kind.startswith("value_error"):
+        msg = msg.removeprefix("Value error, ")
+    return msg[:1].lower() + msg[1:]
+
+
+def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
+    """The pydantic model that owns the last key of `loc` (for "did you mean")."""
+    model: Any = root
+    for step in loc[:-1]:
+        if isinstance(step, int):
+            continue
+        info = getattr(model, "model_fields", {}).get(step)
+        if info is None:
+            return None
+        ann = info.annotation
+        for candidate in getattr(ann, "__args__", ()) + (ann,):
+            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
+                model = candidate
+                break
+        else:
+            return None
+    return model if isinstance(model, type) else None
+
+
+def _validation_errors(exc: ValidationError, root: type[BaseModel], prefix: tuple) -> list:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(step for step in err["loc"]
+                    if not (isinstance(step, str) and ("[" in step or step in
+                            ("str", "dict[str,str]", "int", "function-after", "function-before",
+                             "list[str]"))))
+        problems.append((prefix + loc, _problem(err, _model_at(root, loc))))
+    return problems
+
+
+def load_config(path: str | os.PathLike, env: Mapping[str, str] | None = None,
+                state_override: str | os.PathLike | None = None) -> Config:
+    """Read and validate a config file. Raises ConfigError with every problem found."""
+    path = Path(path)
+    env = os.environ if env is None else env
+    label = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{label}: no such file",
+                          hint="pass --config PATH or create config.yaml") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{label}: cannot read: {exc}") from None
+    return parse_config(text, label=label, base_dir=path.resolve().parent, env=env,
+                        state_override=state_override, path=path)
+
+
+def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None = None,
+                 env: Mapping[str, str] | None = None,
+                 state_override: str | os.PathLike | None = None,
+                 path: Path | None = None) -> Config:
+    """Validate config text. Raises ConfigError."""
+    env = os.environ if env is None else env
+    base_dir = base_dir or Path.cwd()
+    loader = _LineLoader(text)
+    loader.duplicate_warnings = []
+    try:
+        tree = loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
+        problem = getattr(exc, "problem", None) or str(exc)
+        context = getattr(exc, "context", None)
+        raise ConfigError(f"{where}: YAML syntax error: {problem}"
+                          + (f" ({context})" if context else "")) from None
+    finally:
+        loader.dispose()
+    warnings = [f"{label}:{w}" for w in loader.duplicate_warnings]
+    if tree is None:
+        raise ConfigError(f"{label}:1: the file is empty", hint="see the README for an example")
+    if not isinstance(tree, _LineMap):
+        raise ConfigError(f"{label}:1: the top level must be a mapping of keys")
+
+    problems: list[tuple[tuple, str]] = []
+    secrets: list[str] = []
+    _substitute_env(tree, env, (), problems, secrets, tree)
+
+    model: ConfigModel | None = None
+    try:
+        model = ConfigModel.model_validate(dict(tree))
+    except ValidationError as exc:
+        problems.extend(_validation_errors(exc, ConfigModel, ()))
+
+    channel_models: list[_ChannelBase] = []
+    for index, raw in enumerate(tree.get("channels") or []):
+        if not isinstance(raw, dict):
+            continue  # already reported by ConfigModel
+        ctype = raw.get("type")
+        cls = CHANNEL_MODELS.get(ctype) if isinstance(ctype, str) else None
+        if cls is None:
+            close = difflib.get_close_matches(str(ctype), list(CHANNEL_MODELS), n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else \
+                f" (one of: {', '.join(CHANNEL_MODELS)})"
+            problems.append((("channels", index, "type"),
+                             "required key is missing" if ctype is None else
+                             f"unknown channel type '{ctype}'{hint}"))
+            continue
+        try:
+            channel_models.append(cls.model_validate(dict(raw)))
+        except ValidationError as exc:
+            problems.extend(_validation_errors(exc, cls, ("channels", index)))
+
+    if model is not None:
+        problems.extend(_cross_check(model, channel_models, tree))
+
+    rules: tuple[Rule, ...] = ()
+    matcher: RuleSet | None = None
+    if model is not None:
+        rules = tuple(Rule(r.name, {"*": r.query} if isinstance(r.query, str) else dict(r.query),
+                           tuple(r.channels or ())) for r in model.rules)
+        try:
+            matcher = compile_rules(rules)
+        except RulesError as exc:
+            for p in exc.problems:
+                loc = ("rules", p.rule_index, "query") + (() if p.language == "*" else (p.language,))
+                problems.append((loc, f"column {p.column}: {p.message}"))
+
+    if problems:
+        problems.sort(key=lambda p: _line_of(tree, p[0]))
+        raise ConfigError([f"{label}:{_line_of(tree, loc)}: {_dotted(loc)}: {msg}"
+                           for loc, msg in problems])
+    assert model is not None and matcher is not None
+
+    defaults_interval = model.defaults.interval
+    feeds = tuple(FeedSpec(f.name, _resolve_feed_url(f.url, base_dir), f.language,
+                           f.interval or defaults_interval, f.enabled) for f in model.feeds)
+    channels = tuple(_channel_spec(c) for c in channel_models)
+    state_path = Path(state_override) if state_override else \
+        _resolve_path(model.state or "monitor.db", base_dir)
+    tr = model.translation
+    models_dir = _resolve_path(tr.models_dir, base_dir) if tr.models_dir else \
+        state_path.parent / "models"
+    f = model.fetch
+    return Config(
+        path=path or base_dir / label,
+        feeds=feeds, rules=rules, channels=channels, state_path=state_path,
+        target_language=model.target_language, languages=tuple(model.languages),
+        fetch=FetchSettings(f.concurrency, f.per_host, f.connect_timeout, f.read_timeout,
+                            f.total_timeout, f.max_body_size, f.max_redirects, f.user_agent,
+                            f.backoff_max),
+        translation=TranslationSettings(tr.enabled, str(models_dir), tr.device, tr.beam_size,
+                                        tr.intra_threads, tr.apertium, tr.apertium_timeout),
+        health=HealthSettings(model.health.feed_failing_after, tuple(model.health.channels)),
+        matcher=matcher, secrets=tuple(sorted(set(secrets), key=len, reverse=True)),
+        warnings=tuple(warnings), raw=json.loads(json.dumps(tree, default=str)),
+    )
+
+
+def _cross_check(model: ConfigModel, channels: list[_ChannelBase], tree: Any) -> list:
+    problems = []
+    for section, items in (("feeds", model.feeds), ("rules", model.rules),
+                           ("channels", channels)):
+        seen: dict[str, int] = {}
+        for index, item in enumerate(items):
+            if item.name in seen:
+                first = _line_of(tree, (section, seen[item.name], "name"))
+                problems.append(((section, index, "name"),
+                                 f"duplicate name '{item.name}' (first on line {first})"))
+            seen.setdefault(item.name, index)
+    names = [c.name for c in channels]
+    for index, rule in enumerate(model.rules):
+        for ci, name in enumerate(rule.channels or ()):
+            if name not in names:
+                problems.append((("rules", index, "channels", ci), _unknown_channel(name, names)))
+    for ci, name in enumerate(model.health.channels):
+        if name not in names:
+            problems.append((("health", "channels", ci), _unknown_channel(name, names)))
+    for index, c in enumerate(channels):
+        if isinstance(c, EmailChannel) and (c.username is None) != (c.password is None):
+            problems.append((("channels", index, "username"),
+                             "username and password must both be set, or neither"))
+        if isinstance(c, WebhookChannel) and c.secret is not None \
+                and not re.fullmatch(r"whsec_[A-Za-z0-9+/=]{8,}", c.secret):
+            problems.append((("channels", index, "secret"),
+                             "must be a Standard Webhooks secret: whsec_<base64>"))
+    langs = set(model.languages)
+    for index, rule in enumerate(model.rules):
+        if isinstance(rule.query, dict):
+            for lang in rule.query:
+                if lang not in langs:
+                    problems.append((("rules", index, "query", lang),
+                                     f"language '{lang}' is not in languages "
+                                     f"({', '.join(model.languages)})"))
+    return problems
+
+
+def _unknown_channel(name: str, names: list[str]) -> str:
+    close = difflib.get_close_matches(name, names, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else \
+        (f" (channels: {', '.join(names)})" if names else " (no channels are defined)")
+    return f"unknown channel '{name}'{hint}"
+
+
+def _channel_spec(c: _ChannelBase) -> ChannelSpec:
+    options = c.model_dump(by_alias=True, exclude={"name", "type", "digest", "rate_limit",
+                                                   "template"})
+    return ChannelSpec(c.name, c.type, options, c.digest, c.rate_limit, c.template)
+
+
+def _resolve_path(value: str, base_dir: Path) -> Path:
+    p = Path(os.path.expanduser(value))
+    return p if p.is_absolute() else (base_dir / p)
+
+
+def _resolve_feed_url(url: str, base_dir: Path) -> str:
+    """Relative file paths are relative to the config file, so a config can ship its demo feeds."""
+    scheme = urlsplit(url).scheme.lower()
+    if scheme in ("http", "https"):
+        return url
+    if scheme == "file":
+        return url
+    return _resolve_path(url, base_dir).resolve().as_uri()

@@ -1,0 +1,171 @@
+"""`monitor run`: APScheduler 3 drives one job per feed and a delivery worker. The only
+importer of apscheduler.
+
+Each feed job runs `pipeline.poll([feed])` at the feed's interval (with jitter,
+max_instances=1, coalesce=True). A delivery worker drains the outbox whenever a poll enqueued
+alerts and at least every few seconds. SIGTERM/SIGINT stop cleanly (running checks finish, each
+commit is one transaction); SIGHUP reloads the config, keeping the old one if the new is invalid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import signal
+from typing import IO, Any
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.interval import IntervalTrigger
+
+from monitor.config import Config, load_config
+from monitor.errors import ConfigError, MonitorError
+from monitor.model import FeedSpec
+from monitor.pipeline import Deps, Runtime, drain_outbox, poll
+
+log = logging.getLogger(__name__)
+DRAIN_EVERY_SECONDS = 5.0
+STOP_GRACE_SECONDS = 20.0
+
+
+class Daemon:
+    def __init__(self, config: Config, *, config_path: str, state_override: str | None,
+                 stdout: IO[str], rng: random.Random | None = None) -> None:
+        self.config = config
+        self.config_path = config_path
+        self.state_override = state_override
+        self.stdout = stdout
+        self.rng = rng or random.Random()
+        self.deps: Deps | None = None
+        self.scheduler: AsyncIOScheduler | None = None
+        self.stopping = asyncio.Event()
+        self.wake_delivery = asyncio.Event()
+        self.running: set[asyncio.Task] = set()
+        self.polls = 0
+
+    async def run(self) -> None:
+        async with Runtime(self.config, stdout=self.stdout) as deps:
+            self.deps = deps
+            loop = asyncio.get_running_loop()
+            for sig in (signal.SIGTERM, signal.SIGINT):
+                loop.add_signal_handler(sig, self._request_stop, sig)
+            loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
+            self.scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
+            self._schedule_feeds(self.config.feeds, first=True)
+            self.scheduler.start()
+            log.info("Daemon started", extra={"fields": {
+                "feeds": len(self.config.feeds), "rules": len(self.config.rules),
+                "channels": len(self.config.channels), "state": str(self.config.state_path)}})
+            delivery = asyncio.create_task(self._deliver_forever(), name="delivery")
+            await self.stopping.wait()
+            log.info("Stopping: waiting for running checks",
+                     extra={"fields": {"running": len(self.running)}})
+            self.scheduler.shutdown(wait=False)
+            if self.running:
+                done, pending = await asyncio.wait(self.running, timeout=STOP_GRACE_SECONDS)
+                for task in pending:
+                    task.cancel()
+            delivery.cancel()
+            try:
+                await delivery
+            except asyncio.CancelledError:
+                pass
+            for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+                loop.remove_signal_handler(sig)
+        log.info("Daemon stopped")
+
+    def _request_stop(self, sig: signal.Signals) -> None:
+        log.info("Signal received", extra={"fields": {"signal": sig.name}})
+        self.stopping.set()
+
+    def _schedule_feeds(self, feeds: tuple[FeedSpec, ...], *, first: bool) -> None:
+        assert self.scheduler is not None
+        from datetime import datetime, timedelta, timezone
+
+        now = datetime.now(timezone.utc)
+        for feed in feeds:
+            if not feed.enabled:
+                continue
+            # Spread the first checks over a few seconds so a thousand feeds do not start at once.
+            start = now + timedelta(seconds=self.rng.uniform(0, min(feed.interval_seconds, 5.0)))
+            self.scheduler.add_job(
+                self._check_feed, IntervalTrigger(seconds=feed.interval_seconds,
+                                                  jitter=min(feed.interval_seconds * 0.1, 60)),
+                args=[feed.name], id=f"feed:{feed.name}", name=f"feed {feed.name}",
+                max_instances=1, coalesce=True, misfire_grace_time=None,
+                next_run_time=start, replace_existing=True)
+
+    async def _check_feed(self, name: str) -> None:
+        task = asyncio.current_task()
+        if task is not None:
+            self.running.add(task)
+        try:
+            if self.stopping.is_set() or self.deps is None:
+                return
+            feed = next((f for f in self.config.feeds if f.name == name), None)
+            if feed is None:
+                return
+            report = await poll([feed], self.deps, honour_schedule=True)
+            self.polls += 1
+            if report.alerts:
+                self.wake_delivery.set()
+        except MonitorError as exc:
+            log.error("Feed check failed", extra={"fields": {"feed_name": name,
+                                                              "error": str(exc)}})
+        except Exception:  # a bug: log it with its traceback, keep the daemon alive
+            log.exception("Internal error while checking a feed",
+                          extra={"fields": {"feed_name": name}})
+        finally:
+            if task is not None:
+                self.running.discard(task)
+
+    async def _deliver_forever(self) -> None:
+        while True:
+            try:
+                if self.deps is not None:
+                    await drain_outbox(self.deps)
+            except MonitorError as exc:
+                log.error("Delivery failed", extra={"fields": {"error": str(exc)}})
+            except Exception:
+                log.exception("Internal error while delivering alerts")
+            self.wake_delivery.clear()
+            try:
+                await asyncio.wait_for(self.wake_delivery.wait(), DRAIN_EVERY_SECONDS)
+            except asyncio.TimeoutError:
+                pass
+
+    async def reload(self) -> None:
+        """SIGHUP: load the config again; keep the old one if the new one is invalid."""
+        try:
+            new = load_config(self.config_path, state_override=self.state_override)
+        except ConfigError as exc:
+            for line in exc.lines:
+                log.error("Config reload failed; keeping the old config",
+                          extra={"fields": {"error": line}})
+            return
+        if new.state_path != self.config.state_path:
+            log.error("Config reload: `state` cannot change while running; keeping the old config")
+            return
+        from monitor.deliver import build_channels
+        from monitor.log import add_secrets
+
+        assert self.deps is not None and self.scheduler is not None
+        add_secrets(new.secrets)
+        old_channels = self.deps.channels
+        self.config = new
+        self.deps.config = new
+        self.deps.channels = build_channels(new.channels, stdout=self.stdout)
+        for channel in old_channels.values():
+            await channel.aclose()
+        for job in self.scheduler.get_jobs():
+            if job.id.startswith("feed:"):
+                job.remove()
+        self._schedule_feeds(new.feeds, first=False)
+        log.info("Config reloaded", extra={"fields": {"feeds": len(new.feeds),
+                                                      "rules": len(new.rules)}})
+
+
+def run_daemon(config: Config, *, args: Any, stdout: IO[str]) -> int:
+    daemon = Daemon(config, config_path=args.config, state_override=args.state, stdout=stdout)
+    asyncio.run(daemon.run())
+    return 0

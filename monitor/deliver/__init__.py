@@ -1,0 +1,51 @@
+"""Deliver stage: Alert → a channel. I/O. One module per transport.
+
+Every channel implements `Channel`: `send(alert)` delivers one alert or raises DeliveryError
+(`transient=True` to retry later, False to dead-letter it). `build_channels` turns the config's
+ChannelSpecs into channels.
+"""
+
+from __future__ import annotations
+
+from typing import IO, Protocol, Sequence
+
+from monitor.errors import DeliveryError
+from monitor.model import Alert, ChannelSpec
+
+
+class Channel(Protocol):
+    name: str
+
+    async def send(self, alert: Alert) -> None:
+        """Deliver one alert. Raises DeliveryError."""
+
+    async def aclose(self) -> None:
+        """Release connections."""
+
+
+def build_channels(specs: Sequence[ChannelSpec], *, stdout: IO[str]) -> dict[str, Channel]:
+    """One Channel per spec. Types without a transport yet raise DeliveryError when used."""
+    from monitor.deliver.console import ConsoleChannel
+
+    channels: dict[str, Channel] = {}
+    for spec in specs:
+        if spec.type == "console":
+            channels[spec.name] = ConsoleChannel(spec.name, stdout)
+        else:
+            channels[spec.name] = _Unsupported(spec)
+    return channels
+
+
+class _Unsupported:
+    """A configured channel whose transport this build does not have: alerts wait, not vanish."""
+
+    def __init__(self, spec: ChannelSpec) -> None:
+        self.name = spec.name
+        self.type = spec.type
+
+    async def send(self, alert: Alert) -> None:
+        raise DeliveryError(self.name, f"channel type '{self.type}' is not supported yet",
+                            transient=True)
+
+    async def aclose(self) -> None:
+        return None

@@ -1,0 +1,272 @@
+"""Fetch stage: FeedSpec + FeedState → FetchResult, or a FetchError. I/O (httpx, files).
+
+One `Fetcher` (one httpx.AsyncClient) per run. It limits concurrency overall and per host,
+sends conditional requests (ETag / Last-Modified), caps the body while streaming, enforces a
+total time limit, and classifies every outcome in one place: `_classify`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ssl
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import httpx
+
+from monitor import __version__
+from monitor.errors import FetchError
+from monitor.model import FeedState, FetchResult, FetchSettings, FetchStatus
+from monitor.retry import parse_retry_after
+
+DEFAULT_USER_AGENT = f"monitor/{__version__} (multilingual news monitor; python-httpx)"
+ACCEPT = ("application/rss+xml, application/atom+xml, application/rdf+xml;q=0.9, "
+          "application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5")
+_REDIRECTS = (301, 302, 303, 307, 308)
+_PERMANENT_REDIRECTS = (301, 308)
+
+
+class Fetcher:
+    """Fetches feeds over one shared client. Use as an async context manager."""
+
+    def __init__(self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None,
+                 verify: bool | ssl.SSLContext = True) -> None:
+        self.settings = settings
+        self._transport = transport
+        self._verify = verify
+        self._client: httpx.AsyncClient | None = None
+        self._all = asyncio.Semaphore(settings.concurrency)
+        self._per_host: dict[str, asyncio.Semaphore] = {}
+
+    async def __aenter__(self) -> "Fetcher":
+        s = self.settings
+        self._client = httpx.AsyncClient(
+            transport=self._transport,
+            verify=self._verify,
+            follow_redirects=True,
+            max_redirects=s.max_redirects,
+            timeout=httpx.Timeout(connect=s.connect_timeout_seconds, read=s.read_timeout_seconds,
+                                  write=s.read_timeout_seconds, pool=s.total_timeout_seconds),
+            # A small pool: httpcore rescans every pooled connection per request, so its CPU
+            # cost grows with the pool (encode/httpcore#1035).
+            limits=httpx.Limits(max_connections=min(s.concurrency, 16),
+                                max_keepalive_connections=min(s.concurrency, 16)),
+            headers={"User-Agent": s.user_agent or DEFAULT_USER_AGENT, "Accept": ACCEPT},
+            trust_env=True,
+        )
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    async def fetch(self, feed_name: str, state: FeedState, *,
+                    now: datetime | None = None) -> FetchResult:
+        """Fetch one feed. Raises FetchError."""
+        url = state.fetch_url
+        scheme = urlsplit(url).scheme.lower()
+        if scheme == "file" or scheme == "":
+            return await asyncio.to_thread(_fetch_file, feed_name, url, state,
+                                           self.settings.max_body_bytes)
+        host = urlsplit(url).hostname or ""
+        sem = self._per_host.setdefault(host, asyncio.Semaphore(self.settings.per_host_concurrency))
+        async with self._all, sem:
+            started = time.perf_counter()
+            try:
+                async with asyncio.timeout(self.settings.total_timeout_seconds):
+                    result = await self._get(feed_name, url, state, now or _utcnow())
+            except TimeoutError:
+                raise FetchError(feed_name, f"no complete answer within "
+                                 f"{self.settings.total_timeout_seconds:g}s",
+                                 error_kind="timeout") from None
+            except httpx.HTTPError as exc:
+                raise _map_httpx_error(feed_name, exc, self.settings) from exc
+            elapsed = (time.perf_counter() - started) * 1000
+            return FetchResult(**{**result.__dict__, "elapsed_ms": elapsed})
+
+    async def _get(self, feed_name: str, url: str, state: FeedState, now: datetime) -> FetchResult:
+        assert self._client is not None, "use `async with Fetcher(...)`"
+        headers = {}
+        if state.etag and not state.etag.startswith("file:"):
+            headers["If-None-Match"] = state.etag
+        if state.last_modified:
+            headers["If-Modified-Since"] = state.last_modified
+        async with self._client.stream("GET", url, headers=headers) as response:
+            result = _classify(feed_name, url, response, now)
+            if result is not None:
+                return result
+            body = await _read_capped(feed_name, response, self.settings.max_body_bytes)
+        if not body.strip():
+            raise FetchError(feed_name, f"HTTP {response.status_code} with an empty body",
+                             error_kind="empty", status=response.status_code)
+        return FetchResult(
+            status=FetchStatus.OK, url=str(response.url), http_status=response.status_code,
+            body=body, headers=_headers(response.headers),
+            etag=response.headers.get("etag"),
+            last_modified=response.headers.get("last-modified"),
+            permanent_url=_permanent_redirect(url, response),
+        )
+
+
+def _classify(feed: str, url: str, response: httpx.Response, now: datetime) -> FetchResult | None:
+    """Decide what a response means. None: a 2xx whose body should be read. Raises FetchError.
+
+    Every HTTP outcome is decided here (Miniflux `ResponseHandler`): 304, 4xx/5xx, Retry-After,
+    oversized bodies announced by Content-Length.
+    """
+    status = response.status_code
+    if status == 304:
+        return FetchResult(status=FetchStatus.NOT_MODIFIED, url=str(response.url), http_status=304,
+                           etag=response.headers.get("etag"),
+                           last_modified=response.headers.get("last-modified"),
+                           permanent_url=_permanent_redirect(url, response))
+    if 200 <= status < 300:
+        if status == 204:
+            raise FetchError(feed, "HTTP 204 No Content", error_kind="empty", status=204)
+        return None
+    reason = response.reason_phrase or ""
+    label = f"HTTP {status} {reason}".strip()
+    retry_after = parse_retry_after(response.headers.get("retry-after"), now)
+    if status in (429, 503):
+        wait = f"; retry after {retry_after:g}s" if retry_after is not None else ""
+        raise FetchError(feed, label + wait, error_kind="rate_limited" if status == 429
+                         else "http_5xx", status=status, retry_after_seconds=retry_after)
+    if status == 408 or status >= 500:
+        raise FetchError(feed, label, error_kind="http_5xx" if status >= 500 else "timeout",
+                         status=status, retry_after_seconds=retry_after)
+    if status in (401, 403):
+        raise FetchError(feed, label, error_kind="http_auth", status=status, transient=False,
+                         hint="the server refuses access: check the URL or credentials")
+    if status in (404, 410):
+        raise FetchError(feed, label, error_kind="http_gone", status=status, transient=False,
+                         hint="the feed has moved or is gone: check its URL")
+    if status in _REDIRECTS:
+        raise FetchError(feed, f"{label} without a usable Location", error_kind="redirect",
+                         status=status, transient=False)
+    raise FetchError(feed, label, error_kind="http_4xx" if status < 500 else "http_5xx",
+                     status=status, transient=False)
+
+
+async def _read_capped(feed: str, response: httpx.Response, cap: int) -> bytes:
+    length = response.headers.get("content-length")
+    if length and length.isdigit() and int(length) > cap \
+            and not response.headers.get("content-encoding"):
+        raise FetchError(feed, f"body of {int(length):,} bytes is over the {cap:,}-byte limit",
+                         error_kind="too_large", status=response.status_code, transient=False)
+    chunks, size = [], 0
+    # aiter_bytes yields decoded bytes, so the cap also stops decompression bombs.
+    async for chunk in response.aiter_bytes():
+        size += len(chunk)
+        if size > cap:
+            raise FetchError(feed, f"body is over the {cap:,}-byte limit",
+                             error_kind="too_large", status=response.status_code,
+                             transient=False)
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _permanent_redirect(url: str, response: httpx.Response) -> str | None:
+    """The new URL when every hop was 301/308 (RFC 9110 §15.4: only those are permanent)."""
+    if not response.history:
+        return None
+    if all(r.status_code in _PERMANENT_REDIRECTS for r in response.history):
+        final = str(response.url)
+        return final if final != url else None
+    return None
+
+
+def _headers(headers: httpx.Headers) -> dict[str, str]:
+    keep = ("content-type", "content-location", "content-language", "etag", "last-modified",
+            "content-encoding")
+    return {k: headers[k] for k in keep if k in headers}
+
+
+def _map_httpx_error(feed: str, exc: httpx.HTTPError, settings: FetchSettings) -> FetchError:
+    """httpx exceptions → FetchError with a stable `error_kind` and one line of text."""
+    if isinstance(exc, httpx.ConnectTimeout):
+        return FetchError(feed, f"connect timed out after {settings.connect_timeout_seconds:g}s",
+                          error_kind="timeout")
+    if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout)):
+        return FetchError(feed, f"server stopped sending for {settings.read_timeout_seconds:g}s",
+                          error_kind="timeout")
+    if isinstance(exc, httpx.PoolTimeout):
+        return FetchError(feed, "no free connection in time", error_kind="timeout")
+    if isinstance(exc, httpx.TooManyRedirects):
+        return FetchError(feed, f"more than {settings.max_redirects} redirects (a loop?)",
+                          error_kind="redirect", transient=False)
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+        return FetchError(feed, f"unusable URL: {exc}", error_kind="url", transient=False)
+    if isinstance(exc, httpx.DecodingError):
+        return FetchError(feed, "the body could not be decompressed", error_kind="decoding")
+    if isinstance(exc, httpx.ConnectError):
+        cause = _root_cause(exc)
+        if isinstance(cause, ssl.SSLError):
+            return FetchError(feed, f"TLS failed: {_ssl_reason(cause)}", error_kind="tls",
+                              hint="the server's certificate is not trusted or TLS is broken")
+        text = str(exc) or type(cause).__name__
+        if "Name or service not known" in text or "nodename nor servname" in text \
+                or "getaddrinfo" in text or "Temporary failure in name resolution" in text:
+            return FetchError(feed, "host name not found", error_kind="dns")
+        if "refused" in text.lower():
+            return FetchError(feed, "connection refused", error_kind="connect")
+        return FetchError(feed, f"cannot connect: {text}", error_kind="connect")
+    if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
+        return FetchError(feed, f"broken HTTP response: {exc}", error_kind="protocol")
+    if isinstance(exc, httpx.ReadError):
+        cause = _root_cause(exc)
+        if isinstance(cause, ssl.SSLError):
+            return FetchError(feed, f"TLS failed: {_ssl_reason(cause)}", error_kind="tls")
+        return FetchError(feed, f"connection broke while reading: {exc or type(cause).__name__}",
+                          error_kind="network")
+    return FetchError(feed, f"{type(exc).__name__}: {exc}", error_kind="network")
+
+
+def _root_cause(exc: BaseException) -> BaseException:
+    seen = set()
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        nxt = exc.__cause__ or exc.__context__
+        if nxt is None or id(nxt) in seen:
+            break
+        seen.add(id(nxt))
+        exc = nxt
+    return exc
+
+
+def _ssl_reason(exc: ssl.SSLError) -> str:
+    return getattr(exc, "verify_message", None) or getattr(exc, "reason", None) or str(exc)
+
+
+def _fetch_file(feed: str, url: str, state: FeedState, cap: int) -> FetchResult:
+    """Local feeds (demos, tests): a file path or file:// URL, with an mtime/size pseudo-ETag."""
+    parts = urlsplit(url)
+    path = Path(unquote(parts.path)) if parts.scheme == "file" else Path(url)
+    try:
+        st = path.stat()
+        tag = f"file:{st.st_mtime_ns}-{st.st_size}"
+        if state.etag == tag:
+            return FetchResult(status=FetchStatus.NOT_MODIFIED, url=url, etag=tag)
+        if st.st_size > cap:
+            raise FetchError(feed, f"file of {st.st_size:,} bytes is over the {cap:,}-byte limit",
+                             error_kind="too_large", transient=False)
+        with open(path, "rb") as fh:
+            body = fh.read(cap + 1)
+    except FileNotFoundError:
+        raise FetchError(feed, f"no such file: {path}", error_kind="file", transient=False) from None
+    except OSError as exc:
+        raise FetchError(feed, f"cannot read {path}: {exc.strerror or exc}",
+                         error_kind="file") from None
+    if len(body) > cap:
+        raise FetchError(feed, f"file is over the {cap:,}-byte limit", error_kind="too_large",
+                         transient=False)
+    if not body.strip():
+        raise FetchError(feed, "the file is empty", error_kind="empty")
+    return FetchResult(status=FetchStatus.OK, url=url, body=body, etag=tag,
+                       headers={"content-location": url})
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+

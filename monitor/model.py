@@ -1,0 +1,242 @@
+"""Plain values that flow through the pipeline. Stdlib only; imports nothing from monitor.
+
+fetch → FetchResult → parse → Entry → normalize → Item → language → Item(language=…)
+→ match → Match → translate → Translation → Alert (→ outbox → render → deliver).
+All instants are aware UTC datetimes (`*_at`); durations carry their unit.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Mapping
+
+
+@dataclass(frozen=True)
+class FeedSpec:
+    """One `feeds:` entry of the config."""
+
+    name: str
+    url: str
+    language: str | None = None  # a hint, not truth
+    interval_seconds: float = 900.0
+    enabled: bool = True
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One `rules:` entry. `queries` maps a language code (or "*" for every language) to a query."""
+
+    name: str
+    queries: Mapping[str, str]
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ChannelSpec:
+    """One `channels:` entry. `options` holds the type-specific keys (host, url, token…)."""
+
+    name: str
+    type: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+    digest_seconds: float | None = None
+    rate_limit_per_minute: float | None = None
+    template: str | None = None
+
+
+@dataclass
+class FeedState:
+    """What the store remembers about a feed between polls."""
+
+    name: str
+    url: str
+    current_url: str | None = None  # set by a 301/308
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    last_success_at: datetime | None = None
+    last_attempt_at: datetime | None = None
+    consecutive_failures: int = 0
+    failing_since: datetime | None = None
+    last_error: str | None = None
+    last_error_kind: str | None = None
+    next_due_at: datetime | None = None
+    items_total: int = 0
+    health_alerted_at: datetime | None = None
+
+    @property
+    def fetch_url(self) -> str:
+        return self.current_url or self.url
+
+
+class FetchStatus(str, enum.Enum):
+    OK = "ok"
+    NOT_MODIFIED = "not_modified"
+
+
+@dataclass(frozen=True)
+class FetchResult:
+    """A successful fetch: a body to parse, or "not modified". Failures are `FetchError`s."""
+
+    status: FetchStatus
+    url: str  # the URL finally answered
+    http_status: int | None = None
+    body: bytes = b""
+    headers: Mapping[str, str] = field(default_factory=dict)  # lower-case names
+    etag: str | None = None
+    last_modified: str | None = None
+    permanent_url: str | None = None  # new URL to store after a 301/308
+    elapsed_ms: float = 0.0
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One feed entry as the parser saw it: raw strings, HTML still in place."""
+
+    guid: str | None
+    link: str | None
+    title: str
+    summary: str  # HTML or text
+    content: str  # HTML or text (content:encoded / atom:content), may be ""
+    published_at: datetime | None
+    language: str | None  # declared on the entry, else on the channel
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    entries: tuple[Entry, ...]
+    title: str = ""
+    language: str | None = None
+    is_bozo: bool = False
+    bozo_message: str | None = None
+
+
+@dataclass(frozen=True)
+class Item:
+    """A normalised entry: plain text, absolute link, UTC time, stable id."""
+
+    feed: str
+    id: str  # the feed's own guid when it has one
+    key: str  # globally unique: hash of (feed, id)
+    title: str
+    summary: str
+    link: str
+    published_at: datetime
+    declared_language: str | None = None
+    language: str = "und"  # detected
+    language_confidence: float = 0.0
+    canonical_link: str = ""  # for cross-feed duplicate detection
+    title_key: str = ""  # normalised title for cross-feed duplicate detection
+
+
+@dataclass(frozen=True)
+class Hit:
+    """Where a query term matched: field ("title" or "summary"), character span, and the term."""
+
+    term: str
+    field: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Match:
+    rule: str
+    item_key: str
+    matched_terms: tuple[str, ...]
+    hits: tuple[Hit, ...] = ()
+
+
+@dataclass(frozen=True)
+class Translation:
+    """A translated title and summary, or why there is none."""
+
+    source_language: str
+    target_language: str
+    title: str | None = None
+    summary: str | None = None
+    route: str = ""  # e.g. "argos:ru-en", "apertium:be-ru+argos:ru-en", "identity"
+    note: str | None = None  # e.g. "translation unavailable: no be→en route"
+
+
+@dataclass(frozen=True)
+class Alert:
+    """One alert for one (rule, item, channel). `id` is stable across retries and restarts."""
+
+    id: str
+    rule: str
+    channel: str
+    feed: str
+    item_key: str
+    item_id: str
+    title: str
+    summary: str
+    link: str
+    published_at: datetime
+    language: str
+    matched_terms: tuple[str, ...]
+    snippet: str = ""
+    hits: tuple[Hit, ...] = ()
+    translation: Translation | None = None
+    created_at: datetime | None = None
+    kind: str = "match"  # "match", "feed_failing", "feed_recovered", "test"
+
+
+@dataclass(frozen=True)
+class FeedOutcome:
+    """How one feed check went, for reports and `poll --json`."""
+
+    name: str
+    url: str
+    status: str  # "ok", "not_modified", "unchanged", "error", "skipped"
+    http_status: int | None = None
+    new_items: int = 0
+    error: str | None = None
+    error_kind: str | None = None
+    is_bozo: bool = False
+    elapsed_ms: float = 0.0
+
+
+@dataclass
+class PollReport:
+    feeds: list[FeedOutcome] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)
+    matches: list[Match] = field(default_factory=list)
+    alerts: list[Alert] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """`fetch:` in the config: limits for every HTTP fetch."""
+
+    concurrency: int = 32
+    per_host_concurrency: int = 4
+    connect_timeout_seconds: float = 10.0
+    read_timeout_seconds: float = 30.0
+    total_timeout_seconds: float = 60.0
+    max_body_bytes: int = 10 * 1024 * 1024
+    max_redirects: int = 5
+    user_agent: str = ""  # empty: "monitor/<version> (+https://github.com/monitor)"
+    backoff_max_seconds: float = 24 * 3600.0
+
+
+@dataclass(frozen=True)
+class TranslationSettings:
+    """`translation:` in the config."""
+
+    enabled: bool = True
+    models_dir: str = ""  # resolved by config to an absolute path
+    device: str = "cpu"  # "cpu", "cuda" or "auto"
+    beam_size: int = 2
+    intra_threads: int = 1
+    apertium: bool = True
+    apertium_timeout_seconds: float = 60.0
+
+
+@dataclass(frozen=True)
+class HealthSettings:
+    """`health:` in the config: alerts about feeds that keep failing."""
+
+    feed_failing_after_seconds: float = 24 * 3600.0
+    channels: tuple[str, ...] = ()

@@ -1,0 +1,390 @@
+"""The pipeline: fetch → parse → normalize → language → match → translate → render → outbox,
+and the outbox drain → deliver. Orchestration only; every stage lives in its own module.
+
+`poll` checks a batch of feeds: each feed is fetched and matched on its own (a FeedError is
+recorded on that feed and never stops the others), then the poll's matched items are
+de-duplicated across feeds, translated in one batch, and each feed's results are committed in
+one transaction with its alerts. `drain_outbox` then delivers what is due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import random
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Sequence
+
+from monitor.config import Config
+from monitor.deliver import Channel
+from monitor.errors import DeliveryError, FeedError
+from monitor.fetch import Fetcher
+from monitor.language import detect
+from monitor.model import (Alert, FeedOutcome, FeedSpec, FeedState, FetchStatus, Item, Match,
+                           PollReport, Translation)
+from monitor.normalize import normalize_entries
+from monitor.outbox import Outbox
+from monitor.parse import parse_feed
+from monitor.render import build_alert
+from monitor.retry import Backoff
+from monitor.store import Store
+from monitor.translate import Translator, UnavailableTranslator
+
+log = logging.getLogger(__name__)
+DUPLICATE_WINDOW = timedelta(days=3)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass
+class Deps:
+    """Everything a poll or a drain needs, passed in (no globals)."""
+
+    config: Config
+    store: Store
+    fetcher: Fetcher
+    channels: dict[str, Channel]
+    translator: Translator = field(default_factory=UnavailableTranslator)
+    outbox: Outbox | None = None
+    clock: Callable[[], datetime] = utcnow
+    rng: random.Random = field(default_factory=random.Random)
+
+    def __post_init__(self) -> None:
+        if self.outbox is None:
+            self.outbox = Outbox(self.store, rng=self.rng)
+
+
+@dataclass
+class FeedCheck:
+    """One feed's results, computed but not yet committed."""
+
+    feed: FeedSpec
+    state: FeedState
+    outcome: FeedOutcome
+    items: list[Item] = field(default_factory=list)  # new in this poll
+    matches: list[Match] = field(default_factory=list)
+    duplicates: dict[str, str] = field(default_factory=dict)  # item key → earlier item key
+
+
+# -- polling ---------------------------------------------------------------------------------
+
+
+def is_due(state: FeedState, now: datetime, *, honour_schedule: bool) -> bool:
+    """A failing feed waits out its backoff; a healthy one waits for its interval only in the
+    daemon (`honour_schedule`), so a one-shot `monitor poll` checks every healthy feed."""
+    if state.next_due_at is None or state.next_due_at <= now:
+        return True
+    return not (honour_schedule or state.consecutive_failures > 0)
+
+
+async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
+               force: bool = False, honour_schedule: bool = False,
+               on_feed_done: Callable[[FeedOutcome], None] | None = None) -> PollReport:
+    """Check feeds concurrently, then translate and commit. Never raises FeedError."""
+    now = deps.clock()
+    report = PollReport()
+    pending = []
+    for feed in feeds:
+        if not feed.enabled:
+            continue
+        state = deps.store.feed_state(feed.name, feed.url)
+        if force or is_due(state, now, honour_schedule=honour_schedule):
+            pending.append((feed, state))
+        else:
+            outcome = FeedOutcome(feed.name, state.fetch_url, "skipped",
+                                  error=f"backing off until {state.next_due_at:%Y-%m-%d %H:%M:%S}Z"
+                                  f" after: {state.last_error}" if state.consecutive_failures
+                                  else None)
+            report.feeds.append(outcome)
+            if on_feed_done:
+                on_feed_done(outcome)
+
+    async def one(feed: FeedSpec, state: FeedState) -> FeedCheck:
+        check = await check_feed(feed, state, deps)
+        if on_feed_done:
+            on_feed_done(check.outcome)
+        return check
+
+    checks = await asyncio.gather(*(one(f, s) for f, s in pending))
+    _mark_duplicates(checks, deps.store)
+    translations = _translate(checks, deps)
+    commit_now = deps.clock()
+    for check in checks:
+        alerts = _alerts_for(check, translations, deps.config, commit_now)
+        if not dry_run:
+            deps.store.commit_poll(check.state, check.items, check.duplicates, check.matches,
+                                   alerts, now=commit_now)
+        report.feeds.append(check.outcome)
+        report.items.extend(check.items)
+        report.matches.extend(check.matches)
+        report.alerts.extend(alerts)
+    return report
+
+
+async def check_feed(feed: FeedSpec, state: FeedState, deps: Deps) -> FeedCheck:
+    """Fetch, parse, normalise, detect and match one feed. Records a FeedError on the state."""
+    now = deps.clock()
+    state = replace(state, last_attempt_at=now)
+    try:
+        check = await _check(feed, state, deps, now)
+    except FeedError as exc:
+        check = _failed(feed, state, exc, deps, now)
+        log.warning("Feed check failed", extra={"fields": {
+            "feed_name": feed.name, "error_kind": check.outcome.error_kind,
+            "error": str(exc), "consecutive_failures": check.state.consecutive_failures}})
+        return check
+    o = check.outcome
+    log.info("Feed checked", extra={"fields": {
+        "feed_name": feed.name, "status": o.status, "http_status": o.http_status,
+        "new": o.new_items, "matched": len(check.matches), "bozo": o.is_bozo,
+        "elapsed_ms": round(o.elapsed_ms)}})
+    return check
+
+
+async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) -> FeedCheck:
+    result = await deps.fetcher.fetch(feed.name, state, now=now)
+    state = _succeeded(state, feed, now)
+    if result.permanent_url:
+        log.info("Feed moved permanently", extra={"fields": {
+            "feed_name": feed.name, "feed_url": result.permanent_url}})
+        state.current_url = result.permanent_url
+    if result.etag is not None:
+        state.etag = result.etag
+    if result.last_modified is not None:
+        state.last_modified = result.last_modified
+    if result.status is FetchStatus.NOT_MODIFIED:
+        return FeedCheck(feed, state, FeedOutcome(feed.name, state.fetch_url, "not_modified",
+                                                  result.http_status,
+                                                  elapsed_ms=result.elapsed_ms))
+    body_hash = hashlib.blake2b(result.body, digest_size=16).hexdigest()
+    if body_hash == state.body_hash:
+        # The server ignored our validators but sent the same bytes: nothing can be new.
+        return FeedCheck(feed, state, FeedOutcome(feed.name, state.fetch_url, "unchanged",
+                                                  result.http_status,
+                                                  elapsed_ms=result.elapsed_ms))
+    parsed = parse_feed(result.body, feed=feed.name, url=result.url, headers=result.headers)
+    if parsed.is_bozo:
+        log.warning("Feed is not well-formed; using what could be read", extra={"fields": {
+            "feed_name": feed.name, "entries": len(parsed.entries),
+            "error": parsed.bozo_message}})
+    items = normalize_entries(parsed.entries, feed=feed.name, feed_url=result.url,
+                              fetched_at=now)
+    new_items = [_with_language(item, feed, deps.config) for item in deps.store.unseen(items)]
+    matches = [m for item in new_items for m in deps.config.matcher.match(item)]
+    state.body_hash = body_hash
+    state.items_total += len(new_items)
+    outcome = FeedOutcome(feed.name, state.fetch_url, "ok", result.http_status, len(new_items),
+                          is_bozo=parsed.is_bozo, elapsed_ms=result.elapsed_ms)
+    return FeedCheck(feed, state, outcome, new_items, matches)
+
+
+def _with_language(item: Item, feed: FeedSpec, config: Config) -> Item:
+    hint = feed.language or item.declared_language
+    language, confidence = detect(item.title, item.summary, hint, config.languages)
+    return replace(item, language=language, language_confidence=confidence)
+
+
+def _succeeded(state: FeedState, feed: FeedSpec, now: datetime) -> FeedState:
+    return replace(state, last_success_at=now, consecutive_failures=0, failing_since=None,
+                   last_error=None, last_error_kind=None,
+                   next_due_at=now + timedelta(seconds=feed.interval_seconds))
+
+
+def _failed(feed: FeedSpec, state: FeedState, exc: FeedError, deps: Deps,
+            now: datetime) -> FeedCheck:
+    failures = state.consecutive_failures + 1
+    backoff = Backoff(base_seconds=feed.interval_seconds, factor=2.0,
+                      max_seconds=max(feed.interval_seconds,
+                                      deps.config.fetch.backoff_max_seconds), jitter=0.2)
+    retry_after = getattr(exc, "retry_after_seconds", None)
+    delay = backoff.delay(failures, deps.rng, retry_after)
+    error_kind = getattr(exc, "error_kind", exc.kind)
+    state = replace(state, consecutive_failures=failures,
+                    failing_since=state.failing_since or now, last_error=str(exc),
+                    last_error_kind=error_kind, next_due_at=now + timedelta(seconds=delay))
+    outcome = FeedOutcome(feed.name, state.fetch_url, "error", getattr(exc, "status", None),
+                          error=str(exc), error_kind=error_kind)
+    return FeedCheck(feed, state, outcome)
+
+
+def _mark_duplicates(checks: Sequence[FeedCheck], store: Store) -> None:
+    """The same story from two feeds (same link, or same folded title within 3 days) is kept
+    once: the later copy is recorded with `duplicate_of` and its matches are dropped."""
+    seen_links: dict[str, str] = {}
+    seen_titles: dict[str, list[tuple[str, str, datetime]]] = {}
+    for check in checks:
+        links_in_feed = [i.canonical_link for i in check.items if i.canonical_link]
+        shared = {link for link in links_in_feed if links_in_feed.count(link) > 1}
+        for item in check.items:
+            # A link every item of a feed shares (a home page) names no story.
+            link = item.canonical_link if item.canonical_link not in shared else ""
+            earlier = seen_links.get(link) if link else None
+            if earlier is None and item.title_key:
+                for feed, key, when in seen_titles.get(item.title_key, ()):
+                    if feed != item.feed and abs(when - item.published_at) <= DUPLICATE_WINDOW:
+                        earlier = key
+                        break
+            if earlier is None:
+                earlier = store.find_duplicate(replace(item, canonical_link=link),
+                                               window=DUPLICATE_WINDOW)
+            if earlier is not None:
+                check.duplicates[item.key] = earlier
+            else:
+                if link:
+                    seen_links[link] = item.key
+                if item.title_key:
+                    seen_titles.setdefault(item.title_key, []).append(
+                        (item.feed, item.key, item.published_at))
+        if check.duplicates:
+            check.matches = [m for m in check.matches if m.item_key not in check.duplicates]
+
+
+def _translate(checks: Sequence[FeedCheck], deps: Deps) -> dict[str, Translation]:
+    """One call for every matched item of the poll, so the backend can batch."""
+    keys = {m.item_key for c in checks for m in c.matches}
+    items = [i for c in checks for i in c.items if i.key in keys]
+    if not items:
+        return {}
+    target = deps.config.target_language
+    try:
+        return deps.translator.translate_items(items, target)
+    except Exception:  # a broken model must never stop polling or delivery
+        log.exception("Translation failed; alerts go out untranslated",
+                      extra={"fields": {"items": len(items)}})
+        return UnavailableTranslator("the translator failed").translate_items(items, target)
+
+
+def _alerts_for(check: FeedCheck, translations: dict[str, Translation], config: Config,
+                now: datetime) -> list[Alert]:
+    if not check.matches:
+        return []
+    by_key = {i.key: i for i in check.items}
+    rules = {r.name: r for r in config.rules}
+    alerts = []
+    for match in check.matches:
+        item = by_key[match.item_key]
+        for channel in config.channels_for(rules[match.rule]):
+            alerts.append(build_alert(match, item, channel, translations.get(item.key), now))
+    return alerts
+
+
+# -- delivery --------------------------------------------------------------------------------
+
+
+@dataclass
+class DrainReport:
+    sent: int = 0
+    failed: int = 0
+    dead: int = 0
+    pending: int = 0
+
+
+async def drain_outbox(deps: Deps, *, ignore_backoff: bool = False,
+                       max_rows: int = 10_000) -> DrainReport:
+    """Deliver due outbox rows, oldest first. A channel that fails transiently is not tried
+    again in this drain, so its alerts keep their order."""
+    assert deps.outbox is not None
+    report = DrainReport()
+    blocked: set[str] = set()
+    done = 0
+    while done < max_rows:
+        rows = [r for r in deps.outbox.due(deps.clock(), limit=200,
+                                           ignore_backoff=ignore_backoff)
+                if r.channel not in blocked]
+        if not rows:
+            break
+        progressed = False
+        for row in rows:
+            if row.channel in blocked:
+                continue
+            progressed = True
+            done += 1
+            channel = deps.channels.get(row.channel)
+            try:
+                if channel is None:
+                    raise DeliveryError(row.channel, "channel is no longer in the config",
+                                        transient=False)
+                await channel.send(row.alert)
+            except DeliveryError as exc:
+                status = deps.outbox.failed(row, exc, deps.clock())
+                level = logging.ERROR if status == "dead" else logging.WARNING
+                log.log(level, "Alert delivery failed" + (", giving up" if status == "dead"
+                                                          else ", will retry"),
+                        extra={"fields": {"channel": row.channel, "alert_id": row.alert_id,
+                                          "attempt": row.attempts + 1, "error": str(exc)}})
+                if status == "dead":
+                    report.dead += 1
+                else:
+                    report.failed += 1
+                    blocked.add(row.channel)
+                continue
+            except Exception as exc:  # a bug in a channel must not lose the alert
+                log.exception("Channel raised unexpectedly", extra={"fields": {
+                    "channel": row.channel, "alert_id": row.alert_id}})
+                deps.outbox.failed(row, DeliveryError(row.channel, f"internal error: "
+                                   f"{type(exc).__name__}", transient=True), deps.clock())
+                report.failed += 1
+                blocked.add(row.channel)
+                continue
+            deps.outbox.delivered(row, deps.clock())
+            report.sent += 1
+            log.info("Alert delivered", extra={"fields": {
+                "channel": row.channel, "alert_id": row.alert_id, "rule": row.rule}})
+        if not progressed:
+            break
+    report.pending = deps.store.outbox_counts().get("pending", 0)
+    return report
+
+
+# -- wiring ----------------------------------------------------------------------------------
+
+
+class Runtime:
+    """Opens the store, the fetcher, the channels and the translator for a run; closes them.
+
+    `async with Runtime(config, stdout=…) as deps:` is how both `monitor poll` and the daemon
+    get a `Deps`.
+    """
+
+    def __init__(self, config: Config, *, stdout, readonly: bool = False,
+                 fetcher: Fetcher | None = None, translator: Translator | None = None,
+                 clock: Callable[[], datetime] = utcnow) -> None:
+        self.config = config
+        self.stdout = stdout
+        self.fetcher = fetcher
+        self.translator = translator
+        self.clock = clock
+        self.deps: Deps | None = None
+
+    async def __aenter__(self) -> Deps:
+        from monitor.deliver import build_channels
+        from monitor.store import connect
+
+        store = connect(self.config.state_path)
+        try:
+            fetcher = self.fetcher or Fetcher(self.config.fetch)
+            await fetcher.__aenter__()
+        except BaseException:
+            store.close()
+            raise
+        self.deps = Deps(config=self.config, store=store, fetcher=fetcher,
+                         channels=build_channels(self.config.channels, stdout=self.stdout),
+                         translator=self.translator or UnavailableTranslator(),
+                         clock=self.clock)
+        return self.deps
+
+    async def __aexit__(self, *exc: object) -> None:
+        deps = self.deps
+        if deps is None:
+            return
+        for channel in deps.channels.values():
+            try:
+                await channel.aclose()
+            except Exception:
+                log.exception("Closing a channel failed")
+        await deps.fetcher.__aexit__(None, None, None)
+        deps.store.close()

@@ -1,0 +1,102 @@
+"""Render stage: Match (+ Item, Translation) → Alert, and Alert → text. Pure.
+
+`build_alert` fixes the alert's stable id: one per (rule, item, channel), the same across
+retries and restarts, so receivers can drop repeats. `render_text` is the plain-text form the
+console channel prints and email uses as its text part.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from typing import Sequence
+
+from monitor.model import Alert, Hit, Item, Match, Translation
+
+SNIPPET_CHARS = 240
+
+
+def alert_id(rule: str, item_key: str, channel: str) -> str:
+    digest = hashlib.blake2b(f"{rule}\0{item_key}\0{channel}".encode(), digest_size=12)
+    return "al_" + digest.hexdigest()
+
+
+def build_alert(match: Match, item: Item, channel: str, translation: Translation | None,
+                now: datetime) -> Alert:
+    """One alert for one channel."""
+    return Alert(
+        id=alert_id(match.rule, item.key, channel),
+        rule=match.rule, channel=channel, feed=item.feed, item_key=item.key, item_id=item.id,
+        title=item.title, summary=item.summary, link=item.link, published_at=item.published_at,
+        language=item.language, matched_terms=match.matched_terms,
+        snippet=snippet(item, match.hits), hits=match.hits, translation=translation,
+        created_at=now,
+    )
+
+
+def snippet(item: Item, hits: Sequence[Hit], width: int = SNIPPET_CHARS) -> str:
+    """A window of the summary (or title) around the first hit, with hits marked «like this»."""
+    field = "summary" if any(h.field == "summary" for h in hits) else "title"
+    text = item.summary if field == "summary" else item.title
+    spans = sorted((h.start, h.end) for h in hits if h.field == field)
+    if not text:
+        return ""
+    if not spans:
+        return _clip(text, 0, width)
+    first = spans[0][0]
+    start = max(0, first - width // 3)
+    if start > 0:
+        space = text.rfind(" ", 0, start)
+        start = space + 1 if space >= 0 and start - space < 30 else start
+    end = min(len(text), start + width)
+    if end < len(text):
+        space = text.rfind(" ", start, end)
+        end = space if space > first else end
+    out, pos = [], start
+    for s, e in _merge(spans):
+        if e <= start or s >= end:
+            continue
+        s, e = max(s, start), min(e, end)
+        out.append(text[pos:s])
+        out.append("«" + text[s:e] + "»")
+        pos = e
+    out.append(text[pos:end])
+    return ("… " if start > 0 else "") + "".join(out) + (" …" if end < len(text) else "")
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    merged: list[tuple[int, int]] = []
+    for s, e in spans:
+        if merged and s <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(e, merged[-1][1]))
+        else:
+            merged.append((s, e))
+    return merged
+
+
+def _clip(text: str, start: int, width: int) -> str:
+    if len(text) - start <= width:
+        return text[start:]
+    cut = text.rfind(" ", start, start + width)
+    return text[start:cut if cut > start else start + width] + " …"
+
+
+def render_text(alert: Alert) -> str:
+    """A multi-line plain-text alert: original and translation side by side."""
+    lines = [f"[{alert.rule}] {alert.title}"]
+    t = alert.translation
+    if t is not None and t.title:
+        lines.append(f"  {t.target_language}: {t.title}")
+    lines.append(f"  feed: {alert.feed} · {alert.published_at:%Y-%m-%d %H:%M} UTC · "
+                 f"language: {alert.language}")
+    if alert.link:
+        lines.append(f"  link: {alert.link}")
+    if alert.matched_terms:
+        lines.append(f"  matched: {', '.join(alert.matched_terms)}")
+    if alert.snippet:
+        lines.append(f"  {alert.snippet}")
+    if t is not None and t.summary:
+        lines.append(f"  {t.target_language}: {t.summary}")
+    elif t is not None and t.note:
+        lines.append(f"  ({t.note})")
+    return "\n".join(lines)

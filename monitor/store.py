@@ -1,0 +1,493 @@
+"""State store: the only module with SQL. SQLite in WAL mode, versioned schema, migrations.
+
+Holds per-feed state, items seen (with cross-feed duplicate keys), matches and the alert
+outbox. `Store.commit_poll` writes one feed's results (state, items, matches, alerts) in one
+transaction, so an alert exists exactly when its item is marked seen.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import time
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterable, Iterator, Sequence
+
+from monitor.errors import StoreError
+from monitor.model import Alert, FeedState, Hit, Item, Match, Translation
+
+# "mntr" in ASCII: marks the file as ours, so a foreign SQLite file is refused, not migrated.
+APPLICATION_ID = 0x6D6E7472
+BUSY_TIMEOUT_MS = 10_000
+
+
+def _script(db: sqlite3.Connection, sql: str) -> None:
+    # Not executescript(): it COMMITs first, which would break the migration's transaction.
+    for statement in sql.split(";"):
+        if statement.strip():
+            db.execute(statement)
+
+
+def _m1(db: sqlite3.Connection) -> None:
+    _script(db, """
+    CREATE TABLE feeds (
+        name TEXT PRIMARY KEY,
+        url TEXT NOT NULL,
+        current_url TEXT,
+        etag TEXT,
+        last_modified TEXT,
+        body_hash TEXT,
+        last_success_at TEXT,
+        last_attempt_at TEXT,
+        consecutive_failures INTEGER NOT NULL DEFAULT 0,
+        failing_since TEXT,
+        last_error TEXT,
+        last_error_kind TEXT,
+        next_due_at TEXT,
+        items_total INTEGER NOT NULL DEFAULT 0,
+        health_alerted_at TEXT
+    );
+    CREATE TABLE items (
+        key TEXT PRIMARY KEY,
+        feed TEXT NOT NULL,
+        item_id TEXT NOT NULL,
+        title TEXT NOT NULL,
+        link TEXT NOT NULL,
+        canonical_link TEXT NOT NULL,
+        title_key TEXT NOT NULL,
+        published_at TEXT NOT NULL,
+        first_seen_at TEXT NOT NULL,
+        language TEXT NOT NULL,
+        duplicate_of TEXT
+    );
+    CREATE INDEX items_feed ON items(feed);
+    CREATE INDEX items_canonical_link ON items(canonical_link) WHERE canonical_link != '';
+    CREATE INDEX items_title_key ON items(title_key, first_seen_at) WHERE title_key != '';
+    CREATE TABLE matches (
+        rule TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        matched_terms TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (rule, item_key)
+    );
+    CREATE TABLE outbox (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        alert_id TEXT NOT NULL UNIQUE,
+        channel TEXT NOT NULL,
+        rule TEXT NOT NULL,
+        item_key TEXT NOT NULL,
+        kind TEXT NOT NULL DEFAULT 'match',
+        payload TEXT NOT NULL,
+        status TEXT NOT NULL DEFAULT 'pending',
+        attempts INTEGER NOT NULL DEFAULT 0,
+        next_attempt_at TEXT NOT NULL,
+        last_error TEXT,
+        created_at TEXT NOT NULL,
+        sent_at TEXT
+    );
+    CREATE INDEX outbox_due ON outbox(status, next_attempt_at);
+    """)
+
+
+# Append-only: each entry moves the schema one version up, in its own transaction.
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1]
+
+
+def _iso(dt: datetime | None) -> str | None:
+    if dt is None:
+        return None
+    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def _dt(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+@dataclass(frozen=True)
+class OutboxRow:
+    id: int
+    alert_id: str
+    channel: str
+    rule: str
+    item_key: str
+    kind: str
+    status: str
+    attempts: int
+    next_attempt_at: datetime
+    last_error: str | None
+    created_at: datetime
+    sent_at: datetime | None
+    alert: Alert
+
+
+class Store:
+    """A connection to one state file. Not shared between threads."""
+
+    def __init__(self, db: sqlite3.Connection, path: str) -> None:
+        self.db = db
+        self.path = path
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __enter__(self) -> "Store":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, retried while another process holds the write lock."""
+        _retry_busy(lambda: self.db.execute("BEGIN IMMEDIATE"), self.path)
+        try:
+            yield self.db
+        except BaseException:
+            self.db.execute("ROLLBACK")
+            raise
+        else:
+            _retry_busy(lambda: self.db.execute("COMMIT"), self.path)
+
+    def is_writable(self) -> bool:
+        try:
+            with self.transaction() as db:
+                db.execute("UPDATE meta SET value = value WHERE key = 'created_at'")
+            return True
+        except (sqlite3.Error, StoreError):
+            return False
+
+    # -- feeds -------------------------------------------------------------------------------
+
+    def feed_state(self, name: str, url: str) -> FeedState:
+        row = self.db.execute("SELECT * FROM feeds WHERE name = ?", (name,)).fetchone()
+        if row is None:
+            return FeedState(name=name, url=url)
+        state = _feed_state(row)
+        if state.url != url:
+            # The config now names another URL: forget what we knew about the old one.
+            return FeedState(name=name, url=url, items_total=state.items_total)
+        return state
+
+    def feed_states(self) -> list[FeedState]:
+        return [_feed_state(r) for r in self.db.execute("SELECT * FROM feeds ORDER BY name")]
+
+    def save_feed_state(self, state: FeedState) -> None:
+        with self.transaction() as db:
+            _upsert_feed(db, state)
+
+    # -- items -------------------------------------------------------------------------------
+
+    def unseen(self, items: Sequence[Item]) -> list[Item]:
+        """The items whose key the store has not recorded, in input order, first copy only."""
+        if not items:
+            return []
+        keys = list(dict.fromkeys(i.key for i in items))
+        seen: set[str] = set()
+        for chunk in _chunks(keys, 500):
+            marks = ",".join("?" * len(chunk))
+            seen.update(r[0] for r in self.db.execute(
+                f"SELECT key FROM items WHERE key IN ({marks})", chunk))
+        out, emitted = [], set()
+        for item in items:
+            if item.key not in seen and item.key not in emitted:
+                out.append(item)
+                emitted.add(item.key)
+        return out
+
+    def find_duplicate(self, item: Item, *, window: timedelta = timedelta(days=3)) -> str | None:
+        """Key of an earlier item from another feed with the same link, or the same folded
+        title within `window`; None when the story is new."""
+        if item.canonical_link:
+            row = self.db.execute(
+                "SELECT key FROM items WHERE canonical_link = ? AND feed != ? LIMIT 1",
+                (item.canonical_link, item.feed)).fetchone()
+            if row:
+                return row[0]
+        if item.title_key:
+            since = _iso(item.published_at - window)
+            until = _iso(item.published_at + window)
+            row = self.db.execute(
+                "SELECT key FROM items WHERE title_key = ? AND feed != ? "
+                "AND published_at BETWEEN ? AND ? LIMIT 1",
+                (item.title_key, item.feed, since, until)).fetchone()
+            if row:
+                return row[0]
+        return None
+
+    def item_count(self, feed: str | None = None) -> int:
+        if feed is None:
+            return self.db.execute("SELECT count(*) FROM items").fetchone()[0]
+        return self.db.execute("SELECT count(*) FROM items WHERE feed = ?", (feed,)).fetchone()[0]
+
+    # -- the poll transaction ----------------------------------------------------------------
+
+    def commit_poll(self, state: FeedState, items: Sequence[Item], duplicates: dict[str, str],
+                    matches: Sequence[Match], alerts: Sequence[Alert], *, now: datetime) -> int:
+        """Record one feed check at once: state, new items, matches, outbox rows.
+
+        Returns the number of alert rows actually enqueued (a repeat of an alert id is ignored).
+        """
+        enqueued = 0
+        with self.transaction() as db:
+            _upsert_feed(db, state)
+            seen_at = _iso(now)
+            db.executemany(
+                "INSERT OR IGNORE INTO items (key, feed, item_id, title, link, canonical_link, "
+                "title_key, published_at, first_seen_at, language, duplicate_of) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                [(i.key, i.feed, i.id, i.title[:500], i.link, i.canonical_link, i.title_key,
+                  _iso(i.published_at), seen_at, i.language, duplicates.get(i.key))
+                 for i in items])
+            db.executemany(
+                "INSERT OR IGNORE INTO matches (rule, item_key, matched_terms, created_at) "
+                "VALUES (?,?,?,?)",
+                [(m.rule, m.item_key, json.dumps(m.matched_terms, ensure_ascii=False), seen_at)
+                 for m in matches])
+            enqueued = self._enqueue(db, alerts, now)
+        return enqueued
+
+    # -- outbox ------------------------------------------------------------------------------
+
+    def enqueue_alerts(self, alerts: Sequence[Alert], *, now: datetime) -> int:
+        with self.transaction() as db:
+            return self._enqueue(db, alerts, now)
+
+    @staticmethod
+    def _enqueue(db: sqlite3.Connection, alerts: Sequence[Alert], now: datetime) -> int:
+        before = db.total_changes
+        db.executemany(
+            "INSERT OR IGNORE INTO outbox (alert_id, channel, rule, item_key, kind, payload, "
+            "status, attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,'pending',0,?,?)",
+            [(a.id, a.channel, a.rule, a.item_key, a.kind, json.dumps(alert_to_json(a),
+              ensure_ascii=False), _iso(now), _iso(a.created_at or now)) for a in alerts])
+        return db.total_changes - before
+
+    def due_outbox(self, now: datetime, *, channel: str | None = None,
+                   limit: int = 100, ignore_backoff: bool = False) -> list[OutboxRow]:
+        """Pending rows whose next attempt is due, oldest first."""
+        sql = "SELECT * FROM outbox WHERE status = 'pending'"
+        args: list[Any] = []
+        if not ignore_backoff:
+            sql += " AND next_attempt_at <= ?"
+            args.append(_iso(now))
+        if channel is not None:
+            sql += " AND channel = ?"
+            args.append(channel)
+        sql += " ORDER BY id LIMIT ?"
+        args.append(limit)
+        return [_outbox_row(r) for r in self.db.execute(sql, args)]
+
+    def outbox_rows(self, statuses: Iterable[str] = ("pending", "dead"),
+                    limit: int = 1000) -> list[OutboxRow]:
+        statuses = list(statuses)
+        marks = ",".join("?" * len(statuses))
+        return [_outbox_row(r) for r in self.db.execute(
+            f"SELECT * FROM outbox WHERE status IN ({marks}) ORDER BY id LIMIT ?",
+            (*statuses, limit))]
+
+    def outbox_counts(self) -> dict[str, int]:
+        return dict(self.db.execute("SELECT status, count(*) FROM outbox GROUP BY status"))
+
+    def mark_sent(self, row_ids: Sequence[int], now: datetime) -> None:
+        with self.transaction() as db:
+            db.executemany("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, "
+                           "attempts = attempts + 1 WHERE id = ?",
+                           [(_iso(now), i) for i in row_ids])
+
+    def mark_failed(self, row_id: int, error: str, next_attempt_at: datetime) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = ?, "
+                       "next_attempt_at = ? WHERE id = ?",
+                       (error, _iso(next_attempt_at), row_id))
+
+    def mark_dead(self, row_id: int, error: str) -> None:
+        with self.transaction() as db:
+            db.execute("UPDATE outbox SET status = 'dead', attempts = attempts + 1, "
+                       "last_error = ? WHERE id = ?", (error, row_id))
+
+    def retry_dead(self, row_id: int | None, now: datetime) -> int:
+        """Put dead rows (one, or all with None) back in the queue; returns how many."""
+        with self.transaction() as db:
+            if row_id is None:
+                cur = db.execute("UPDATE outbox SET status = 'pending', attempts = 0, "
+                                 "next_attempt_at = ? WHERE status = 'dead'", (_iso(now),))
+            else:
+                cur = db.execute("UPDATE outbox SET status = 'pending', attempts = 0, "
+                                 "next_attempt_at = ? WHERE status = 'dead' AND id = ?",
+                                 (_iso(now), row_id))
+            return cur.rowcount
+
+
+def connect(path: str | os.PathLike, *, create: bool = True, readonly: bool = False) -> Store:
+    """Open (and create or migrate) a state file; ":memory:" for tests. Raises StoreError."""
+    path = str(path)
+    if path != ":memory:":
+        exists = os.path.exists(path)
+        if not exists and not create:
+            raise StoreError(f"state {path}: no such file", hint="run `monitor poll` first")
+        if exists:
+            _check_header(path)
+        elif not readonly:
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+    try:
+        uri = f"file:{path}?mode=ro" if readonly and path != ":memory:" else path
+        db = sqlite3.connect(uri, uri=readonly and path != ":memory:", isolation_level=None,
+                             timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        db.row_factory = sqlite3.Row
+        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        app_id = db.execute("PRAGMA application_id").fetchone()[0]
+        version = db.execute("PRAGMA user_version").fetchone()[0]
+        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"state {path}: not a usable SQLite file ({exc})",
+                         hint="point --state at another file; this one is left untouched") from None
+    if tables and app_id != APPLICATION_ID:
+        db.close()
+        raise StoreError(f"state {path}: this SQLite file belongs to another program",
+                         hint="point --state at another file; this one is left untouched")
+    if version > len(MIGRATIONS):
+        db.close()
+        raise StoreError(f"state {path}: written by a newer monitor (schema {version}, "
+                         f"this one knows {len(MIGRATIONS)})", hint="upgrade monitor")
+    if not readonly:
+        try:
+            if path != ":memory:":
+                _retry_busy(lambda: db.execute("PRAGMA journal_mode = WAL"), path)
+            db.execute("PRAGMA synchronous = NORMAL")
+            db.execute("PRAGMA foreign_keys = ON")
+            _migrate(db, path, version)
+        except sqlite3.DatabaseError as exc:
+            db.close()
+            raise StoreError(f"state {path}: {exc}") from None
+    return Store(db, path)
+
+
+def _check_header(path: str) -> None:
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(16)
+    except OSError as exc:
+        raise StoreError(f"state {path}: cannot read: {exc.strerror}") from None
+    if head and head != b"SQLite format 3\x00":
+        raise StoreError(f"state {path}: not an SQLite file (corrupt or foreign)",
+                         hint="point --state at another file; this one is left untouched")
+
+
+def _migrate(db: sqlite3.Connection, path: str, version: int) -> None:
+    for number in range(version, len(MIGRATIONS)):
+        _retry_busy(lambda: db.execute("BEGIN IMMEDIATE"), path)
+        try:
+            current = db.execute("PRAGMA user_version").fetchone()[0]
+            if current > number:  # another process migrated meanwhile
+                db.execute("ROLLBACK")
+                continue
+            if number == 0:
+                db.execute(f"PRAGMA application_id = {APPLICATION_ID}")
+                db.execute("CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT)")
+                db.execute("INSERT INTO meta VALUES ('created_at', ?)",
+                           (_iso(datetime.now(timezone.utc)),))
+            MIGRATIONS[number](db)
+            db.execute(f"PRAGMA user_version = {number + 1}")
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
+
+def _retry_busy(op: Callable[[], Any], path: str, attempts: int = 50) -> Any:
+    """Run `op`, retrying while SQLite says the database is busy or locked."""
+    delay = 0.01
+    for attempt in range(attempts):
+        try:
+            return op()
+        except sqlite3.OperationalError as exc:
+            text = str(exc).lower()
+            if ("locked" not in text and "busy" not in text) or attempt == attempts - 1:
+                raise StoreError(f"state {path}: {exc}",
+                                 hint="another monitor may be using this state file") from None
+            time.sleep(delay)
+            delay = min(delay * 2, 0.5)
+
+
+def _chunks(seq: Sequence[str], size: int) -> Iterator[Sequence[str]]:
+    for i in range(0, len(seq), size):
+        yield seq[i:i + size]
+
+
+def _upsert_feed(db: sqlite3.Connection, s: FeedState) -> None:
+    db.execute(
+        "INSERT INTO feeds (name, url, current_url, etag, last_modified, body_hash, "
+        "last_success_at, last_attempt_at, consecutive_failures, failing_since, last_error, "
+        "last_error_kind, next_due_at, items_total, health_alerted_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET "
+        "url=excluded.url, current_url=excluded.current_url, etag=excluded.etag, "
+        "last_modified=excluded.last_modified, body_hash=excluded.body_hash, "
+        "last_success_at=excluded.last_success_at, last_attempt_at=excluded.last_attempt_at, "
+        "consecutive_failures=excluded.consecutive_failures, "
+        "failing_since=excluded.failing_since, last_error=excluded.last_error, "
+        "last_error_kind=excluded.last_error_kind, next_due_at=excluded.next_due_at, "
+        "items_total=excluded.items_total, health_alerted_at=excluded.health_alerted_at",
+        (s.name, s.url, s.current_url, s.etag, s.last_modified, s.body_hash,
+         _iso(s.last_success_at), _iso(s.last_attempt_at), s.consecutive_failures,
+         _iso(s.failing_since), s.last_error, s.last_error_kind, _iso(s.next_due_at),
+         s.items_total, _iso(s.health_alerted_at)))
+
+
+def _feed_state(r: sqlite3.Row) -> FeedState:
+    return FeedState(
+        name=r["name"], url=r["url"], current_url=r["current_url"], etag=r["etag"],
+        last_modified=r["last_modified"], body_hash=r["body_hash"],
+        last_success_at=_dt(r["last_success_at"]), last_attempt_at=_dt(r["last_attempt_at"]),
+        consecutive_failures=r["consecutive_failures"], failing_since=_dt(r["failing_since"]),
+        last_error=r["last_error"], last_error_kind=r["last_error_kind"],
+        next_due_at=_dt(r["next_due_at"]), items_total=r["items_total"],
+        health_alerted_at=_dt(r["health_alerted_at"]))
+
+
+def _outbox_row(r: sqlite3.Row) -> OutboxRow:
+    return OutboxRow(
+        id=r["id"], alert_id=r["alert_id"], channel=r["channel"], rule=r["rule"],
+        item_key=r["item_key"], kind=r["kind"], status=r["status"], attempts=r["attempts"],
+        next_attempt_at=_dt(r["next_attempt_at"]), last_error=r["last_error"],
+        created_at=_dt(r["created_at"]), sent_at=_dt(r["sent_at"]),
+        alert=alert_from_json(json.loads(r["payload"])))
+
+
+# -- Alert ⇄ JSON (the outbox payload) -------------------------------------------------------
+
+
+def alert_to_json(a: Alert) -> dict[str, Any]:
+    t = a.translation
+    return {
+        "id": a.id, "kind": a.kind, "rule": a.rule, "channel": a.channel, "feed": a.feed,
+        "item_key": a.item_key, "item_id": a.item_id, "title": a.title, "summary": a.summary,
+        "link": a.link, "published_at": _iso(a.published_at), "language": a.language,
+        "matched_terms": list(a.matched_terms), "snippet": a.snippet,
+        "hits": [[h.term, h.field, h.start, h.end] for h in a.hits],
+        "translation": None if t is None else {
+            "source_language": t.source_language, "target_language": t.target_language,
+            "title": t.title, "summary": t.summary, "route": t.route, "note": t.note},
+        "created_at": _iso(a.created_at),
+    }
+
+
+def alert_from_json(d: dict[str, Any]) -> Alert:
+    t = d.get("translation")
+    return Alert(
+        id=d["id"], kind=d.get("kind", "match"), rule=d["rule"], channel=d["channel"],
+        feed=d["feed"], item_key=d["item_key"], item_id=d["item_id"], title=d["title"],
+        summary=d["summary"], link=d["link"], published_at=_dt(d["published_at"]),
+        language=d["language"], matched_terms=tuple(d["matched_terms"]),
+        snippet=d.get("snippet", ""),
+        hits=tuple(Hit(*h) for h in d.get("hits", ())),
+        translation=None if t is None else Translation(**t),
+        created_at=_dt(d.get("created_at")),
+    )
