@@ -596,7 +596,8 @@ def _cross_check(model: ConfigModel, channels: list[_ChannelBase], tree: Any) ->
             problems.append((("health", "channels", ci), _unknown_channel(name, names)))
     for index, c in enumerate(channels):
         if isinstance(c, EmailChannel) and (c.username is None) != (c.password is None):
-            problems.append((("channels", index, "username"),
+            present = "password" if c.password is not None else "username"
+            problems.append((("channels", index, present),
                              "username and password must both be set, or neither"))
         if isinstance(c, WebhookChannel) and c.secret is not None \
                 and not re.fullmatch(r"whsec_[A-Za-z0-9+/=]{8,}", c.secret):

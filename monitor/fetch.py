@@ -8,6 +8,7 @@ total time limit, and classifies every outcome in one place: `_classify`.
 from __future__ import annotations
 
 import asyncio
+import socket
 import ssl
 import time
 from datetime import datetime, timezone
@@ -207,11 +208,13 @@ def _map_httpx_error(feed: str, exc: httpx.HTTPError, settings: FetchSettings) -
             return FetchError(feed, f"TLS failed: {_ssl_reason(cause)}", error_kind="tls",
                               hint="the server's certificate is not trusted or TLS is broken")
         text = str(exc) or type(cause).__name__
-        if "Name or service not known" in text or "nodename nor servname" in text \
-                or "getaddrinfo" in text or "Temporary failure in name resolution" in text:
+        if isinstance(cause, socket.gaierror) or "Name or service not known" in text \
+                or "Temporary failure in name resolution" in text:
             return FetchError(feed, "host name not found", error_kind="dns")
-        if "refused" in text.lower():
+        if isinstance(cause, ConnectionRefusedError) or "refused" in text.lower():
             return FetchError(feed, "connection refused", error_kind="connect")
+        if isinstance(cause, OSError) and cause.strerror:
+            text = cause.strerror
         return FetchError(feed, f"cannot connect: {text}", error_kind="connect")
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
         return FetchError(feed, f"broken HTTP response: {exc}", error_kind="protocol")

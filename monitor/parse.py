@@ -21,12 +21,11 @@ from monitor.model import Entry, ParsedFeed
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
 
 
-def parse_feed(body: bytes, *, feed: str, url: str = "",
-               headers: Mapping[str, str] | None = None) -> ParsedFeed:
+def parse_feed(body: bytes, *, feed: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
     """Parse a feed document. Raises ParseError when nothing usable comes out."""
-    headers = dict(headers or {})
-    if url and "content-location" not in headers:
-        headers["content-location"] = url
+    # No Content-Location: with a base URL feedparser rewrites relative guids into URLs, which
+    # would change an item's id with the feed's address. normalize resolves links itself.
+    headers = {k: v for k, v in (headers or {}).items() if k.lower() != "content-location"}
     try:
         parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
                                   resolve_relative_uris=False)

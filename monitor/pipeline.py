@@ -166,7 +166,7 @@ async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) ->
         return FeedCheck(feed, state, FeedOutcome(feed.name, state.fetch_url, "unchanged",
                                                   result.http_status,
                                                   elapsed_ms=result.elapsed_ms))
-    parsed = parse_feed(result.body, feed=feed.name, url=result.url, headers=result.headers)
+    parsed = parse_feed(result.body, feed=feed.name, headers=result.headers)
     if parsed.is_bozo:
         log.warning("Feed is not well-formed; using what could be read", extra={"fields": {
             "feed_name": feed.name, "entries": len(parsed.entries),

@@ -1,0 +1,106 @@
+from datetime import datetime, timezone
+
+import pytest
+
+from monitor.model import Entry
+from monitor.normalize import (absolute_link, canonical_link, normalize_entries, normalize_entry,
+                               title_key)
+from monitor.parse import parse_feed
+from monitor.text import fold, html_to_text
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def entry(**kw):
+    base = dict(guid=None, link=None, title="", summary="", content="", published_at=None,
+                language=None)
+    base.update(kw)
+    return Entry(**base)
+
+
+@pytest.mark.parametrize("markup, text", [
+    ("<p>Завод &laquo;Купол&raquo; выпускает <b>дроны</b>.</p>", "Завод «Купол» выпускает дроны ."),
+    ("a<br/>b", "a b"),
+    ("<p>one</p><p>two</p>", "one two"),
+    ("x <script>alert(1)</script> y <style>p{}</style>z", "x y z"),
+    ("бес\u00adпилот\u200bник", "беспилотник"),
+    ("  lots \n\t of   space ", "lots of space"),
+    ("<!-- hidden --> shown", "shown"),
+    ("Tom &amp; Jerry &#8212; &#x41;", "Tom & Jerry — A"),
+    ("1 < 2 and 3 > 2", "1 < 2 and 3 > 2"),
+    ("", ""),
+])
+def test_html_to_text(markup, text):
+    assert html_to_text(markup) == text
+
+
+@pytest.mark.parametrize("raw, folded", [
+    ("Ёлка", "елка"), ("БЕЛАРУСЬ", "беларусь"), ("пам’ятник", "пам'ятник"),
+    ("сваяʼго", "свая'го"), ("ﬁre", "fire"),
+])
+def test_fold(raw, folded):
+    assert fold(raw) == folded
+
+
+def test_normalize_entry_prefers_guid_and_makes_links_absolute():
+    item = normalize_entry(entry(guid="urn:1", link="/a/1?utm_source=rss", title="<b>T</b>",
+                                 summary="<p>S</p>"),
+                           feed="f", feed_url="https://news.example.org/feed", fetched_at=NOW)
+    assert item.id == "urn:1"
+    assert item.link == "https://news.example.org/a/1?utm_source=rss"
+    assert item.canonical_link == "//news.example.org/a/1"
+    assert (item.title, item.summary) == ("T", "S")
+    assert item.published_at == NOW  # no date in the feed: the fetch time
+
+
+def test_normalize_entry_falls_back_to_link_then_hash():
+    by_link = normalize_entry(entry(link="https://x.org/1", title="a"), feed="f", feed_url="",
+                              fetched_at=NOW)
+    assert by_link.id == "https://x.org/1"
+    a = normalize_entry(entry(title="Same title"), feed="f", feed_url="", fetched_at=NOW)
+    b = normalize_entry(entry(title="Same title"), feed="f", feed_url="", fetched_at=NOW)
+    assert a.id == b.id and a.id.startswith("sha1:")
+    assert a.key == b.key
+
+
+def test_normalize_entries_does_not_let_a_shared_link_merge_items(data_dir):
+    # Every item of this generated Meduza feed links to https://meduza.io/ and has no guid.
+    parsed = parse_feed((data_dir / "feeds/ru/meduza_feedgen_epoch-dates.xml").read_bytes(),
+                        feed="m")
+    items = normalize_entries(parsed.entries, feed="m", feed_url="", fetched_at=NOW)
+    assert len(items) == 24
+    assert len({i.key for i in items}) == 24
+
+
+def test_item_key_differs_per_feed():
+    a = normalize_entry(entry(guid="1"), feed="a", feed_url="", fetched_at=NOW)
+    b = normalize_entry(entry(guid="1"), feed="b", feed_url="", fetched_at=NOW)
+    assert a.key != b.key
+
+
+def test_summary_falls_back_to_content_and_is_capped():
+    item = normalize_entry(entry(guid="1", content="<p>" + "слово " * 3000 + "</p>"),
+                           feed="f", feed_url="", fetched_at=NOW)
+    assert item.summary.startswith("слово слово")
+    assert len(item.summary) <= 5002 and item.summary.endswith("…")
+
+
+@pytest.mark.parametrize("link, canon", [
+    ("https://www.BBC.com/news/1/?utm_medium=rss#top", "//bbc.com/news/1"),
+    ("http://bbc.com/news/1", "//bbc.com/news/1"),
+    ("https://x.org/a?b=2&a=1&fbclid=z", "//x.org/a?a=1&b=2"),
+    ("mailto:x@y", ""), ("", ""),
+])
+def test_canonical_link(link, canon):
+    assert canonical_link(link) == canon
+
+
+def test_absolute_link_keeps_absolute_and_resolves_relative():
+    assert absolute_link("https://a.org/x", "https://b.org/feed") == "https://a.org/x"
+    assert absolute_link("x/y", "https://b.org/feed/rss") == "https://b.org/feed/x/y"
+    assert absolute_link(None, "https://b.org/") == ""
+
+
+def test_title_key_ignores_case_punctuation_and_short_titles():
+    assert title_key("Лукашенко: «Заводы» — работают!") == title_key("лукашенко заводы работают")
+    assert title_key("News") == ""

@@ -1,0 +1,138 @@
+import sqlite3
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from monitor.errors import StoreError
+from monitor.model import Alert, FeedState, Item, Match
+from monitor.store import MIGRATIONS, connect
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def item(feed="f", id="1", title="A title long enough", link="", published=NOW, **kw):
+    from monitor.normalize import canonical_link, item_key, title_key
+    return Item(feed=feed, id=id, key=item_key(feed, id), title=title, summary="s", link=link,
+                published_at=published, canonical_link=canonical_link(link),
+                title_key=title_key(title), **kw)
+
+
+def alert(it, rule="r", channel="c"):
+    from monitor.render import alert_id
+    return Alert(id=alert_id(rule, it.key, channel), rule=rule, channel=channel, feed=it.feed,
+                 item_key=it.key, item_id=it.id, title=it.title, summary=it.summary, link=it.link,
+                 published_at=it.published_at, language="ru", matched_terms=("дрон",),
+                 created_at=NOW)
+
+
+@pytest.fixture
+def store(tmp_path):
+    with connect(tmp_path / "state.db") as s:
+        yield s
+
+
+def test_connect_creates_schema_in_wal_mode(store):
+    assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
+
+
+def test_feed_state_round_trips(store):
+    state = FeedState(name="f", url="https://x.org/f", etag='"abc"', last_modified="Wed, 1 Jan",
+                      last_success_at=NOW, consecutive_failures=2, failing_since=NOW,
+                      last_error="fetch f: HTTP 500", last_error_kind="http_5xx",
+                      next_due_at=NOW + timedelta(hours=1), items_total=7)
+    store.save_feed_state(state)
+    assert store.feed_state("f", "https://x.org/f") == state
+
+
+def test_feed_state_is_reset_when_the_configured_url_changes(store):
+    store.save_feed_state(FeedState(name="f", url="https://old.org/f", etag='"x"', items_total=3))
+    fresh = store.feed_state("f", "https://new.org/f")
+    assert fresh.etag is None and fresh.items_total == 3 and fresh.url == "https://new.org/f"
+
+
+def test_commit_poll_records_items_matches_and_alerts_once(store):
+    a, b = item(id="1"), item(id="2", title="Another long title")
+    m = Match("r", a.key, ("дрон",))
+    state = FeedState(name="f", url="u")
+    assert store.commit_poll(state, [a, b], {}, [m], [alert(a)], now=NOW) == 1
+    assert store.unseen([a, b, item(id="3", title="Third long title")]) == \
+        [item(id="3", title="Third long title")]
+    # The same poll again (a crash before the caller noticed): nothing is enqueued twice.
+    assert store.commit_poll(state, [a], {}, [m], [alert(a)], now=NOW) == 0
+    assert store.outbox_counts() == {"pending": 1}
+
+
+def test_unseen_keeps_order_and_first_copy(store):
+    a, b = item(id="1"), item(id="2", title="Other title here")
+    assert store.unseen([b, a, b]) == [b, a]
+
+
+def test_find_duplicate_by_link_and_by_title_window(store):
+    first = item(feed="a", id="1", title="Лукашенко посетил завод в Минске",
+                 link="https://news.org/x?utm_source=1")
+    store.commit_poll(FeedState(name="a", url="u"), [first], {}, [], [], now=NOW)
+    same_link = item(feed="b", id="9", title="Другой заголовок статьи", link="http://www.news.org/x")
+    assert store.find_duplicate(same_link) == first.key
+    same_title = item(feed="b", id="8", title="Лукашенко посетил завод в Минске!",
+                      published=NOW + timedelta(days=2))
+    assert store.find_duplicate(same_title) == first.key
+    too_late = item(feed="b", id="7", title="Лукашенко посетил завод в Минске",
+                    published=NOW + timedelta(days=4))
+    assert store.find_duplicate(too_late) is None
+
+
+def test_outbox_due_failed_dead_and_retry(store):
+    a = item(id="1")
+    store.enqueue_alerts([alert(a, channel="x"), alert(a, channel="y")], now=NOW)
+    rows = store.due_outbox(NOW)
+    assert [r.channel for r in rows] == ["x", "y"]
+    assert rows[0].alert.matched_terms == ("дрон",)
+    store.mark_failed(rows[0].id, "boom", NOW + timedelta(minutes=5))
+    assert [r.channel for r in store.due_outbox(NOW)] == ["y"]
+    assert [r.channel for r in store.due_outbox(NOW, ignore_backoff=True)] == ["x", "y"]
+    store.mark_dead(rows[1].id, "gone")
+    store.mark_sent([rows[0].id], NOW)
+    assert store.outbox_counts() == {"dead": 1, "sent": 1}
+    assert store.retry_dead(None, NOW) == 1
+    assert [r.channel for r in store.due_outbox(NOW)] == ["y"]
+
+
+def test_connect_refuses_a_foreign_sqlite_file_and_leaves_it_alone(tmp_path):
+    path = tmp_path / "other.db"
+    db = sqlite3.connect(path)
+    db.execute("CREATE TABLE notes (x)")
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match="belongs to another program"):
+        connect(path)
+    assert path.read_bytes() == before
+
+
+def test_connect_refuses_a_corrupt_file_and_leaves_it_alone(tmp_path):
+    path = tmp_path / "state.db"
+    path.write_bytes(b"this is not a database" * 100)
+    with pytest.raises(StoreError, match="not an SQLite file"):
+        connect(path)
+    assert path.read_bytes() == b"this is not a database" * 100
+
+
+def test_connect_refuses_a_newer_schema(tmp_path):
+    path = tmp_path / "state.db"
+    connect(path).close()
+    db = sqlite3.connect(path)
+    db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
+    db.commit()
+    db.close()
+    with pytest.raises(StoreError, match="newer monitor"):
+        connect(path)
+
+
+def test_reopening_keeps_everything(tmp_path):
+    path = tmp_path / "state.db"
+    with connect(path) as s:
+        s.commit_poll(FeedState(name="f", url="u"), [item(id="1")], {}, [], [], now=NOW)
+    with connect(path) as s:
+        assert s.unseen([item(id="1")]) == []
+        assert s.item_count("f") == 1
