@@ -70,6 +70,14 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("status", parents=[common], help="table of feeds and their health")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_status)
+
+    p = sub.add_parser("detect", help="print `language confidence` for each line of text")
+    p.add_argument("text", nargs="?", default="-", metavar="TEXT | -",
+                   help="the text (each line is detected on its own); - or nothing reads stdin")
+    p.add_argument("--languages", default="en,ru,be,uk", metavar="LIST",
+                   help="comma-separated candidate languages (default: en,ru,be,uk)")
+    p.add_argument("--hint", metavar="LANG", help="the declared language, used as a weak prior")
+    p.set_defaults(func=cmd_detect)
     return parser
 
 
@@ -215,6 +223,22 @@ def cmd_status(args, stdout, stderr) -> int:
         stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[4] + "\n")
     stdout.write(f"\noutbox: {outbox.get('pending', 0)} pending, {outbox.get('sent', 0)} sent, "
                  f"{outbox.get('dead', 0)} dead\n")
+    return EXIT_OK
+
+
+def cmd_detect(args, stdout, stderr) -> int:
+    from monitor.language import available_languages, detector_for
+
+    languages = tuple(lang.strip() for lang in args.languages.split(",") if lang.strip())
+    unknown = sorted(set(languages) - available_languages())
+    if unknown or not languages:
+        raise ConfigError(f"--languages: no language profile for {', '.join(map(repr, unknown))}"
+                          if unknown else "--languages: give at least one language")
+    detector = detector_for(languages)
+    lines = sys.stdin if args.text == "-" else args.text.splitlines()
+    for line in lines:
+        language, confidence = detector.detect(line, args.hint)
+        stdout.write(f"{language} {confidence:.3f}\n")
     return EXIT_OK
 
 

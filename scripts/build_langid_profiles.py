@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Build the character n-gram profiles that monitor.language ships (monitor/data/langid/).
+
+The profiles have langdetect's shape ({"name", "freq": {gram: count}, "n_words": [per order]}),
+but are lower-cased and go up to 5-grams, because langdetect's own profiles (1-3 grams pruned to
+~2,500 entries, and no Belarusian at all) cannot tell Russian, Ukrainian and Belarusian words apart.
+
+Sources (all openly licensed; see monitor/data/langid/NOTICE.md):
+  en, ru, uk  the `wordfreq` package's "large" word lists (CC BY-SA 4.0 data): the top
+              --top words, each weighted by its frequency, so the profile is a token-weighted
+              n-gram distribution like langdetect's.
+  be          running text: the UD Belarusian-HSE sentences (CC BY-SA 4.0), path given by
+              --be-text (default: the copy in ../shared/data/langid-train/).
+
+Never feed the language-identification test set (shared/data/langid/) to this script.
+
+    pip install wordfreq==3.1.1     # build-time only; not a runtime dependency
+    python scripts/build_langid_profiles.py [--be-text PATH] [--out monitor/data/langid]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import re
+import sys
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from monitor.language import MAX_ORDER, clean_words, ngrams  # noqa: E402  (same tokenizer as detection)
+
+DEFAULT_BE_TEXT = ROOT.parent / "shared" / "data" / "langid-train" / "be-ud-hse.txt"
+WORDFREQ_LANGUAGES = ("en", "ru", "uk")
+# Grams rarer than this (relative to their order's total) are dropped: the detector's floor
+# probability is about ten times higher, so they would change no decision.
+MIN_RELATIVE_FREQ = 2e-7
+
+
+def profile_from_word_counts(name: str, counts: Counter) -> dict:
+    freq: Counter = Counter()
+    for word, weight in counts.items():
+        for gram in ngrams(word):
+            freq[gram] += weight
+    n_words = [0] * MAX_ORDER
+    for gram, c in freq.items():
+        n_words[len(gram) - 1] += c
+    kept = {g: int(c) for g, c in freq.items()
+            if c >= max(1, MIN_RELATIVE_FREQ * n_words[len(g) - 1])}
+    n_words = [0] * MAX_ORDER
+    for gram, c in kept.items():
+        n_words[len(gram) - 1] += c
+    return {"name": name, "freq": dict(sorted(kept.items())), "n_words": n_words}
+
+
+def wordfreq_counts(lang: str, top: int) -> Counter:
+    import wordfreq
+
+    counts: Counter = Counter()
+    for word, freq in wordfreq.get_frequency_dict(lang, wordlist="large").items():
+        for w in clean_words(word):
+            counts[w] += max(1, round(freq * 1e8))
+        if len(counts) >= top:
+            break
+    return counts
+
+
+def text_counts(path: Path) -> Counter:
+    counts: Counter = Counter()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        counts.update(clean_words(line))
+    return counts
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--be-text", type=Path, default=DEFAULT_BE_TEXT)
+    ap.add_argument("--top", type=int, default=100_000, help="words taken from each wordfreq list")
+    ap.add_argument("--out", type=Path, default=ROOT / "monitor" / "data" / "langid")
+    args = ap.parse_args(argv)
+    args.out.mkdir(parents=True, exist_ok=True)
+    sources = {lang: (lambda lang=lang: wordfreq_counts(lang, args.top))
+               for lang in WORDFREQ_LANGUAGES}
+    sources["be"] = lambda: text_counts(args.be_text)
+    for lang, load in sources.items():
+        profile = profile_from_word_counts(lang, load())
+        data = json.dumps(profile, ensure_ascii=False, separators=(",", ":")).encode()
+        # mtime=0: the same input gives byte-identical files, so rebuilding shows no diff
+        (args.out / f"{lang}.json.gz").write_bytes(gzip.compress(data, 9, mtime=0))
+        print(f"{lang}: {len(profile['freq'])} grams, n_words={profile['n_words']}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
