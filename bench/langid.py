@@ -60,8 +60,8 @@ def plain_langdetect():
 
 
 def load(data: Path, lang: str, kind: str) -> list[str]:
-    return [line.rstrip("\n") for line in (data / lang / f"{kind}.txt").open(encoding="utf-8")
-            if line.strip()]
+    text = (data / lang / f"{kind}.txt").read_text(encoding="utf-8")
+    return [line for line in text.splitlines() if line.strip()]
 
 
 def accuracy(detect, data: Path) -> tuple[dict, dict]:
@@ -87,7 +87,7 @@ def speed(detect, sentences: list[str], runs: int) -> float:
 
 def feed_check(detector: Detector) -> list[str]:
     lines, called_ru = [], []
-    rows = [line.rstrip("\n").split("\t") for line in FEED_ITEMS.open(encoding="utf-8")
+    rows = [line.split("\t") for line in FEED_ITEMS.read_text(encoding="utf-8").splitlines()
             if line.strip() and not line.startswith("#")]
     for hint in (None, "en", "ru"):
         for field in ("title", "title+summary"):

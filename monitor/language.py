@@ -158,7 +158,9 @@ class Detector:
         if hint in self.languages:
             scores[self.languages.index(hint)] += HINT_NATS
         best = int(np.argmax(scores))  # ties go to the earlier configured language
-        posterior = 1.0 / float(np.exp(scores - scores[best]).sum())
+        # Each letter sits in up to max_order overlapping grams, so naive Bayes counts the same
+        # evidence that many times; tempering by it keeps the confidence a fair probability.
+        posterior = 1.0 / float(np.exp((scores - scores[best]) / self.max_order).sum())
         return self.languages[best], round(posterior, 3)
 
 

@@ -1,0 +1,160 @@
+"""monitor.language: which language an item is in, among the configured ones."""
+
+from pathlib import Path
+
+import pytest
+
+from monitor.cli import main
+from monitor.language import Detector, available_languages, clean_words, detect, ngrams
+
+DATA = Path(__file__).resolve().parents[1] / "data" / "language"
+
+
+def feed_items(name):
+    rows = [line.split("\t") for line in (DATA / name).read_text(encoding="utf-8").splitlines()
+            if line.strip() and not line.startswith("#")]
+    stem = name.split(".")[0]
+    return [pytest.param(title, summary, id=f"{stem}-{i}") for i, (title, summary) in enumerate(rows)]
+
+
+BE_ITEMS = feed_items("be-feed-items.tsv")
+RU_ITEMS = feed_items("ru-feed-items.tsv")
+
+
+@pytest.mark.parametrize("hint", [None, "en", "ru", "uk"])
+@pytest.mark.parametrize("title, summary", BE_ITEMS)
+def test_detect_belarusian_headline_alone_whatever_the_feed_declares(title, summary, hint):
+    assert detect(title, "", hint)[0] == "be"
+
+
+@pytest.mark.parametrize("title, summary", BE_ITEMS)
+def test_detect_belarusian_item_with_summary_against_a_russian_hint(title, summary):
+    assert detect(title, summary, "ru")[0] == "be"
+
+
+@pytest.mark.parametrize("hint", [None, "be", "en"])
+@pytest.mark.parametrize("title, summary", RU_ITEMS)
+def test_detect_russian_headline_of_a_belarusian_outlet_stays_russian(title, summary, hint):
+    assert detect(title, "", hint)[0] == "ru"
+
+
+@pytest.mark.parametrize("text, language", [
+    ("Лукашэнка сустрэўся з Пуціным", "be"),        # ў
+    ("Мінскі гарвыканкам", "be"),                   # і with ы/э-free akanne (а, not о)
+    ("Беларусы святкуюць Дзень Волі", "be"),        # ы, дз, ю: and no и
+    ("Пам'ятник у Києві відкрили знову", "uk"),     # ї, і, apostrophe
+    ("Зеленський підписав закон", "uk"),            # і with и
+    ("Президент подписал закон", "ru"),             # и, no і
+    ("Съезд объявил перерыв", "ru"),                # ъ
+    ("Drone factory expands production", "en"),
+    ("беларускай", "be"),
+    ("выборы", "ru"),
+    ("отримав", "uk"),
+])
+def test_detect_short_texts_by_their_letters_and_ngrams(text, language):
+    assert detect(text)[0] == language
+
+
+@pytest.mark.parametrize("text", ["", "   ", "12:30", "2026-03-25 — 17:00 (+3)", "!!! ??? …",
+                                  "📢 🔥 5%"])
+def test_detect_returns_und_for_text_without_letters(text):
+    assert detect(text, "", "ru") == ("und", 0.0)
+
+
+def test_detect_hint_decides_only_when_the_text_does_not():
+    # "Банк" is spelled alike in ru, be and uk: nothing but the feed's word can decide.
+    assert detect("Банк", hint="be")[0] == "be"
+    assert detect("Банк", hint="uk")[0] == "uk"
+    # One ў outweighs the hint; so does a sentence of Russian.
+    assert detect("Банк ўзяў крэдыт", hint="ru")[0] == "be"
+    assert detect("Трамп рассматривает выход США из НАТО", hint="be")[0] == "ru"
+
+
+def test_detect_hint_outside_the_configured_languages_is_ignored():
+    assert detect("Президент подписал закон", hint="de") == detect("Президент подписал закон")
+
+
+def test_detect_chooses_only_among_configured_languages():
+    text = "Мясціны БНР у Беларусі і свеце"
+    assert detect(text)[0] == "be"
+    assert detect(text, languages=("en", "ru", "uk"))[0] in {"ru", "uk"}
+    assert detect("Drone factory", languages=("ru", "be"))[0] in {"ru", "be"}
+
+
+def test_detect_is_deterministic_across_detectors():
+    texts = [t.values[0] for t in BE_ITEMS + RU_ITEMS] + ["банк", "права", "Минск"]
+    first = [detect(t) for t in texts]
+    fresh = Detector(("en", "ru", "be", "uk"))
+    assert [fresh.detect(t) for t in texts] == first
+    assert [detect(t) for t in texts] == first
+
+
+def test_detect_confidence_is_a_probability_that_grows_with_evidence():
+    lang_short, short = detect("права")
+    lang_long, long = detect("Беларусы па ўсім свеце святкуюць Дзень Волі")
+    assert lang_long == "be"
+    assert 0.0 < short < long <= 1.0
+
+
+def test_detect_ignores_urls_and_markup():
+    text = 'Падрабязней <a href="https://www.facebook.com/events/1">https://www.facebook.com/e</a>'
+    assert detect(text)[0] == "be"
+
+
+def test_detect_falls_back_to_langdetect_profiles_for_other_languages():
+    assert "de" in available_languages()
+    assert detect("Die Drohnenfabrik wird erweitert", languages=("en", "de", "ru"))[0] == "de"
+    assert detect("Завод беспилотников расширяется", languages=("en", "de", "ru"))[0] == "ru"
+
+
+def test_detector_rejects_unknown_language():
+    with pytest.raises(ValueError, match="no language profile for 'xx'"):
+        Detector(("en", "xx"))
+
+
+@pytest.mark.parametrize("text, words", [
+    ("Пам’ятник і ПАМʼЯТНИК", ["пам'ятник", "і", "пам'ятник"]),
+    ("Прэзідэнт LINAVA: Кампаніі гатовыя прадаваць тэхніку", ["прэзідэнт", "кампаніі", "гатовыя",
+                                                              "прадаваць", "тэхніку"]),
+    ("see https://x.by/a?b=1 and <b>bold</b>", ["see", "and", "bold"]),
+])
+def test_clean_words_lowercases_drops_markup_and_minority_script(text, words):
+    assert clean_words(text) == words
+
+
+def test_ngrams_are_padded_like_langdetect():
+    assert ngrams("аб", 3) == ["а", "б", " а", "аб", "б ", " аб", "аб "]
+
+
+def test_cli_detect_prints_language_and_confidence_per_line(capsys):
+    out_lines = []
+
+    class Out:
+        def write(self, s):
+            out_lines.append(s)
+
+    code = main(["detect", "Мясціны БНР у Беларусі і свеце\n12:30\nЗеленський підписав закон"],
+                stdout=Out())
+    lines = "".join(out_lines).splitlines()
+    assert code == 0
+    assert [line.split()[0] for line in lines] == ["be", "und", "uk"]
+    assert lines[1] == "und 0.000"
+    assert all(0.0 <= float(line.split()[1]) <= 1.0 for line in lines)
+
+
+def test_cli_detect_reads_stdin(monkeypatch):
+    import io
+
+    monkeypatch.setattr("sys.stdin", io.StringIO("Трамп рассматривает выход США из НАТО\n"))
+    out = io.StringIO()
+    assert main(["detect", "-", "--hint", "be"], stdout=out) == 0
+    assert out.getvalue().split()[0] == "ru"
+
+
+def test_cli_detect_unknown_language_is_a_usage_error():
+    import io
+
+    err = io.StringIO()
+    assert main(["detect", "--languages", "en,xx", "hello"], stdout=io.StringIO(),
+                stderr=err) == 2
+    assert err.getvalue() == "monitor: error: --languages: no language profile for 'xx'\n"
