@@ -30,7 +30,7 @@ from monitor.parse import parse_feed
 from monitor.render import build_alert
 from monitor.retry import Backoff
 from monitor.store import Store
-from monitor.translate import Translator, UnavailableTranslator
+from monitor.translate import Translator, UnavailableTranslator, build_translator
 
 log = logging.getLogger(__name__)
 DUPLICATE_WINDOW = timedelta(days=3)
@@ -373,7 +373,8 @@ class Runtime:
             raise
         self.deps = Deps(config=self.config, store=store, fetcher=fetcher,
                          channels=build_channels(self.config.channels, stdout=self.stdout),
-                         translator=self.translator or UnavailableTranslator(),
+                         translator=self.translator or build_translator(
+                             self.config.translation, cache=store),
                          clock=self.clock)
         return self.deps
 

@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from monitor.errors import StoreError
 from monitor.model import Alert, FeedState, Hit, Item, Match, Translation
@@ -93,8 +93,25 @@ def _m1(db: sqlite3.Connection) -> None:
     """)
 
 
+def _m2_translation_cache(db: sqlite3.Connection) -> None:
+    # One row per (sentence hash, language pair, model version): a poll translates only
+    # sentences no earlier poll has (a story re-published by several feeds, an edit).
+    _script(db, """
+    CREATE TABLE translation_cache (
+        text_hash TEXT NOT NULL,
+        pair TEXT NOT NULL,
+        model_version TEXT NOT NULL,
+        translation TEXT NOT NULL,
+        created_at TEXT NOT NULL,
+        PRIMARY KEY (text_hash, pair, model_version)
+    ) WITHOUT ROWID;
+    CREATE INDEX translation_cache_created ON translation_cache(created_at);
+    """)
+
+
 # Append-only: each entry moves the schema one version up, in its own transaction.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1]
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2_translation_cache]
+TRANSLATION_CACHE_DAYS = 30
 
 
 def _iso(dt: datetime | None) -> str | None:
@@ -253,6 +270,32 @@ class Store:
                  for m in matches])
             enqueued = self._enqueue(db, alerts, now)
         return enqueued
+
+    # -- translation cache (monitor.translate.engine.TranslationCache) -------------------------
+
+    def cached_translations(self, pair: str, model_version: str,
+                            text_hashes: Sequence[str]) -> dict[str, str]:
+        """Known translations by text hash, for one pair and model version."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(text_hashes)), 500):
+            marks = ",".join("?" * len(chunk))
+            found.update(self.db.execute(
+                f"SELECT text_hash, translation FROM translation_cache WHERE pair = ? AND "
+                f"model_version = ? AND text_hash IN ({marks})", (pair, model_version, *chunk)))
+        return found
+
+    def cache_translations(self, pair: str, model_version: str,
+                           translations: Mapping[str, str], *,
+                           now: datetime | None = None) -> None:
+        """Remember translations; forget those older than TRANSLATION_CACHE_DAYS."""
+        now = now or datetime.now(timezone.utc)
+        with self.transaction() as db:
+            db.executemany(
+                "INSERT OR REPLACE INTO translation_cache (text_hash, pair, model_version, "
+                "translation, created_at) VALUES (?,?,?,?,?)",
+                [(h, pair, model_version, text, _iso(now)) for h, text in translations.items()])
+            db.execute("DELETE FROM translation_cache WHERE created_at < ?",
+                       (_iso(now - timedelta(days=TRANSLATION_CACHE_DAYS)),))
 
     # -- outbox ------------------------------------------------------------------------------
 
