@@ -268,7 +268,8 @@ def _add_translation_commands(sub, common) -> None:
                         help="install FROM TO from the Argos index, or a .argosmodel file")
     q.add_argument("source", metavar="FROM|FILE", help="source language code, or a file")
     q.add_argument("target", metavar="TO", nargs="?", help="target language code")
-    q.add_argument("--index", metavar="URL", help="package index URL (default: Argos's)")
+    q.add_argument("--index", metavar="URL",
+                   help="URL of the package index.json (default: Argos's own index)")
     q.set_defaults(func=cmd_models_install)
     q = msub.add_parser("remove", parents=[common, models_dir],
                         help="remove the FROM→TO package")
@@ -349,8 +350,8 @@ def cmd_models_install(args, stdout, stderr) -> int:
                               "or FROM TO (e.g. `monitor models install ru en`)")
         package, replaced = install_archive(settings.models_dir, args.source)
     else:
-        stderr.write(f"monitor: downloading {args.source}→{args.target} from the Argos "
-                     f"package index\n")
+        stderr.write(f"monitor: looking up {args.source}→{args.target} in "
+                     f"{args.index or 'the Argos package index'} (this uses the network)\n")
         package, replaced = install_from_index(settings.models_dir, args.source, args.target,
                                                index_url=args.index)
     stdout.write(f"installed {package.from_code}→{package.to_code} {package.version} in "

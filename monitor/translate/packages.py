@@ -287,7 +287,7 @@ def install_from_index(models_dir: str | os.PathLike, from_code: str, to_code: s
                 pairs = sorted({f"{p.from_code}→{p.to_code}" for p in available
                                 if from_code in (p.from_code, p.to_code)})
                 raise TranslationError(
-                    f"models: the Argos index has no {from_code}→{to_code} package",
+                    f"models: the package index has no {from_code}→{to_code} package",
                     hint=("it has: " + ", ".join(pairs)) if pairs else
                     "see README, section Translation, for other routes")
             best = max(matching, key=lambda p: version_key(str(p.package_version)))

@@ -98,23 +98,22 @@ def missing_route_hint(source: str, target: str, packages: Sequence[InstalledPac
     pivots = sorted({p.to_code for p in packages if p.from_code == source}
                     | {p.from_code for p in packages if p.to_code == target})
     if source in NOT_IN_ARGOS_INDEX:
-        steps = [f"a {source}→{target} package made as README (section Translation) shows, "
-                 "with `monitor models install FILE.argosmodel`"]
+        steps = [f"install a {source}→{target} package made as README (section Translation) "
+                 "shows"]
     else:
-        steps = [f"`monitor models install {source} {target}`"]
+        steps = [f"run `monitor models install {source} {target}`"]
     for mid in pivots:
-        steps.append(f"a {source}→{mid} and a {mid}→{target} package")
+        steps.append(f"install a {source}→{mid} and a {mid}→{target} package")
     for (s, t), mode in APERTIUM_MODES.items():
         if s != source:
             continue
         if not apertium_enabled:
-            steps.append(f"`translation: apertium: true` in the config with a {t}→{target} "
+            steps.append(f"set `translation: apertium: true` and install a {t}→{target} "
                          "package")
         elif (s, t) in set(apertium_pairs):
-            steps.append(f"`monitor models install {t} {target}` (apertium {mode} is "
+            steps.append(f"run `monitor models install {t} {target}` (apertium {mode} is "
                          "installed)")
         else:
-            steps.append(f"apt-get install apertium apertium-{mode}, then "
+            steps.append(f"run `apt-get install apertium apertium-{mode}` and "
                          f"`monitor models install {t} {target}`")
-    return "install " + "; or ".join(steps) if len(steps) == 1 else \
-        "options: " + "; or ".join(steps)
+    return "; or ".join(steps)
