@@ -8,6 +8,7 @@ into the plain values of `monitor.model`. Every problem is reported at once as
 
 from __future__ import annotations
 
+import base64
 import difflib
 import json
 import os
@@ -191,13 +192,17 @@ class EmailChannel(_ChannelBase):
     timeout: Duration = 30.0
 
 
-class WebhookChannel(_ChannelBase):
+class _HttpChannelBase(_ChannelBase):
+    timeout: Duration = 20.0
+
+
+class WebhookChannel(_HttpChannelBase):
     type: Literal["webhook"]
     url: HttpUrl
     secret: str | None = None
 
 
-class _UrlChannel(_ChannelBase):
+class _UrlChannel(_HttpChannelBase):
     url: HttpUrl
 
 
@@ -217,21 +222,21 @@ class TeamsChannel(_UrlChannel):
     type: Literal["teams"]
 
 
-class TelegramChannel(_ChannelBase):
+class TelegramChannel(_HttpChannelBase):
     type: Literal["telegram"]
     token: str
     chat_id: Union[int, str]
     api_url: HttpUrl = "https://api.telegram.org"
 
 
-class MatrixChannel(_ChannelBase):
+class MatrixChannel(_HttpChannelBase):
     type: Literal["matrix"]
     homeserver: HttpUrl
     room_id: str
     access_token: str
 
 
-class AppriseChannel(_ChannelBase):
+class AppriseChannel(_HttpChannelBase):
     type: Literal["apprise"]
     urls: list[str] = Field(min_length=1)
 
@@ -600,7 +605,7 @@ def _cross_check(model: ConfigModel, channels: list[_ChannelBase], tree: Any) ->
             problems.append((("channels", index, present),
                              "username and password must both be set, or neither"))
         if isinstance(c, WebhookChannel) and c.secret is not None \
-                and not re.fullmatch(r"whsec_[A-Za-z0-9+/=]{8,}", c.secret):
+                and not _is_webhook_secret(c.secret):
             problems.append((("channels", index, "secret"),
                              "must be a Standard Webhooks secret: whsec_<base64>"))
     langs = set(model.languages)
@@ -612,6 +617,15 @@ def _cross_check(model: ConfigModel, channels: list[_ChannelBase], tree: Any) ->
                                      f"language '{lang}' is not in languages "
                                      f"({', '.join(model.languages)})"))
     return problems
+
+
+def _is_webhook_secret(secret: str) -> bool:
+    if not re.fullmatch(r"whsec_[A-Za-z0-9+/=]{8,}", secret):
+        return False
+    try:
+        return len(base64.b64decode(secret.removeprefix("whsec_"), validate=True)) >= 8
+    except ValueError:
+        return False
 
 
 def _unknown_channel(name: str, names: list[str]) -> str:

@@ -180,7 +180,9 @@ class Alert:
     hits: tuple[Hit, ...] = ()
     translation: Translation | None = None
     created_at: datetime | None = None
-    kind: str = "match"  # "match", "feed_failing", "feed_recovered", "test"
+    kind: str = "match"  # "match", "feed_failing", "feed_recovered", "test", "digest"
+    # A digest (kind "digest") carries the alerts it summarises; every other kind has none.
+    items: tuple["Alert", ...] = ()
 
 
 @dataclass(frozen=True)

@@ -519,6 +519,7 @@ def alert_to_json(a: Alert) -> dict[str, Any]:
             "source_language": t.source_language, "target_language": t.target_language,
             "title": t.title, "summary": t.summary, "route": t.route, "note": t.note},
         "created_at": _iso(a.created_at),
+        **({"items": [alert_to_json(i) for i in a.items]} if a.items else {}),
     }
 
 
@@ -533,4 +534,5 @@ def alert_from_json(d: dict[str, Any]) -> Alert:
         hits=tuple(Hit(*h) for h in d.get("hits", ())),
         translation=None if t is None else Translation(**t),
         created_at=_dt(d.get("created_at")),
+        items=tuple(alert_from_json(i) for i in d.get("items", ())),
     )

@@ -2,7 +2,7 @@
 
 Every channel implements `Channel`: `send(alert)` delivers one alert or raises DeliveryError
 (`transient=True` to retry later, False to dead-letter it). `build_channels` turns the config's
-ChannelSpecs into channels.
+ChannelSpecs into channels; the HTTP channels of one run share one httpx client.
 """
 
 from __future__ import annotations
@@ -24,13 +24,19 @@ class Channel(Protocol):
 
 
 def build_channels(specs: Sequence[ChannelSpec], *, stdout: IO[str]) -> dict[str, Channel]:
-    """One Channel per spec. Types without a transport yet raise DeliveryError when used."""
+    """One Channel per spec. Types without a transport raise DeliveryError when used."""
     from monitor.deliver.console import ConsoleChannel
+    from monitor.deliver.http import SharedClient
 
+    shared = SharedClient()
     channels: dict[str, Channel] = {}
     for spec in specs:
         if spec.type == "console":
             channels[spec.name] = ConsoleChannel(spec.name, stdout)
+        elif spec.type == "webhook":
+            from monitor.deliver.webhook import WebhookChannel
+
+            channels[spec.name] = WebhookChannel(spec, shared)
         else:
             channels[spec.name] = _Unsupported(spec)
     return channels

@@ -36,13 +36,22 @@ def build_alert(match: Match, item: Item, channel: str, translation: Translation
 
 def snippet(item: Item, hits: Sequence[Hit], width: int = SNIPPET_CHARS) -> str:
     """A window of the summary (or title) around the first hit, with hits marked «like this»."""
+    return "".join(f"«{text}»" if is_hit else text
+                   for text, is_hit in snippet_segments(item.title, item.summary, hits, width))
+
+
+def snippet_segments(title: str, summary: str, hits: Sequence[Hit],
+                     width: int = SNIPPET_CHARS) -> list[tuple[str, bool]]:
+    """The snippet as (text, is_hit) pieces, so each format can mark hits its own way
+    (feed text may itself contain « and », so the markers of `snippet` cannot be parsed back)."""
     field = "summary" if any(h.field == "summary" for h in hits) else "title"
-    text = item.summary if field == "summary" else item.title
-    spans = sorted((h.start, h.end) for h in hits if h.field == field)
+    text = summary if field == "summary" else title
+    spans = sorted((h.start, h.end) for h in hits if h.field == field
+                   and 0 <= h.start < h.end <= len(text))
     if not text:
-        return ""
+        return []
     if not spans:
-        return _clip(text, 0, width)
+        return [(_clip(text, 0, width), False)]
     first = spans[0][0]
     start = max(0, first - width // 3)
     if start > 0:
@@ -52,16 +61,21 @@ def snippet(item: Item, hits: Sequence[Hit], width: int = SNIPPET_CHARS) -> str:
     if end < len(text):
         space = text.rfind(" ", start, end)
         end = space if space > first else end
-    out, pos = [], start
+    out: list[tuple[str, bool]] = [("… ", False)] if start > 0 else []
+    pos = start
     for s, e in _merge(spans):
         if e <= start or s >= end:
             continue
         s, e = max(s, start), min(e, end)
-        out.append(text[pos:s])
-        out.append("«" + text[s:e] + "»")
+        if s > pos:
+            out.append((text[pos:s], False))
+        out.append((text[s:e], True))
         pos = e
-    out.append(text[pos:end])
-    return ("… " if start > 0 else "") + "".join(out) + (" …" if end < len(text) else "")
+    if end > pos:
+        out.append((text[pos:end], False))
+    if end < len(text):
+        out.append((" …", False))
+    return out
 
 
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:

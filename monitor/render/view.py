@@ -1,0 +1,113 @@
+"""What an alert says, before any format: the common content every channel renders.
+
+`alert_view(alert)` decides the wording once (headline, translation or why there is none,
+the highlighted snippet, the facts line), so the formats only differ in markup and limits.
+Pure; stdlib only.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from monitor.model import Alert
+from monitor.render import snippet_segments
+
+TRANSLATION_UNAVAILABLE = "translation unavailable"
+# Words that notify a whole room on some service (Slack, Discord, Mattermost, Matrix).
+_MASS_MENTION = re.compile(r"@(everyone|here|channel|all|room)\b", re.I)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+
+
+def neutralise_mentions(text: str) -> str:
+    """`@everyone` → `@\u200beveryone`: reads the same, notifies nobody."""
+    return _MASS_MENTION.sub("@\u200b\\1", text)
+
+
+def clean(text: str) -> str:
+    """Feed text for a chat message: no control characters, no mass mentions."""
+    return neutralise_mentions(_CONTROL.sub(" ", text or ""))
+
+
+def one_line(text: str) -> str:
+    """For anything that becomes a header or a title: CR, LF and controls become spaces."""
+    return " ".join(_CONTROL.sub(" ", (text or "").replace("\r", " ").replace("\n", " ")).split())
+
+
+@dataclass(frozen=True)
+class AlertView:
+    kind: str
+    id: str
+    rule: str
+    feed: str
+    title: str                     # the original title, one line
+    link: str
+    published: str                 # "2026-11-25 10:00 UTC"
+    published_at: datetime
+    language: str
+    matched_terms: tuple[str, ...]
+    snippet: tuple[tuple[str, bool], ...]  # (text, is_hit) pieces of the original
+    summary: str                   # the original summary, for formats with room for it
+    translated_title: str | None
+    translated_summary: str | None
+    target_language: str | None
+    translation_note: str | None   # "translation unavailable: …" when there is no translation
+    items: tuple["AlertView", ...] = ()  # a digest's alerts
+
+    @property
+    def headline(self) -> str:
+        """The title a reader sees first: the translation when there is one."""
+        return self.translated_title or self.title
+
+    @property
+    def snippet_text(self) -> str:
+        return "".join(text for text, _ in self.snippet)
+
+    @property
+    def facts(self) -> list[tuple[str, str]]:
+        out = [("Rule", self.rule), ("Feed", self.feed), ("Published", self.published),
+               ("Language", self.language)]
+        if self.matched_terms:
+            out.append(("Matched", ", ".join(self.matched_terms)))
+        return out
+
+    @property
+    def facts_line(self) -> str:
+        return " · ".join(f"{k.lower()}: {v}" if k in ("Language", "Matched") else v
+                          for k, v in self.facts)
+
+
+def alert_view(alert: Alert) -> AlertView:
+    t = alert.translation
+    has_translation = t is not None and bool(t.title) and t.route != "identity" \
+        and t.source_language != t.target_language
+    note = None
+    if not has_translation and t is not None and t.route != "identity" \
+            and t.source_language != t.target_language:
+        note = one_line(t.note or TRANSLATION_UNAVAILABLE)
+        if not note.lower().startswith(TRANSLATION_UNAVAILABLE):
+            note = f"{TRANSLATION_UNAVAILABLE}: {note}"
+    published_at = alert.published_at.astimezone(timezone.utc)
+    return AlertView(
+        kind=alert.kind, id=alert.id, rule=one_line(alert.rule), feed=one_line(alert.feed),
+        title=one_line(alert.title), link=alert.link.strip(),
+        published=f"{published_at:%Y-%m-%d %H:%M} UTC", published_at=published_at,
+        language=alert.language, matched_terms=tuple(one_line(m) for m in alert.matched_terms),
+        snippet=tuple((_CONTROL.sub(" ", s), hit) for s, hit in
+                      snippet_segments(alert.title, alert.summary, alert.hits)),
+        summary=_CONTROL.sub(" ", alert.summary or ""),
+        translated_title=one_line(t.title) if has_translation and t and t.title else None,
+        translated_summary=(_CONTROL.sub(" ", t.summary) if has_translation and t and t.summary
+                            else None),
+        target_language=t.target_language if t else None,
+        translation_note=note,
+        items=tuple(alert_view(a) for a in alert.items),
+    )
+
+
+def digest_headline(view: AlertView) -> str:
+    n = len(view.items)
+    rules = sorted({i.rule for i in view.items})
+    return (f"{n} new match{'es' if n != 1 else ''}"
+            + (f" for {', '.join(rules)}" if len(rules) <= 3 else f" for {len(rules)} rules"))
