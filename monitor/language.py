@@ -28,7 +28,7 @@ from typing import Sequence
 import numpy as np
 
 MAX_ORDER = 5
-FLOOR = 1e-5  # probability of an n-gram a profile lacks, divided by the gram's order
+FLOOR = 3e-6  # probability of an n-gram a profile lacks, divided by the gram's order
 ORTHOGRAPHY_NATS = 8.0
 HINT_NATS = 2.0
 MAX_LETTERS = 1500  # enough to decide; bounds the cost of a long summary

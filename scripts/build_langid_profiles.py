@@ -56,13 +56,13 @@ def profile_from_word_counts(name: str, counts: Counter) -> dict:
     return {"name": name, "freq": dict(sorted(kept.items())), "n_words": n_words}
 
 
-def wordfreq_counts(lang: str, top: int) -> Counter:
+def wordfreq_counts(lang: str, top: int, exponent: float) -> Counter:
     import wordfreq
 
     counts: Counter = Counter()
     for word, freq in wordfreq.get_frequency_dict(lang, wordlist="large").items():
         for w in clean_words(word):
-            counts[w] += max(1, round(freq * 1e8))
+            counts[w] += max(1, round(1e8 * freq ** exponent))
         if len(counts) >= top:
             break
     return counts
@@ -75,16 +75,38 @@ def text_counts(path: Path) -> Counter:
     return counts
 
 
+def belarusian_counts(text: Path, wordlist: Path | None, share: float) -> Counter:
+    counts = text_counts(text)
+    if wordlist is None:
+        return counts
+    forms = Counter()
+    for line in wordlist.read_text(encoding="utf-8").splitlines():
+        forms.update(clean_words(line.split("/")[0]))
+    # Scale the list (types, one count each) so it carries `share` of the total mass.
+    scale = share / (1 - share) * sum(counts.values()) / sum(forms.values())
+    merged = Counter({w: c * 1000 for w, c in counts.items()})
+    for w, c in forms.items():
+        merged[w] += max(1, round(c * scale * 1000))
+    return merged
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--be-text", type=Path, default=DEFAULT_BE_TEXT)
     ap.add_argument("--top", type=int, default=100_000, help="words taken from each wordfreq list")
+    ap.add_argument("--be-wordlist", type=Path,
+                    help="optional Belarusian word forms, one per line (e.g. unmunched hunspell-be)")
+    ap.add_argument("--be-wordlist-share", type=float, default=0.5,
+                    help="share of the Belarusian profile's mass the word list gets")
+    ap.add_argument("--exponent", type=float, default=1.0,
+                    help="weight words by frequency**exponent (1: token-weighted)")
     ap.add_argument("--out", type=Path, default=ROOT / "monitor" / "data" / "langid")
     args = ap.parse_args(argv)
     args.out.mkdir(parents=True, exist_ok=True)
-    sources = {lang: (lambda lang=lang: wordfreq_counts(lang, args.top))
+    sources = {lang: (lambda lang=lang: wordfreq_counts(lang, args.top, args.exponent))
                for lang in WORDFREQ_LANGUAGES}
-    sources["be"] = lambda: text_counts(args.be_text)
+    sources["be"] = lambda: belarusian_counts(args.be_text, args.be_wordlist,
+                                              args.be_wordlist_share)
     for lang, load in sources.items():
         profile = profile_from_word_counts(lang, load())
         data = json.dumps(profile, ensure_ascii=False, separators=(",", ":")).encode()
