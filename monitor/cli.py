@@ -408,7 +408,8 @@ def _poll_json(report) -> dict:
     items_by_key = {i.key: i for i in report.items}
     return {
         "feeds": [{"name": o.name, "url": o.url, "status": o.status,
-                   "http_status": o.http_status, "new_items": o.new_items, "error": o.error}
+                   "http_status": o.http_status, "new_items": o.new_items, "error": o.error,
+                   "error_kind": o.error_kind}
                   for o in report.feeds],
         "items": [{"id": i.id, "feed": i.feed, "title": i.title, "summary": i.summary,
                    "link": i.link, "published": _iso(i.published_at), "language": i.language}

@@ -13,11 +13,13 @@ import ssl
 import time
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import AsyncIterator
 from urllib.parse import unquote, urlsplit
 
 import httpx
 
 from monitor import __version__
+from monitor.decompress import ACCEPT_ENCODING, DecodeError, decoder_for
 from monitor.errors import FetchError
 from monitor.model import FeedState, FetchResult, FetchSettings, FetchStatus
 from monitor.retry import parse_retry_after
@@ -54,7 +56,8 @@ class Fetcher:
             # cost grows with the pool (encode/httpcore#1035).
             limits=httpx.Limits(max_connections=min(s.concurrency, 16),
                                 max_keepalive_connections=min(s.concurrency, 16)),
-            headers={"User-Agent": s.user_agent or DEFAULT_USER_AGENT, "Accept": ACCEPT},
+            headers={"User-Agent": s.user_agent or DEFAULT_USER_AGENT, "Accept": ACCEPT,
+                     "Accept-Encoding": ACCEPT_ENCODING},
             trust_env=True,
         )
         return self
@@ -158,15 +161,29 @@ async def _read_capped(feed: str, response: httpx.Response, cap: int) -> bytes:
         raise FetchError(feed, f"body of {int(length):,} bytes is over the {cap:,}-byte limit",
                          error_kind="too_large", status=response.status_code, transient=False)
     chunks, size = [], 0
-    # aiter_bytes yields decoded bytes, so the cap also stops decompression bombs.
-    async for chunk in response.aiter_bytes():
-        size += len(chunk)
-        if size > cap:
-            raise FetchError(feed, f"body is over the {cap:,}-byte limit",
-                             error_kind="too_large", status=response.status_code,
-                             transient=False)
-        chunks.append(chunk)
+    # We decode the raw bytes ourselves, in bounded pieces, so the cap counts decoded bytes
+    # and stops a decompression bomb before it is inflated (httpx's decoders are unbounded).
+    try:
+        decoder = decoder_for(response.headers.get("content-encoding"))
+        async for raw in _then_flush(response.aiter_raw()):
+            for piece in decoder.decode(raw) if raw is not None else decoder.flush():
+                size += len(piece)
+                if size > cap:
+                    raise FetchError(feed, f"body is over the {cap:,}-byte limit",
+                                     error_kind="too_large", status=response.status_code,
+                                     transient=False)
+                chunks.append(piece)
+    except DecodeError as exc:
+        raise FetchError(feed, f"the body could not be decompressed: {exc}",
+                         error_kind="decoding", status=response.status_code) from None
     return b"".join(chunks)
+
+
+async def _then_flush(raw: AsyncIterator[bytes]) -> AsyncIterator[bytes | None]:
+    """The raw chunks, then None: the moment to flush the decoder."""
+    async for chunk in raw:
+        yield chunk
+    yield None
 
 
 def _permanent_redirect(url: str, response: httpx.Response) -> str | None:

@@ -2,13 +2,18 @@
 
 feedparser does the work: it reads the charset from Content-Type and the XML declaration
 (windows-1251, KOI8-R…), handles RSS 0.9x/1.0/2.0 and Atom, and recovers from much ill-formed
-XML. We pass bytes, never a URL or path (feedparser would fetch or open it), and switch off its
-HTML sanitiser and relative-URI pass: normalize strips HTML to text and resolves links itself.
+XML. We pass a byte stream, never a URL or path: given plain bytes, feedparser first tries them
+as a file name, so a server answering `/dev/zero` made it read forever, and one answering the
+path of a local file made it read that file. It has no external entities (feedparser strips
+unsafe DOCTYPE entities and turns off external general entities; expat limits amplification).
+We switch off its HTML sanitiser and relative-URI pass: normalize strips HTML to text and
+resolves links itself.
 """
 
 from __future__ import annotations
 
 import calendar
+import io
 import re
 from datetime import datetime, timezone
 from typing import Any, Mapping
@@ -27,7 +32,7 @@ def parse_feed(body: bytes, *, feed: str, headers: Mapping[str, str] | None = No
     # would change an item's id with the feed's address. normalize resolves links itself.
     headers = {k: v for k, v in (headers or {}).items() if k.lower() != "content-location"}
     try:
-        parsed = feedparser.parse(body, response_headers=headers, sanitize_html=False,
+        parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False,
                                   resolve_relative_uris=False)
     except Exception as exc:  # feedparser is meant never to raise; a bug there is a feed error
         raise ParseError(feed, f"parser failed: {type(exc).__name__}: {exc}") from exc

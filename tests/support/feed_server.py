@@ -1,7 +1,7 @@
 """A real HTTP feed server on 127.0.0.1 for tests: serves feed bodies with ETag and
 Last-Modified (answering 304 to conditional requests), records every request, and can be told
 to misbehave per path: a status code, 429/503 + Retry-After, a slow or oversized body, a
-redirect, an HTML page, gzip.
+redirect, an HTML page, gzip, an endless body; `FeedServer(tls=context)` serves HTTPS.
 """
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from __future__ import annotations
 import email.utils
 import gzip
 import hashlib
+import ssl
 import threading
 import time
 from dataclasses import dataclass, field
@@ -26,6 +27,7 @@ class Route:
     drip_seconds: float = 0.0  # between bytes of the body
     gzip: bool = False
     redirect_to: str | None = None  # with status 301/302/307/308
+    endless: bool = False  # repeat `body` until the client hangs up (no Content-Length)
     last_modified: float = field(default_factory=time.time)
 
     def validators(self) -> tuple[str, str]:
@@ -42,7 +44,7 @@ class Request:
 
 
 class FeedServer:
-    def __init__(self) -> None:
+    def __init__(self, tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.requests: list[Request] = []
         self.lock = threading.Lock()
@@ -60,13 +62,16 @@ class FeedServer:
         self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.httpd.daemon_threads = True
         self.port = self.httpd.server_address[1]
+        self.scheme = "https" if tls is not None else "http"
+        if tls is not None:
+            self.httpd.socket = tls.wrap_socket(self.httpd.socket, server_side=True)
         self.thread = threading.Thread(target=self.httpd.serve_forever,
                                        kwargs={"poll_interval": 0.05}, daemon=True)
 
     # -- test API ------------------------------------------------------------------------------
 
     def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+        return f"{self.scheme}://127.0.0.1:{self.port}{path}"
 
     def set(self, path: str, body: bytes | str = b"", **kwargs: object) -> str:
         if isinstance(body, str):
@@ -130,11 +135,28 @@ class FeedServer:
             body = gzip.compress(body)
             out["Content-Encoding"] = "gzip"
         self._record(h, headers, status)
+        if route.endless:
+            self._send_endless(h, status, body, out)
+            return
         self._send(h, status, body, out, drip=route.drip_seconds)
 
     def _record(self, h: BaseHTTPRequestHandler, headers: dict[str, str], status: int) -> None:
         with self.lock:
             self.requests.append(Request(h.command, h.path, headers, status))
+
+    @staticmethod
+    def _send_endless(h: BaseHTTPRequestHandler, status: int, chunk: bytes,
+                      headers: dict[str, str]) -> None:
+        h.close_connection = True
+        try:
+            h.send_response(status)
+            for k, v in {**headers, "Connection": "close"}.items():
+                h.send_header(k, v)
+            h.end_headers()
+            while True:
+                h.wfile.write(chunk)
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
+            pass
 
     @staticmethod
     def _send(h: BaseHTTPRequestHandler, status: int, body: bytes, headers: dict[str, str],
@@ -155,7 +177,7 @@ class FeedServer:
                     time.sleep(drip)
             else:
                 h.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
+        except (BrokenPipeError, ConnectionResetError, ssl.SSLError):
             pass  # the client gave up (timeouts, size caps): that is what some tests want
 
 

@@ -11,7 +11,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "monitor"
 # plus the exceptions in SAME_LAYER_OK and its own subpackage.
 LAYERS = {
     "monitor": 0, "monitor.__main__": 8, "monitor.errors": 0, "monitor.model": 0,
-    "monitor.text": 1, "monitor.retry": 1, "monitor.log": 1,
+    "monitor.text": 1, "monitor.retry": 1, "monitor.log": 1, "monitor.decompress": 1,
     "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.match": 2,
     "monitor.render": 2,
     "monitor.config": 3,
