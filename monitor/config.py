@@ -23,6 +23,7 @@ from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationEr
 
 from monitor.errors import ConfigError
 from monitor.match import RuleSet, RulesError, compile_rules
+from monitor.render.template import TemplateError, check_template
 from monitor.model import (ChannelSpec, FeedSpec, FetchSettings, HealthSettings, Rule,
                            TranslationSettings)
 
@@ -604,6 +605,15 @@ def _cross_check(model: ConfigModel, channels: list[_ChannelBase], tree: Any) ->
             present = "password" if c.password is not None else "username"
             problems.append((("channels", index, present),
                              "username and password must both be set, or neither"))
+        if c.template is not None:
+            try:
+                check_template(c.template, c.type)
+            except TemplateError as exc:
+                problems.append((("channels", index, "template"), str(exc)))
+        if isinstance(c, EmailChannel) and c.security == "none" and c.username is not None:
+            problems.append((("channels", index, "security"),
+                             "username and password need security: starttls or tls "
+                             "(no login over plain text)"))
         if isinstance(c, WebhookChannel) and c.secret is not None \
                 and not _is_webhook_secret(c.secret):
             problems.append((("channels", index, "secret"),

@@ -33,13 +33,42 @@ def build_channels(specs: Sequence[ChannelSpec], *, stdout: IO[str]) -> dict[str
     for spec in specs:
         if spec.type == "console":
             channels[spec.name] = ConsoleChannel(spec.name, stdout)
-        elif spec.type == "webhook":
-            from monitor.deliver.webhook import WebhookChannel
+        elif spec.type in _HTTP_TYPES:
+            channels[spec.name] = _HTTP_TYPES[spec.type]()(spec, shared)
+        elif spec.type == "email":
+            from monitor.deliver.email import EmailChannel
 
-            channels[spec.name] = WebhookChannel(spec, shared)
+            channels[spec.name] = EmailChannel(spec)
+        elif spec.type == "apprise":
+            from monitor.deliver.apprise import AppriseChannel
+
+            channels[spec.name] = AppriseChannel(spec)
         else:
             channels[spec.name] = _Unsupported(spec)
     return channels
+
+
+def _webhook():
+    from monitor.deliver.webhook import WebhookChannel
+    return WebhookChannel
+
+
+def _chat(name: str):
+    def load():
+        from monitor.deliver import chat
+        return getattr(chat, name)
+    return load
+
+
+def _matrix():
+    from monitor.deliver.matrix import MatrixChannel
+    return MatrixChannel
+
+
+_HTTP_TYPES = {"webhook": _webhook, "slack": _chat("SlackChannel"),
+               "discord": _chat("DiscordChannel"), "mattermost": _chat("MattermostChannel"),
+               "teams": _chat("TeamsChannel"), "telegram": _chat("TelegramChannel"),
+               "matrix": _matrix}
 
 
 class _Unsupported:

@@ -97,9 +97,13 @@ def _clip(text: str, start: int, width: int) -> str:
 
 def render_text(alert: Alert) -> str:
     """A multi-line plain-text alert: original and translation side by side."""
+    if alert.kind == "digest":
+        head = f"[digest] {len(alert.items)} alert{'s' if len(alert.items) != 1 else ''}"
+        return "\n\n".join([head] + [render_text(a) for a in alert.items])
     lines = [f"[{alert.rule}] {alert.title}"]
     t = alert.translation
-    if t is not None and t.title:
+    translated = t is not None and t.route != "identity"
+    if translated and t.title:
         lines.append(f"  {t.target_language}: {t.title}")
     lines.append(f"  feed: {alert.feed} · {alert.published_at:%Y-%m-%d %H:%M} UTC · "
                  f"language: {alert.language}")
@@ -109,7 +113,7 @@ def render_text(alert: Alert) -> str:
         lines.append(f"  matched: {', '.join(alert.matched_terms)}")
     if alert.snippet:
         lines.append(f"  {alert.snippet}")
-    if t is not None and t.summary:
+    if translated and t.summary:
         lines.append(f"  {t.target_language}: {t.summary}")
     elif t is not None and t.note:
         lines.append(f"  ({t.note})")

@@ -74,8 +74,7 @@ class AlertView:
 
     @property
     def facts_line(self) -> str:
-        return " · ".join(f"{k.lower()}: {v}" if k in ("Language", "Matched") else v
-                          for k, v in self.facts)
+        return " · ".join(v if k == "Published" else f"{k.lower()}: {v}" for k, v in self.facts)
 
 
 def alert_view(alert: Alert) -> AlertView:

@@ -24,7 +24,9 @@ LAYERS = {
 SAME_LAYER_OK = {("monitor.outbox", "monitor.store")}
 # Third-party libraries that only one module (or package) may touch.
 ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
-           "httpx": {"monitor.fetch", "monitor.deliver"}, "feedparser": {"monitor.parse"}}
+           "httpx": {"monitor.fetch", "monitor.deliver"}, "feedparser": {"monitor.parse"},
+           "aiosmtplib": {"monitor.deliver.email"}, "jinja2": {"monitor.render.template"},
+           "apprise": {"monitor.deliver.apprise"}}
 
 
 def modules():
@@ -75,7 +77,8 @@ def test_module_imports_only_lower_layers(name, path):
         else:
             top = target.split(".")[0]
             if top in ONLY_IN:
-                assert unit in ONLY_IN[top] or any(unit.startswith(u) for u in ONLY_IN[top]), \
+                assert unit in ONLY_IN[top] or name in ONLY_IN[top] or \
+                    any(unit.startswith(u) for u in ONLY_IN[top]), \
                     f"{name} imports {top}, which only {sorted(ONLY_IN[top])} may use"
 
 

@@ -1,0 +1,108 @@
+"""E-mail over SMTP with aiosmtplib: STARTTLS, implicit TLS or plain; AUTH when configured.
+
+aiosmtplib rather than smtplib: smtplib cannot AUTH with a non-ASCII password
+(python/cpython#73936) and would block the event loop. TLS always verifies the server's
+certificate (the system trust store; SSL_CERT_FILE points it elsewhere). SMTP replies map to
+DeliveryError: 4xx and connection trouble are transient, 5xx and authentication failures
+permanent.
+"""
+
+from __future__ import annotations
+
+import logging
+import ssl
+from datetime import datetime, timezone
+from typing import Callable
+
+import aiosmtplib
+
+from monitor.errors import DeliveryError
+from monitor.model import Alert, ChannelSpec
+from monitor.render.email import email_message
+from monitor.render.template import TemplateError, render_template
+from monitor.render.view import alert_view
+
+log = logging.getLogger(__name__)
+
+
+class EmailChannel:
+    def __init__(self, spec: ChannelSpec, *, tls_context: ssl.SSLContext | None = None,
+                 clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
+        o = spec.options
+        self.name = spec.name
+        self.template = spec.template
+        self.host = str(o["host"])
+        self.port = int(o.get("port") or 587)
+        self.security = o.get("security") or "starttls"
+        self.username = o.get("username")
+        self.password = o.get("password")
+        self.sender = str(o["from"])
+        self.recipients = [str(r) for r in o["to"]]
+        self.timeout_seconds = float(o.get("timeout") or 30.0)
+        self.tls_context = tls_context
+        self.clock = clock
+
+    def message(self, alert: Alert):
+        body = None
+        if self.template and alert.kind != "digest":
+            try:
+                body = render_template(self.template, alert_view(alert), "email")
+            except TemplateError as exc:
+                raise DeliveryError(self.name, str(exc), transient=False,
+                                    hint="fix the channel's template in the config") from None
+        return email_message(alert, sender=self.sender, recipients=self.recipients,
+                             now=self.clock(), body_text=body)
+
+    async def send(self, alert: Alert) -> None:
+        msg = self.message(alert)
+        where = f"{self.host}:{self.port}"
+        context = self.tls_context or ssl.create_default_context()
+        try:
+            errors, _ = await aiosmtplib.send(
+                msg, hostname=self.host, port=self.port,
+                username=self.username, password=self.password,
+                use_tls=self.security == "tls", start_tls=self.security == "starttls",
+                validate_certs=True, tls_context=context if self.security != "none" else None,
+                timeout=self.timeout_seconds)
+        except aiosmtplib.SMTPAuthenticationError as exc:
+            raise DeliveryError(self.name, f"{where} refused the login ({exc.code} "
+                                f"{_text(exc.message)})", transient=False,
+                                hint="check username and password") from None
+        except aiosmtplib.SMTPRecipientsRefused as exc:
+            codes = sorted({r.code for r in exc.recipients})
+            transient = all(400 <= c < 500 for c in codes)
+            raise DeliveryError(self.name, f"{where} refused every recipient "
+                                f"({', '.join(map(str, codes))})", transient=transient) from None
+        except aiosmtplib.SMTPResponseException as exc:
+            transient = 400 <= exc.code < 500
+            raise DeliveryError(self.name, f"{where} answered {exc.code} {_text(exc.message)}",
+                                transient=transient) from None
+        except aiosmtplib.SMTPTimeoutError:
+            raise DeliveryError(self.name, f"{where} did not answer within "
+                                f"{self.timeout_seconds:g} s", transient=True) from None
+        except aiosmtplib.SMTPConnectError as exc:
+            raise DeliveryError(self.name, f"cannot connect to {where}: {_text(str(exc))}",
+                                transient=True) from None
+        except aiosmtplib.SMTPException as exc:  # disconnected, STARTTLS not offered, …
+            raise DeliveryError(self.name, f"{where}: {_text(str(exc))}",
+                                transient=True) from None
+        except ssl.SSLCertVerificationError as exc:
+            raise DeliveryError(self.name, f"{where}: TLS certificate not trusted "
+                                f"({exc.verify_message})", transient=False,
+                                hint="fix the server's certificate or trust its CA "
+                                     "(SSL_CERT_FILE)") from None
+        except (OSError, ssl.SSLError) as exc:
+            raise DeliveryError(self.name, f"{where}: {_text(str(exc))}",
+                                transient=True) from None
+        if errors:
+            # Some recipients refused, others accepted: sending again would repeat it to them.
+            refused = ", ".join(f"{addr} ({code})" for addr, (code, _) in errors.items())
+            log.warning("Some recipients were refused; the others got the alert",
+                        extra={"fields": {"channel": self.name, "refused": refused}})
+
+    async def aclose(self) -> None:
+        return None
+
+
+def _text(message: str) -> str:
+    return " ".join(str(message).split())[:200]

@@ -1,0 +1,67 @@
+"""Escaping feed text for each markup, and marking the snippet's hits. Pure; stdlib only.
+
+Feed text is hostile: every format escapes exactly what its service parses (notify.md §1):
+Slack only `& < >`; Telegram and Matrix HTML `& < >` (and `"` in attributes); Discord and
+Mattermost Markdown with backslashes; Teams TextBlocks the emphasis and link characters.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from typing import Callable, Sequence
+from urllib.parse import quote, urlsplit
+
+from monitor.render.view import clean
+
+Escape = Callable[[str], str]
+
+
+def slack_escape(text: str) -> str:
+    return clean(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def html_escape(text: str) -> str:
+    return html.escape(clean(text), quote=False)
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_~|<>#\[\]()\-])")
+_TEAMS_SPECIAL = re.compile(r"([\\*_\[\]`])")
+
+
+def markdown_escape(text: str) -> str:
+    """Discord and Mattermost: every Markdown-significant character gets a backslash (both
+    parsers treat a backslash before any ASCII punctuation as a literal)."""
+    return _MD_SPECIAL.sub(r"\\\1", clean(text))
+
+
+def teams_escape(text: str) -> str:
+    """Adaptive Card TextBlocks parse a Markdown subset: emphasis and links only."""
+    return _TEAMS_SPECIAL.sub(r"\\\1", clean(text))
+
+
+def plain(text: str) -> str:
+    return clean(text)
+
+
+def safe_url(url: str) -> str:
+    """An http(s) URL with the characters that would end a link in any markup percent-encoded,
+    or "" for anything else (javascript:, data:, relative)."""
+    url = (url or "").strip()
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        return ""
+    return quote(url, safe=":/?#@!$&'*+,;=%-._~")
+
+
+def marked(segments: Sequence[tuple[str, bool]], escape: Escape, open_: str,
+           close: str) -> str:
+    """The snippet with its hits wrapped in `open_`…`close`, each piece escaped."""
+    out = []
+    for text, is_hit in segments:
+        if is_hit and text.strip():
+            lead = text[:len(text) - len(text.lstrip())]
+            trail = text[len(text.rstrip()):]
+            out.append(f"{escape(lead)}{open_}{escape(text.strip())}{close}{escape(trail)}")
+        else:
+            out.append(escape(text))
+    return "".join(out)

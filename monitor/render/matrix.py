@@ -1,0 +1,88 @@
+"""Matrix `m.room.message` content: an `m.notice` with a plain `body` and an HTML
+`formatted_body`. Pure.
+
+`m.notice` is the msgtype for automated senders (clients never auto-reply to it). The whole
+event must stay under 65 536 bytes (notify.md §1), so body and formatted_body are capped in
+UTF-8 bytes. `"m.mentions": {}` declares that the message mentions nobody, and `@room` in feed
+text is neutralised for servers that still match it in the body.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from monitor.render.limits import trim, trim_html, utf8
+from monitor.render.markup import html_escape, marked, plain, safe_url
+from monitor.render.view import AlertView, digest_headline
+
+BODY_BYTES = 16_000
+FORMATTED_BYTES = 40_000
+
+
+def matrix_content(view: AlertView, body: str | None = None) -> dict[str, Any]:
+    """`body`: a template's output, in Matrix HTML."""
+    if body is not None:
+        formatted = body
+        text = html.unescape(_strip_tags(body))
+    elif view.kind == "digest":
+        formatted, text = _digest(view)
+    else:
+        formatted, text = _html(view), _plain(view)
+    return {"msgtype": "m.notice", "body": trim(text, BODY_BYTES, utf8),
+            "format": "org.matrix.custom.html",
+            "formatted_body": trim_html(formatted, FORMATTED_BYTES, utf8, visible_only=False),
+            "m.mentions": {}}
+
+
+def _strip_tags(markup: str) -> str:
+    import re
+
+    return re.sub(r"<br\s*/?>", "\n", re.sub(r"</p>|</li>", "\n", re.sub(
+        r"<(?!br|/p|/li)[^>]*>", "", markup)))
+
+
+def _link(url: str, label_html: str) -> str:
+    href = safe_url(url)
+    return f'<a href="{html.escape(href, quote=True)}">{label_html}</a>' if href else label_html
+
+
+def _html(view: AlertView) -> str:
+    parts = [f"<p><b>{_link(view.link, html_escape(view.headline))}</b></p>"]
+    if view.translated_title:
+        parts.append(f"<p><i>Original:</i> {html_escape(view.title)}</p>")
+    snippet = marked(view.snippet, html_escape, "<b>", "</b>")
+    if snippet:
+        parts.append(f"<blockquote>{snippet}</blockquote>")
+    if view.translated_summary:
+        parts.append(f"<p><b>{html_escape(view.target_language or '')}:</b> "
+                     f"{html_escape(trim(view.translated_summary, 8000))}</p>")
+    elif view.translation_note:
+        parts.append(f"<p><i>{html_escape(view.translation_note)}</i></p>")
+    parts.append(f"<p><small>{html_escape(view.facts_line)}</small></p>")
+    return "".join(parts)
+
+
+def _plain(view: AlertView) -> str:
+    lines = [plain(view.headline)]
+    if view.translated_title:
+        lines.append(f"Original: {plain(view.title)}")
+    if view.link:
+        lines.append(view.link)
+    if view.snippet:
+        lines.append(plain(view.snippet_text))
+    if view.translated_summary:
+        lines.append(f"{view.target_language}: {plain(trim(view.translated_summary, 8000))}")
+    elif view.translation_note:
+        lines.append(f"({plain(view.translation_note)})")
+    lines.append(plain(view.facts_line))
+    return "\n".join(lines)
+
+
+def _digest(view: AlertView) -> tuple[str, str]:
+    title = digest_headline(view)
+    items_html = "".join(f"<li>{_link(i.link, html_escape(i.headline))} — "
+                         f"{html_escape(i.feed)}</li>" for i in view.items)
+    items_text = "\n".join(f"• {plain(i.headline)} — {plain(i.feed)} {i.link}"
+                           for i in view.items)
+    return f"<p><b>{html_escape(title)}</b></p><ul>{items_html}</ul>", f"{title}\n{items_text}"

@@ -1,0 +1,80 @@
+"""Telegram Bot API sendMessage in HTML parse mode. Pure.
+
+The limit is 4096 characters of *visible* text after entity parsing (notify.md §1), counted
+here in UTF-16 units as Telegram's entity offsets are. Text is `html.escape`d (quote=False):
+the HTML mode knows only `&lt; &gt; &amp; &quot;`. Each part is trimmed before it is escaped,
+and the whole is trimmed tag- and entity-safely as a last guard.
+"""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+from monitor.render.limits import trim_escaped, trim_html, utf16
+from monitor.render.markup import html_escape, marked, safe_url
+from monitor.render.view import AlertView, digest_headline
+
+TEXT_LIMIT = 4096
+
+
+def telegram_link(url: str, label_html: str) -> str:
+    href = safe_url(url)
+    return f'<a href="{html.escape(href, quote=True)}">{label_html}</a>' if href else label_html
+
+
+def telegram_text(view: AlertView, body: str | None = None) -> str:
+    if body is not None:
+        return trim_html(body, TEXT_LIMIT, utf16)
+    if view.kind == "digest":
+        return _digest(view)
+    parts = ["<b>" + telegram_link(view.link, trim_escaped(view.headline, 400, html_escape,
+                                                            utf16)) + "</b>"]
+    if view.translated_title:
+        parts.append("<i>" + trim_escaped(view.title, 400, html_escape, utf16) + "</i>")
+    facts = trim_escaped(view.facts_line, 400, html_escape, utf16)
+    used = sum(_visible(p) for p in parts) + _visible(facts) + 8
+    room = TEXT_LIMIT - used
+    has_tail = bool(view.translated_summary or view.translation_note)
+    snippet = trim_html(marked(view.snippet, html_escape, "<b>", "</b>"),
+                        room // 2 if has_tail else room, utf16)
+    if snippet:
+        parts.append(snippet)
+    room -= _visible(snippet) + 2
+    if view.translated_summary:
+        label = f"{view.target_language}: "
+        parts.append("<b>" + html_escape(label) + "</b>" +
+                     trim_escaped(view.translated_summary, room - utf16(label), html_escape,
+                                  utf16))
+    elif view.translation_note:
+        parts.append("<i>" + trim_escaped(view.translation_note, room, html_escape,
+                                          utf16) + "</i>")
+    parts.append(facts)
+    return trim_html("\n\n".join(parts), TEXT_LIMIT, utf16)
+
+
+def telegram_payload(chat_id: int | str, text: str) -> dict[str, Any]:
+    return {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
+            "link_preview_options": {"is_disabled": True}}
+
+
+def _visible(markup: str) -> int:
+    import re
+
+    return utf16(html.unescape(re.sub(r"<[^>]*>", "", markup)))
+
+
+def _digest(view: AlertView) -> str:
+    lines = ["<b>" + html_escape(digest_headline(view)) + "</b>"]
+    used = _visible(lines[0])
+    for n, item in enumerate(view.items):
+        line = "• " + telegram_link(item.link, trim_escaped(item.headline, 200, html_escape,
+                                                            utf16)) \
+            + " — " + html_escape(item.feed)
+        more = f"…and {len(view.items) - n} more"
+        if used + _visible(line) + 1 + len(more) > TEXT_LIMIT - 20:
+            lines.append(more)
+            break
+        lines.append(line)
+        used += _visible(line) + 1
+    return "\n".join(lines)

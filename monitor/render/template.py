@@ -1,0 +1,141 @@
+"""Channel templates (`template:` in a channel's config): Jinja2, sandboxed, escaping for the
+channel's markup. Pure.
+
+A template renders the message body in the channel's own markup (Slack mrkdwn, Discord or
+Mattermost Markdown, Telegram or Matrix HTML, Teams TextBlock text, plain text for email and
+the console). Every `{{ value }}` is escaped for that markup automatically; `snippet` (hits
+already marked) and the `link` filter produce markup and are not escaped again. The channel
+then trims the result to its service's limit without splitting a tag, entity or link.
+
+Variables: kind, rule, feed, title, headline, link, published, language, matched_terms,
+snippet, snippet_text, summary, translated_title, translated_summary, translation_note,
+target_language, facts_line, id, and `items` (a digest's alerts, each with the same names).
+"""
+
+from __future__ import annotations
+
+from dataclasses import fields
+from functools import lru_cache
+from typing import Any
+
+import jinja2
+from jinja2.sandbox import SandboxedEnvironment
+
+from monitor.render import markup
+from monitor.render.view import AlertView
+
+FORMATS = ("slack", "discord", "mattermost", "telegram", "matrix", "teams", "email",
+           "console", "webhook", "apprise")
+
+
+class Safe(str):
+    """Markup a template may emit as is."""
+
+
+class TemplateError(ValueError):
+    """A template that does not compile; `line` is its line number within the template."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+_ESCAPES = {
+    "slack": markup.slack_escape, "telegram": markup.html_escape, "matrix": markup.html_escape,
+    "discord": markup.markdown_escape, "mattermost": markup.markdown_escape,
+    "teams": markup.teams_escape,
+}
+_BOLD = {"slack": ("*", "*"), "telegram": ("<b>", "</b>"), "matrix": ("<b>", "</b>"),
+         "discord": ("**", "**"), "mattermost": ("**", "**"), "teams": ("**", "**")}
+
+
+def _link(fmt: str):
+    def link(url: Any, text: Any = None) -> Safe:
+        escape = _ESCAPES.get(fmt, markup.plain)
+        href = markup.safe_url(str(url or ""))
+        label = escape(str(text)) if text is not None else escape(href)
+        if not href:
+            return Safe(label)
+        if fmt == "slack":
+            return Safe(f"<{href.replace('&', '&amp;')}|{label}>")
+        if fmt in ("telegram", "matrix"):
+            return Safe(f'<a href="{_attr(href)}">{label}</a>')
+        if fmt in ("discord", "mattermost", "teams"):
+            return Safe(f"[{label}]({href})")
+        return Safe(f"{text} <{href}>" if text is not None else href)
+    return link
+
+
+def _attr(value: str) -> str:
+    import html
+
+    return html.escape(value, quote=True)
+
+
+@lru_cache(maxsize=64)
+def _environment(fmt: str) -> SandboxedEnvironment:
+    escape = _ESCAPES.get(fmt, markup.plain)
+
+    def finalize(value: Any) -> Any:
+        if value is None:
+            return ""
+        if isinstance(value, Safe):
+            return value
+        if isinstance(value, (list, tuple)):
+            value = ", ".join(str(v) for v in value)
+        return escape(str(value))
+
+    env = SandboxedEnvironment(autoescape=False, finalize=finalize, trim_blocks=True,
+                               lstrip_blocks=True, keep_trailing_newline=False,
+                               undefined=jinja2.StrictUndefined)
+    env.filters["link"] = _link(fmt)
+    return env
+
+
+@lru_cache(maxsize=256)
+def compile_template(source: str, fmt: str = "console") -> jinja2.Template:
+    """Raises TemplateError for a syntax error."""
+    try:
+        return _environment(fmt).from_string(source)
+    except jinja2.TemplateSyntaxError as exc:
+        raise TemplateError(f"template line {exc.lineno}: {exc.message}", exc.lineno) from None
+
+
+def template_context(view: AlertView, fmt: str) -> dict[str, Any]:
+    ctx: dict[str, Any] = {f.name: getattr(view, f.name) for f in fields(view)
+                           if f.name not in ("snippet", "items", "published_at")}
+    open_, close = _BOLD.get(fmt, ("", ""))
+    escape = _ESCAPES.get(fmt, markup.plain)
+    ctx.update(headline=view.headline, facts_line=view.facts_line,
+               snippet=Safe(markup.marked(view.snippet, escape, open_, close)),
+               snippet_text=view.snippet_text,
+               items=[template_context(i, fmt) for i in view.items])
+    return ctx
+
+
+def render_template(source: str, view: AlertView, fmt: str) -> str:
+    """The body a channel's template makes for one alert. Raises TemplateError when the
+    template refers to a name that does not exist (a typo is a config error, not a blank)."""
+    try:
+        return compile_template(source, fmt).render(template_context(view, fmt)).strip()
+    except jinja2.UndefinedError as exc:
+        raise TemplateError(f"template: {exc.message}", None) from None
+    except jinja2.TemplateError as exc:
+        raise TemplateError(f"template: {exc}", None) from None
+
+
+def check_template(source: str, fmt: str) -> None:
+    """Compile and try a template on a sample alert. Raises TemplateError (for the config)."""
+    from datetime import datetime, timezone
+
+    from monitor.model import Alert, Hit, Translation
+    from monitor.render.view import alert_view
+
+    sample = Alert(id="al_sample", rule="rule", channel="channel", feed="feed", item_key="k",
+                   item_id="i", title="Title", summary="Summary text", link="https://e.org/",
+                   published_at=datetime(2026, 1, 1, tzinfo=timezone.utc), language="ru",
+                   matched_terms=("text",), hits=(Hit("text", "summary", 8, 12),),
+                   translation=Translation("ru", "en", "Title", "Summary", route="test"))
+    view = alert_view(sample)
+    render_template(source, view, fmt)
+    render_template(source, alert_view(Alert(**{**sample.__dict__, "translation": None})), fmt)

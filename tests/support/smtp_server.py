@@ -1,0 +1,117 @@
+"""A real SMTP server on 127.0.0.1 (aiosmtpd, in-process) for e-mail tests: plain, STARTTLS or
+implicit TLS, with AUTH, keeping every message parsed back with `email.policy.default`.
+
+The self-signed certificate is made by the `openssl` command for 127.0.0.1 and localhost;
+`SmtpServer.client_context()` trusts exactly it.
+"""
+
+from __future__ import annotations
+
+import email
+import socket
+import ssl
+import subprocess
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import default as default_policy
+from pathlib import Path
+
+from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import AuthResult, LoginPassword
+
+
+def make_certificate(directory: Path) -> tuple[Path, Path]:
+    cert, key = directory / "cert.pem", directory / "key.pem"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=localhost",
+                    "-addext", "subjectAltName=DNS:localhost,IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)],
+                   check=True, capture_output=True)
+    return cert, key
+
+
+def free_port() -> int:
+    # aiosmtpd's Controller checks readiness by connecting to its port, so port 0 cannot work.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@dataclass
+class Envelope:
+    sender: str
+    recipients: list[str]
+    data: bytes
+
+    @property
+    def message(self) -> EmailMessage:
+        return email.message_from_bytes(self.data, policy=default_policy)  # type: ignore
+
+
+class _Handler:
+    def __init__(self, server: "SmtpServer") -> None:
+        self.server = server
+
+    async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.server.refuse:
+            return self.server.refuse[address]
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+    async def handle_DATA(self, server, session, envelope):
+        if self.server.data_reply:
+            return self.server.data_reply
+        self.server.received.append(Envelope(envelope.mail_from, list(envelope.rcpt_tos),
+                                             envelope.original_content or envelope.content))
+        return "250 Message accepted for delivery"
+
+
+class SmtpServer:
+    def __init__(self, *, security: str = "starttls", users: dict[str, str] | None = None,
+                 cert_dir: Path | None = None) -> None:
+        self.security = security
+        self.users = users or {}
+        self.received: list[Envelope] = []
+        self.refuse: dict[str, str] = {}      # recipient → reply, e.g. "550 no such user"
+        self.data_reply: str | None = None    # e.g. "451 try later"
+        self.logins: list[str] = []
+        self.port = free_port()
+        self.cert = self.key = None
+        kwargs: dict = {}
+        if security != "none":
+            assert cert_dir is not None
+            self.cert, self.key = make_certificate(cert_dir)
+            ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+            ctx.load_cert_chain(self.cert, self.key)
+            if security == "starttls":
+                kwargs.update(tls_context=ctx, require_starttls=True)
+            else:
+                kwargs.update(ssl_context=ctx)
+        if self.users:
+            kwargs.update(authenticator=self._authenticate, auth_required=True,
+                          # aiosmtpd only sees STARTTLS as TLS; implicit TLS is TLS from byte one.
+                          auth_require_tls=security == "starttls")
+        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
+                                     server_hostname="localhost", **kwargs)
+
+    def _authenticate(self, server, session, envelope, mechanism, auth_data):
+        if isinstance(auth_data, LoginPassword):
+            user = auth_data.login.decode("utf-8")
+            password = auth_data.password.decode("utf-8")
+            if self.users.get(user) == password:
+                self.logins.append(user)
+                return AuthResult(success=True)
+        return AuthResult(success=False, handled=False)
+
+    def client_context(self) -> ssl.SSLContext:
+        return ssl.create_default_context(cafile=str(self.cert))
+
+    def start(self) -> "SmtpServer":
+        if self.security == "tls":
+            # The readiness probe would need TLS too: start without it, as aiosmtpd suggests.
+            self.controller.ready_timeout = 5.0
+        self.controller.start()
+        return self
+
+    def stop(self) -> None:
+        self.controller.stop()
