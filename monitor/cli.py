@@ -331,8 +331,9 @@ def cmd_models_list(args, stdout, stderr) -> int:
     for r in rows:
         stdout.write(f"  {r['pair']:<8} {r['version']:<10} {r['size_bytes'] / 1e6:8.1f} MB  "
                      f"{r['path']}\n")
-    stdout.write("apertium: " + (", ".join(f"{s}→{t}" for s, t in pairs) or "not installed")
-                 + "\n")
+    apertium_state = ", ".join(f"{s}→{t}" for s, t in pairs) or (
+        "not installed" if settings.apertium else "off (translation.apertium: false)")
+    stdout.write(f"apertium: {apertium_state}\n")
     if routes:
         stdout.write(f"routes to {target}:\n")
         for lang, route in routes.items():

@@ -45,7 +45,7 @@ def test_models_install_list_remove_round_trip(tmp_path, tiny_archives):
     lines = listing.stdout.splitlines()
     assert lines[0] == f"models: {tmp_path / 'models'}"
     assert lines[1].split()[:2] == ["ru→en", "0.0.2"]
-    assert "apertium: not installed" in lines  # disabled in this config
+    assert "apertium: off (translation.apertium: false)" in lines
     assert lines[-4:] == ["routes to en:", "  be   none (untranslated)", "  en   identity",
                           "  ru   argos:ru-en"]
     doc = run_cli("models", "list", "--json", cwd=tmp_path).json()
