@@ -66,7 +66,9 @@ class ArgosModel:
             device = self.device
             if device == "auto":
                 device = "cuda" if ct2.get_cuda_device_count() > 0 else "cpu"
-            compute_type = "int8" if device == "cpu" else "int8_float16"
+            # int8 on CPU (as Argos's own packages are quantized); on a GPU let CTranslate2
+            # pick what the card supports (int8_float16 needs compute capability >= 7).
+            compute_type = "int8" if device == "cpu" else "auto"
             translator = ct2.Translator(str(self.package.path / "model"), device=device,
                                         compute_type=compute_type, inter_threads=1,
                                         intra_threads=self.intra_threads)

@@ -260,7 +260,8 @@ def install_from_index(models_dir: str | os.PathLike, from_code: str, to_code: s
     """
     with tempfile.TemporaryDirectory(prefix="monitor-models-") as tmp:
         index_file = Path(tmp) / "index.json"
-        overrides = {"local_package_index": index_file, "downloads_dir": Path(tmp)}
+        overrides = {"local_package_index": index_file, "downloads_dir": Path(tmp),
+                     "package_data_dir": Path(models_dir)}
         if index_url:
             overrides["remote_package_index"] = index_url
         with argos_settings(**overrides) as settings:
