@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import functools
 import gzip
+import hashlib
 import json
 import math
 import re
@@ -31,6 +32,8 @@ MAX_ORDER = 5
 FLOOR = 3e-6  # probability of an n-gram a profile lacks, divided by the gram's order
 ORTHOGRAPHY_NATS = 8.0
 HINT_NATS = 2.0
+WORD_WEIGHT = 2.0  # weight of the whole-word frequency term against the n-gram sum
+UNKNOWN_WORD_LOG_FREQ = math.log(1e-8)  # a word missing from a language's lexicon
 MAX_LETTERS = 1500  # enough to decide; bounds the cost of a long summary
 _LUT_SIZE = 0x10000  # characters beyond the BMP are "unknown" (emoji, historic scripts)
 
@@ -68,6 +71,11 @@ def clean_words(text: str) -> list[str]:
         elif other * 3 < latin:
             words = [w for w in words if _LATIN.match(w)]
     return words
+
+
+def word_hash(word: str) -> int:
+    """A stable 32-bit hash of a word: lexicons store hashes, not words (a false hit is ~1e-4)."""
+    return int.from_bytes(hashlib.blake2b(word.encode(), digest_size=4).digest(), "little")
 
 
 def ngrams(word: str, max_order: int = MAX_ORDER) -> list[str]:
@@ -115,6 +123,18 @@ class Detector:
         keys = np.array([self._key(g) for g in vocab], dtype=np.uint64)
         order = np.argsort(keys)
         self._keys, self._table = keys[order], table[order]
+        # Whole-word frequencies tell apart words whose n-grams all three Slavic languages share
+        # (отримав, призводить); used only when every language has a lexicon, to stay comparable.
+        lexicons = [_lexicon(lang, profile_dir) for lang in self.languages]
+        self._words = None
+        if all(lx is not None for lx in lexicons):
+            # One sorted array of every language's word hashes and a row of log frequencies per
+            # hash: a word in no lexicon costs every language the same, so it can be skipped.
+            known = np.unique(np.concatenate([h for h, _ in lexicons]))
+            freqs = np.full((len(known), len(self.languages)), UNKNOWN_WORD_LOG_FREQ)
+            for j, (hashes, log_freq) in enumerate(lexicons):
+                freqs[np.searchsorted(known, hashes), j] = log_freq
+            self._words = (known, WORD_WEIGHT * (freqs - UNKNOWN_WORD_LOG_FREQ))
 
     def _key(self, gram: str) -> int:
         key = 0
@@ -146,7 +166,14 @@ class Detector:
         ids = pos[self._keys[pos] == keys]
         if not len(ids):
             return None
-        return self._table[ids].sum(axis=0)
+        scores = self._table[ids].sum(axis=0)
+        if self._words is not None:
+            known, weights = self._words
+            hashes = np.fromiter(map(word_hash, words), dtype=np.uint32, count=len(words))
+            pos = np.searchsorted(known, hashes)
+            pos[pos == len(known)] = 0
+            scores += weights[pos[known[pos] == hashes]].sum(axis=0)
+        return scores
 
     def detect(self, text: str, hint: str | None = None) -> tuple[str, float]:
         """The most likely language of `text` and its posterior probability, or ("und", 0.0)."""
@@ -186,6 +213,17 @@ def available_languages() -> set[str]:
             if p.name.endswith(".json.gz")}
     theirs = {p.name for p in resources.files("langdetect").joinpath("profiles").iterdir()}
     return ours | theirs
+
+
+@functools.lru_cache(maxsize=None)
+def _lexicon(lang: str, profile_dir: str | None = None) -> tuple[np.ndarray, np.ndarray] | None:
+    """(sorted word hashes, log frequencies) for `lang`, or None if we ship no lexicon for it."""
+    path = (Path(profile_dir) if profile_dir else resources.files("monitor.data.langid")).joinpath(
+        f"{lang}.words.npz")
+    if not path.is_file():
+        return None
+    with path.open("rb") as f, np.load(f) as data:
+        return data["hashes"], data["log_freq"].astype(np.float64)
 
 
 @functools.lru_cache(maxsize=None)

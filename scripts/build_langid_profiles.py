@@ -15,7 +15,12 @@ Sources (all openly licensed; see monitor/data/langid/NOTICE.md):
 Never feed the language-identification test set (shared/data/langid/) to this script.
 
     pip install wordfreq==3.1.1     # build-time only; not a runtime dependency
-    python scripts/build_langid_profiles.py [--be-text PATH] [--out monitor/data/langid]
+    apt-get install hunspell-be hunspell-tools
+    unmunch /usr/share/hunspell/be_BY.dic /usr/share/hunspell/be_BY.aff > /tmp/be-forms.txt
+    python scripts/build_langid_profiles.py --be-wordlist /tmp/be-forms.txt
+
+It writes <lang>.json.gz (n-gram profiles) and <lang>.words.npz (word lexicons: hashes and log
+frequencies; Belarusian has no frequency list, so its forms share one flat frequency).
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ WORDFREQ_LANGUAGES = ("en", "ru", "uk")
 # Grams rarer than this (relative to their order's total) are dropped: the detector's floor
 # probability is about ten times higher, so they would change no decision.
 MIN_RELATIVE_FREQ = 2e-7
+BELARUSIAN_WORD_FREQ = 1e-5
 
 
 def profile_from_word_counts(name: str, counts: Counter) -> dict:
@@ -90,14 +96,44 @@ def belarusian_counts(text: Path, wordlist: Path | None, share: float) -> Counte
     return merged
 
 
+def write_lexicon(path: Path, log_freq: dict[str, float]) -> None:
+    """Sorted 32-bit word hashes and their log frequencies (see monitor.language.word_hash)."""
+    import numpy as np
+
+    from monitor.language import word_hash
+
+    hashes = np.array([word_hash(w) for w in log_freq], dtype=np.uint32)
+    values = np.array(list(log_freq.values()), dtype=np.float16)
+    order = np.argsort(hashes)
+    with path.open("wb") as f:
+        np.savez_compressed(f, hashes=hashes[order], log_freq=values[order])
+
+
+def wordfreq_lexicon(lang: str, top: int) -> dict[str, float]:
+    import math
+
+    import wordfreq
+
+    out: dict[str, float] = {}
+    for word, freq in wordfreq.get_frequency_dict(lang, wordlist="large").items():
+        for w in clean_words(word):
+            out.setdefault(w, math.log(freq))
+        if len(out) >= top:
+            break
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--be-text", type=Path, default=DEFAULT_BE_TEXT)
     ap.add_argument("--top", type=int, default=100_000, help="words taken from each wordfreq list")
     ap.add_argument("--be-wordlist", type=Path,
                     help="optional Belarusian word forms, one per line (e.g. unmunched hunspell-be)")
-    ap.add_argument("--be-wordlist-share", type=float, default=0.5,
-                    help="share of the Belarusian profile's mass the word list gets")
+    ap.add_argument("--be-wordlist-share", type=float, default=0.0,
+                    help="share of the Belarusian n-gram profile's mass the word list gets "
+                         "(default 0: the list only feeds the word lexicon)")
+    ap.add_argument("--lexicon-top", type=int, default=300_000,
+                    help="words of each wordfreq list kept in the word lexicon")
     ap.add_argument("--exponent", type=float, default=1.0,
                     help="weight words by frequency**exponent (1: token-weighted)")
     ap.add_argument("--out", type=Path, default=ROOT / "monitor" / "data" / "langid")
@@ -105,8 +141,20 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     sources = {lang: (lambda lang=lang: wordfreq_counts(lang, args.top, args.exponent))
                for lang in WORDFREQ_LANGUAGES}
-    sources["be"] = lambda: belarusian_counts(args.be_text, args.be_wordlist,
-                                              args.be_wordlist_share)
+    sources["be"] = lambda: belarusian_counts(
+        args.be_text, args.be_wordlist if args.be_wordlist_share > 0 else None,
+        args.be_wordlist_share)
+    import math
+
+    lexicons = {lang: (lambda lang=lang: wordfreq_lexicon(lang, args.lexicon_top))
+                for lang in WORDFREQ_LANGUAGES}
+    # No frequency list exists for Belarusian: every known form gets one flat frequency.
+    lexicons["be"] = lambda: dict.fromkeys(
+        belarusian_counts(args.be_text, args.be_wordlist, 0.5), math.log(BELARUSIAN_WORD_FREQ))
+    for lang, load in lexicons.items():
+        words = load()
+        write_lexicon(args.out / f"{lang}.words.npz", words)
+        print(f"{lang}: {len(words)} words in the lexicon")
     for lang, load in sources.items():
         profile = profile_from_word_counts(lang, load())
         data = json.dumps(profile, ensure_ascii=False, separators=(",", ":")).encode()
