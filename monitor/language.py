@@ -130,7 +130,9 @@ class Detector:
         if all(lx is not None for lx in lexicons):
             # One sorted array of every language's word hashes and a row of log frequencies per
             # hash: a word in no lexicon costs every language the same, so it can be skipped.
-            known = np.unique(np.concatenate([h for h, _ in lexicons]))
+            known = np.concatenate([h for h, _ in lexicons])
+            known.sort(kind="stable")  # radix sort for uint32: far faster than np.unique's
+            known = known[np.concatenate(([True], known[1:] != known[:-1]))]
             freqs = np.full((len(known), len(self.languages)), UNKNOWN_WORD_LOG_FREQ)
             for j, (hashes, log_freq) in enumerate(lexicons):
                 freqs[np.searchsorted(known, hashes), j] = log_freq

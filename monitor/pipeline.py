@@ -21,7 +21,7 @@ from monitor.config import Config
 from monitor.deliver import Channel
 from monitor.errors import DeliveryError, FeedError
 from monitor.fetch import Fetcher
-from monitor.language import detect
+from monitor.language import detect, detector_for
 from monitor.model import (Alert, FeedOutcome, FeedSpec, FeedState, FetchStatus, Item, Match,
                            PollReport, Translation)
 from monitor.normalize import normalize_entries
@@ -364,6 +364,9 @@ class Runtime:
         from monitor.deliver import build_channels
         from monitor.store import connect
 
+        # Build the language detector (a few seconds of table building) before any fetch
+        # starts, so it never stalls the event loop while requests are in flight.
+        detector_for(tuple(self.config.languages))
         store = connect(self.config.state_path)
         try:
             fetcher = self.fetcher or Fetcher(self.config.fetch)
