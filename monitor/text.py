@@ -1,7 +1,8 @@
 """Text helpers shared by normalize, language and match. Pure; stdlib only.
 
 `html_to_text` turns feed HTML into one line of plain text; `fold` is the case and
-orthography folding both sides of a keyword match go through.
+orthography folding both sides of a keyword match go through; `WORD` finds the words in
+folded text (hyphens, dots and slashes split words; an apostrophe inside a word does not).
 """
 
 from __future__ import annotations
@@ -39,15 +40,41 @@ def html_to_text(markup: str) -> str:
     return collapse_whitespace(markup)
 
 
-# Belarusian/Ukrainian apostrophe forms are one character for matching.
+# Belarusian/Ukrainian apostrophe forms are one character for matching. Combining acute and
+# grave left after NFKC are stress marks (Russian dictionaries and learner texts write
+# "бо́льшая"); on a Latin letter NFKC has already composed them, so dropping the leftovers only
+# removes stress. Decomposed ё/й are composed by NFKC first.
 _FOLD = str.maketrans({
     "ё": "е", "Ё": "е",
     "’": "'", "ʼ": "'", "`": "'", "ʹ": "'", "′": "'", "‘": "'",
+    "\u0300": None, "\u0301": None,
 })
 
 
+def _marks() -> str:
+    """Every combining mark of the Basic Multilingual Plane, as a regex class body.
+
+    Python's `\\w` excludes them, which would split Devanagari or Arabic words at each vowel
+    sign; computed once at import (about 10 ms) rather than listed by hand.
+    """
+    ranges: list[list[int]] = []
+    for cp in range(0x300, 0x10000):
+        if unicodedata.category(chr(cp)) in ("Mn", "Mc", "Me"):
+            if ranges and ranges[-1][1] == cp - 1:
+                ranges[-1][1] = cp
+            else:
+                ranges.append([cp, cp])
+    return "".join(f"\\u{a:04x}-\\u{b:04x}" if a != b else f"\\u{a:04x}" for a, b in ranges)
+
+
+_WORD_CHAR = rf"[\w{_marks()}]"
+# A word: letters, digits and marks, with apostrophes inside (сям'я, drone's). Matched on
+# folded text, where every apostrophe form is already "'".
+WORD = re.compile(rf"{_WORD_CHAR}+(?:'{_WORD_CHAR}+)*")
+
+
 def fold(text: str) -> str:
-    """NFKC, case-fold, ё→е, one apostrophe, no invisible characters.
+    """NFKC, case-fold, ё→е, one apostrophe, no stress marks, no invisible characters.
 
     Length-preserving only when the input has no characters NFKC or casefold expand; callers
     that need offsets into the original text use `fold_with_offsets`.
@@ -57,11 +84,21 @@ def fold(text: str) -> str:
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:
-    """`fold(text)` plus, for each folded character, its index in `text`."""
+    """`fold(text)` plus, for each folded character, its index in `text`.
+
+    Folds one base character with its combining marks at a time, so a decomposed ё or й
+    composes as in `fold`; every character of a cluster's output maps to the base.
+    """
     out: list[str] = []
     offsets: list[int] = []
-    for i, ch in enumerate(text):
-        folded = fold(ch) if ord(ch) > 127 else ch.lower()
+    i, n = 0, len(text)
+    while i < n:
+        j = i + 1
+        while j < n and unicodedata.combining(text[j]):
+            j += 1
+        ch = text[i]
+        folded = fold(text[i:j]) if j - i > 1 or ord(ch) > 127 else ch.lower()
         out.append(folded)
         offsets.extend([i] * len(folded))
+        i = j
     return "".join(out), offsets
