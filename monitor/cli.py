@@ -69,6 +69,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     _add_translation_commands(sub, common)
 
+    p = sub.add_parser("rules", parents=[common], help="inspect keyword rules")
+    rules_sub = p.add_subparsers(dest="rules_command", metavar="ACTION", parser_class=_Parser,
+                                 required=True)
+    e = rules_sub.add_parser("explain", parents=[common],
+                             help="show how each rule's queries parse and which stems they match")
+    e.add_argument("rule", nargs="?", metavar="RULE", help="only this rule (default: all)")
+    e.set_defaults(func=cmd_rules_explain)
+
     p = sub.add_parser("status", parents=[common], help="table of feeds and their health")
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_status)
@@ -143,6 +151,17 @@ def cmd_check(args, stdout, stderr) -> int:
     else:
         stdout.write(f"{args.config}: ok ({len(config.feeds)} feeds, {len(config.rules)} rules, "
                      f"{len(config.channels)} channels)\n")
+    return EXIT_OK
+
+
+def cmd_rules_explain(args, stdout, stderr) -> int:
+    config = _load(args)
+    try:
+        lines = config.matcher.explain(args.rule)
+    except KeyError:
+        names = ", ".join(r.name for r in config.rules) or "none"
+        raise ConfigError(f"no rule named {args.rule!r} (rules: {names})") from None
+    stdout.write("\n".join(lines) + "\n")
     return EXIT_OK
 
 

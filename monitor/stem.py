@@ -197,10 +197,14 @@ class Analyzer:
         return self._form is not None
 
     def key(self, word: str) -> str:
-        return self.keys([word])[0]
+        key = self._keys.get(word)
+        return key if key is not None else self.keys([word])[0]
 
     def form(self, word: str) -> str:
-        return self._form(word) if self._form is not None else word
+        if self._form is None:
+            return word
+        form = self._forms.get(word)
+        return form if form is not None else self.forms([word])[0]
 
     def keys(self, words: list[str]) -> list[str]:
         if self._key is None and self._batch is None:
@@ -223,16 +227,16 @@ class Analyzer:
         if self._form is None:
             return words
         cache = self._forms
-        form = self._form
-        if len(cache) > _CACHE_LIMIT:
-            cache.clear()
-        out = []
-        for w in words:
-            f = cache.get(w)
-            if f is None:
-                f = cache[w] = form(w)
-            out.append(f)
-        return out
+        get = cache.get
+        out = [get(w) for w in words]
+        if None in out:
+            if len(cache) > _CACHE_LIMIT:
+                cache.clear()
+            for w in words:
+                if w not in cache:
+                    cache[w] = self._form(w)
+            out = [get(w) for w in words]
+        return out  # type: ignore[return-value]
 
 
 # Snowball reads the -сь of these nouns as a reflexive verb ending (беларусь → белар, but
@@ -258,7 +262,9 @@ def _russian() -> Callable[[list[str]], list[str]]:
 
 def _analyzers() -> dict[str, Callable[[], Analyzer]]:
     def russian() -> Analyzer:
-        return Analyzer("ru", None, form=_cyrillic_letters, batch=_russian(),
+        # Forms stay as folded: repairing mixed-script words is done in keys, where it costs
+        # nothing after the first sight of a word, and phrases rarely meet such words.
+        return Analyzer("ru", None, batch=_russian(),
                         description="Snowball Russian stemmer (PyStemmer)")
 
     def english() -> Analyzer:

@@ -51,6 +51,9 @@ _FOLD = str.maketrans({
 })
 
 
+_RARE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u0300\u0301’ʼ`ʹ′‘]")
+
+
 def _marks() -> str:
     """Every combining mark of the Basic Multilingual Plane, as a regex class body.
 
@@ -79,8 +82,25 @@ def fold(text: str) -> str:
     Length-preserving only when the input has no characters NFKC or casefold expand; callers
     that need offsets into the original text use `fold_with_offsets`.
     """
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
-    return text.casefold().translate(_FOLD)
+    # str.translate with a dict costs a Python-level lookup per character; it runs only when
+    # a character it would change is present (matching calls this for every new item).
+    text = unicodedata.normalize("NFKC", text)
+    if _RARE.search(text):
+        text = text.translate(_INVISIBLE).translate(_FOLD)
+    text = text.casefold()
+    return text.replace("ё", "е") if "ё" in text else text
+
+
+_LENGTH_CHANGING = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u0300\u0301]")
+
+
+def fold_keeps_offsets(text: str) -> bool:
+    """Whether `fold(text)[i]` comes from `text[i]` for every i (checked in C, no loop).
+
+    True for almost all real text; lets callers skip `fold_with_offsets`.
+    """
+    return (unicodedata.is_normalized("NFKC", text) and len(text.casefold()) == len(text)
+            and not _LENGTH_CHANGING.search(text))
 
 
 def fold_with_offsets(text: str) -> tuple[str, list[int]]:

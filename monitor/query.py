@@ -1,0 +1,361 @@
+"""The keyword query language: query string → syntax tree. Pure; stdlib only. Used by `match`.
+
+    query   := or
+    or      := and ("OR" and)*
+    and     := unary (["AND"] unary)*          adjacent terms mean AND
+    unary   := ("NOT" | "-") unary | near        NOT binds tighter than AND, AND than OR
+    near    := primary ("NEAR/" n primary)*     NEAR binds tightest
+    primary := "(" or ")" | "title:" primary | word | word* | "phrase"
+
+Operators are upper-case; lower-case and/or/not are ordinary words. Errors carry the 1-based
+column of the offending character in the query string.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Union
+
+MAX_NEAR = 1000
+FIELDS = ("title",)
+
+
+class QuerySyntaxError(ValueError):
+    """A query does not parse; `column` is 1-based within the query string."""
+
+    def __init__(self, message: str, column: int) -> None:
+        super().__init__(message)
+        self.column = column
+
+
+@dataclass(frozen=True)
+class Term:
+    """A word (`kind` "word"), a prefix (`word*`, kind "prefix") or a "phrase" (kind "phrase").
+
+    `text` is what the user wrote, without quotes or the trailing `*`.
+    """
+
+    kind: str
+    text: str
+    column: int
+
+    def __str__(self) -> str:
+        if self.kind == "phrase":
+            return f'"{self.text}"'
+        return self.text + ("*" if self.kind == "prefix" else "")
+
+
+@dataclass(frozen=True)
+class Not:
+    child: "Node"
+    column: int
+
+    def __str__(self) -> str:
+        return f"NOT {_group(self.child, Not)}"
+
+
+@dataclass(frozen=True)
+class And:
+    children: tuple["Node", ...]
+
+    def __str__(self) -> str:
+        return " AND ".join(_group(c, And) for c in self.children)
+
+
+@dataclass(frozen=True)
+class Or:
+    children: tuple["Node", ...]
+
+    def __str__(self) -> str:
+        return " OR ".join(_group(c, Or) for c in self.children)
+
+
+@dataclass(frozen=True)
+class Near:
+    left: "Node"
+    right: "Node"
+    distance: int
+    column: int
+
+    def __str__(self) -> str:
+        return f"{_group(self.left, Near)} NEAR/{self.distance} {_group(self.right, Near)}"
+
+
+@dataclass(frozen=True)
+class Field:
+    name: str
+    child: "Node"
+    column: int
+
+    def __str__(self) -> str:
+        return f"{self.name}:{_group(self.child, Field)}"
+
+
+Node = Union[Term, Not, And, Or, Near, Field]
+# Binding strength, loosest first: a child printed inside a tighter parent needs parentheses.
+_STRENGTH = {Or: 0, And: 1, Not: 2, Near: 3, Field: 4, Term: 5}
+
+
+def _group(child: Node, parent: type) -> str:
+    text = str(child)
+    if _STRENGTH[type(child)] < _STRENGTH[parent] or \
+            (parent is Near and isinstance(child, Near)):
+        return f"({text})"
+    return text
+
+
+# --- Lexer -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Token:
+    kind: str  # WORD PHRASE LPAREN RPAREN AND OR NOT NEG NEAR FIELD END
+    text: str
+    column: int
+    value: int = 0  # NEAR distance
+
+
+_FIELD = re.compile(r"([A-Za-z]+):")
+_NEAR = re.compile(r"NEAR(?:/(\S*))?")
+_BARE = re.compile(r'[^\s()"]+')
+
+
+def _lex(source: str) -> list[_Token]:
+    tokens: list[_Token] = []
+    i, n = 0, len(source)
+    while i < n:
+        ch = source[i]
+        col = i + 1
+        if ch.isspace():
+            i += 1
+        elif ch == "(":
+            tokens.append(_Token("LPAREN", ch, col))
+            i += 1
+        elif ch == ")":
+            tokens.append(_Token("RPAREN", ch, col))
+            i += 1
+        elif ch == '"':
+            end = source.find('"', i + 1)
+            if end < 0:
+                raise QuerySyntaxError('unterminated quoted phrase (add the closing ")', col)
+            tokens.append(_Token("PHRASE", source[i + 1:end], col))
+            i = end + 1
+        elif ch == "-" and (i == 0 or source[i - 1].isspace() or source[i - 1] == "("):
+            if i + 1 >= n or source[i + 1].isspace() or source[i + 1] == ")":
+                raise QuerySyntaxError("'-' must be followed by what to exclude, e.g. -word", col)
+            tokens.append(_Token("NEG", ch, col))
+            i += 1
+        else:
+            field = _FIELD.match(source, i)
+            if field:
+                name = field.group(1)
+                if name not in FIELDS:
+                    raise QuerySyntaxError(
+                        f"unknown field '{name}:' (the only field is title:)", col)
+                after = field.end()
+                if after >= n or source[after].isspace() or source[after] == ")":
+                    raise QuerySyntaxError(f"'{name}:' must be followed by a term or a group",
+                                           col)
+                tokens.append(_Token("FIELD", name, col))
+                i = after
+                continue
+            m = _BARE.match(source, i)
+            assert m is not None
+            word = m.group()
+            near = _NEAR.fullmatch(word)
+            if word in ("AND", "OR", "NOT"):
+                tokens.append(_Token(word, word, col))
+            elif near:
+                tokens.append(_Token("NEAR", word, col, _near_distance(near.group(1), col)))
+            else:
+                star = word.find("*")
+                if star >= 0 and star != len(word) - 1:
+                    raise QuerySyntaxError("'*' is only allowed at the end of a word",
+                                           col + star)
+                tokens.append(_Token("WORD", word, col))
+            i = m.end()
+    tokens.append(_Token("END", "", len(source) + 1))
+    return tokens
+
+
+def _near_distance(text: str | None, column: int) -> int:
+    if not text:
+        raise QuerySyntaxError("NEAR needs a distance in words, e.g. NEAR/5", column)
+    if not text.isdigit():
+        raise QuerySyntaxError(f"NEAR distance must be a whole number of words, got '{text}'",
+                               column + 5)
+    distance = int(text)
+    if distance > MAX_NEAR:
+        raise QuerySyntaxError(f"NEAR distance must be at most {MAX_NEAR}", column + 5)
+    return distance
+
+
+# --- Parser ----------------------------------------------------------------------------------
+
+_STARTS_UNARY = {"WORD", "PHRASE", "LPAREN", "NOT", "NEG", "FIELD"}
+
+
+class _Parser:
+    def __init__(self, source: str) -> None:
+        self.tokens = _lex(source)
+        self.pos = 0
+
+    @property
+    def tok(self) -> _Token:
+        return self.tokens[self.pos]
+
+    def advance(self) -> _Token:
+        tok = self.tokens[self.pos]
+        self.pos += 1
+        return tok
+
+    def parse(self) -> Node:
+        if self.tok.kind == "END":
+            raise QuerySyntaxError("query is empty", 1)
+        node = self.parse_or()
+        if self.tok.kind == "RPAREN":
+            raise QuerySyntaxError("')' without a matching '('", self.tok.column)
+        if self.tok.kind != "END":  # pragma: no cover - every token kind is consumed above
+            raise QuerySyntaxError(f"unexpected '{self.tok.text}'", self.tok.column)
+        return node
+
+    def parse_or(self) -> Node:
+        children = [self.parse_and()]
+        while self.tok.kind == "OR":
+            op = self.advance()
+            self.expect_operand(op)
+            children.append(self.parse_and())
+        return children[0] if len(children) == 1 else Or(tuple(children))
+
+    def parse_and(self) -> Node:
+        children = [self.parse_unary()]
+        while True:
+            if self.tok.kind == "AND":
+                op = self.advance()
+                self.expect_operand(op)
+                children.append(self.parse_unary())
+            elif self.tok.kind in _STARTS_UNARY:
+                children.append(self.parse_unary())
+            else:
+                break
+        return children[0] if len(children) == 1 else And(tuple(children))
+
+    def parse_unary(self) -> Node:
+        if self.tok.kind in ("NOT", "NEG"):
+            op = self.advance()
+            self.expect_operand(op)
+            return Not(self.parse_unary(), op.column)
+        return self.parse_near()
+
+    def parse_near(self) -> Node:
+        left = self.parse_primary()
+        while self.tok.kind == "NEAR":
+            op = self.advance()
+            self.expect_operand(op)
+            if self.tok.kind in ("NOT", "NEG"):
+                raise QuerySyntaxError("NOT cannot be a side of NEAR", self.tok.column)
+            left = Near(left, self.parse_primary(), op.value, op.column)
+        return left
+
+    def parse_primary(self) -> Node:
+        tok = self.tok
+        if tok.kind == "LPAREN":
+            self.advance()
+            if self.tok.kind == "RPAREN":
+                raise QuerySyntaxError("empty parentheses", tok.column)
+            if self.tok.kind == "END":
+                raise QuerySyntaxError("'(' is never closed", tok.column)
+            node = self.parse_or()
+            if self.tok.kind != "RPAREN":
+                raise QuerySyntaxError("'(' is never closed", tok.column)
+            self.advance()
+            return node
+        if tok.kind == "FIELD":
+            self.advance()
+            if self.tok.kind in ("NOT", "NEG"):
+                raise QuerySyntaxError(f"write NOT {tok.text}:… rather than {tok.text}:NOT …",
+                                       self.tok.column)
+            return Field(tok.text, self.parse_primary(), tok.column)
+        if tok.kind == "WORD":
+            self.advance()
+            if tok.text == "*":
+                raise QuerySyntaxError("'*' needs a word before it, e.g. drone*", tok.column)
+            if tok.text.endswith("*"):
+                return Term("prefix", tok.text[:-1], tok.column)
+            return Term("word", tok.text, tok.column)
+        if tok.kind == "PHRASE":
+            self.advance()
+            if not tok.text.strip():
+                raise QuerySyntaxError("empty quoted phrase", tok.column)
+            return Term("phrase", tok.text, tok.column)
+        if tok.kind == "RPAREN":
+            raise QuerySyntaxError("')' without a matching '('", tok.column)
+        if tok.kind == "END":  # pragma: no cover - expect_operand reports this first
+            raise QuerySyntaxError("query ends where a term was expected", tok.column)
+        raise QuerySyntaxError(f"{tok.text} needs a term before it", tok.column)
+
+    def expect_operand(self, op: _Token) -> None:
+        if self.tok.kind == "END" or self.tok.kind == "RPAREN":
+            name = "'-'" if op.kind == "NEG" else op.text
+            raise QuerySyntaxError(f"{name} must be followed by a term", op.column)
+
+
+def parse_query(source: str) -> Node:
+    """Parse a query string into a tree. Raises QuerySyntaxError."""
+    node = _Parser(source).parse()
+    column = _first_unanchored(node)
+    if column is not None:
+        raise QuerySyntaxError("the query must require at least one word that is not negated "
+                               "(NOT alone would match almost every item)", column)
+    return node
+
+
+def matches_without_terms(node: Node) -> bool:
+    """Whether `node` is true for an item that contains none of its terms."""
+    if isinstance(node, Term):
+        return False
+    if isinstance(node, Not):
+        return not matches_without_terms(node.child)
+    if isinstance(node, And):
+        return all(matches_without_terms(c) for c in node.children)
+    if isinstance(node, Or):
+        return any(matches_without_terms(c) for c in node.children)
+    if isinstance(node, Near):
+        return False
+    return matches_without_terms(node.child)
+
+
+def _first_unanchored(node: Node) -> int | None:
+    # Matching looks only at rules one of whose words occurs in the item; a query that can be
+    # true with none of them present would be skipped, and is almost surely a mistake anyway.
+    if not matches_without_terms(node):
+        return None
+    return _column(node)
+
+
+def _column(node: Node) -> int:
+    if isinstance(node, (Term, Not, Near, Field)):
+        return node.column
+    return _column(node.children[0])
+
+
+def terms(node: Node) -> list[tuple[Term, bool]]:
+    """Every term with whether it is scoped to the title, left to right."""
+    out: list[tuple[Term, bool]] = []
+
+    def walk(n: Node, title: bool) -> None:
+        if isinstance(n, Term):
+            out.append((n, title))
+        elif isinstance(n, (And, Or)):
+            for c in n.children:
+                walk(c, title)
+        elif isinstance(n, Near):
+            walk(n.left, title)
+            walk(n.right, title)
+        elif isinstance(n, Field):
+            walk(n.child, True)
+        else:
+            walk(n.child, title)
+    walk(node, False)
+    return out
