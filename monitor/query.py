@@ -157,6 +157,9 @@ def _lex(source: str) -> list[_Token]:
                 if after >= n or source[after].isspace() or source[after] == ")":
                     raise QuerySyntaxError(f"'{name}:' must be followed by a term or a group",
                                            col)
+                if source[after] == "-":
+                    raise QuerySyntaxError(f"write NOT {name}:… rather than {name}:-…",
+                                           after + 1)
                 tokens.append(_Token("FIELD", name, col))
                 i = after
                 continue
@@ -273,7 +276,7 @@ class _Parser:
             return node
         if tok.kind == "FIELD":
             self.advance()
-            if self.tok.kind in ("NOT", "NEG"):
+            if self.tok.kind == "NOT":
                 raise QuerySyntaxError(f"write NOT {tok.text}:… rather than {tok.text}:NOT …",
                                        self.tok.column)
             return Field(tok.text, self.parse_primary(), tok.column)
