@@ -138,7 +138,7 @@ def _lex(source: str) -> list[_Token]:
         elif ch == '"':
             end = source.find('"', i + 1)
             if end < 0:
-                raise QuerySyntaxError('unterminated quoted phrase (add the closing ")', col)
+                raise QuerySyntaxError("unterminated quoted phrase", col)
             tokens.append(_Token("PHRASE", source[i + 1:end], col))
             i = end + 1
         elif ch == "-" and (i == 0 or source[i - 1].isspace() or source[i - 1] == "("):
