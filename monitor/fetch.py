@@ -101,6 +101,10 @@ class Fetcher:
         async with self._client.stream("GET", url, headers=headers) as response:
             result = _classify(feed_name, url, response, now)
             if result is not None:
+                if result.status is FetchStatus.NOT_MODIFIED:
+                    # A 304 has no body, but h11 only marks the exchange complete once it is
+                    # read; an unread response closes the connection instead of reusing it.
+                    await response.aread()
                 return result
             body = await _read_capped(feed_name, response, self.settings.max_body_bytes)
         if not body.strip():

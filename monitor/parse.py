@@ -7,7 +7,9 @@ as a file name, so a server answering `/dev/zero` made it read forever, and one 
 path of a local file made it read that file. It has no external entities (feedparser strips
 unsafe DOCTYPE entities and turns off external general entities; expat limits amplification).
 We switch off its HTML sanitiser and relative-URI pass: normalize strips HTML to text and
-resolves links itself.
+resolves links itself. Well-formed RSS 2.0 goes through `monitor.rss` instead, which returns
+what feedparser would, about 8 times faster; it declines any DOCTYPE and anything else it does
+not mirror exactly, and feedparser reads those.
 """
 
 from __future__ import annotations
@@ -22,20 +24,27 @@ import feedparser
 
 from monitor.errors import ParseError
 from monitor.model import Entry, ParsedFeed
+from monitor.rss import read_rss
 
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
 
 
-def parse_feed(body: bytes, *, feed: str, headers: Mapping[str, str] | None = None) -> ParsedFeed:
-    """Parse a feed document. Raises ParseError when nothing usable comes out."""
+def parse_feed(body: bytes, *, feed: str, headers: Mapping[str, str] | None = None,
+               fast_path: bool = True) -> ParsedFeed:
+    """Parse a feed document. Raises ParseError when nothing usable comes out.
+
+    `fast_path=False` always uses feedparser (the reference the fast path is tested against).
+    """
     # No Content-Location: with a base URL feedparser rewrites relative guids into URLs, which
     # would change an item's id with the feed's address. normalize resolves links itself.
     headers = {k: v for k, v in (headers or {}).items() if k.lower() != "content-location"}
-    try:
-        parsed = feedparser.parse(io.BytesIO(body), response_headers=headers, sanitize_html=False,
-                                  resolve_relative_uris=False)
-    except Exception as exc:  # feedparser is meant never to raise; a bug there is a feed error
-        raise ParseError(feed, f"parser failed: {type(exc).__name__}: {exc}") from exc
+    parsed = read_rss(body, headers) if fast_path else None
+    if parsed is None:
+        try:
+            parsed = feedparser.parse(io.BytesIO(body), response_headers=headers,
+                                      sanitize_html=False, resolve_relative_uris=False)
+        except Exception as exc:  # feedparser is meant never to raise; a bug there is a feed error
+            raise ParseError(feed, f"parser failed: {type(exc).__name__}: {exc}") from exc
     entries = parsed.get("entries") or []
     is_bozo = bool(parsed.get("bozo"))
     bozo_message = _bozo_message(parsed.get("bozo_exception")) if is_bozo else None
