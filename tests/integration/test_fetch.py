@@ -43,6 +43,22 @@ def test_fetch_returns_not_modified_on_304_via_etag_and_via_last_modified(feed_s
     assert sent["if-none-match"] == first.etag
 
 
+def test_fetch_keeps_the_connection_after_a_304(feed_server):
+    """An unread 304 would close its connection: one TCP (and TLS) handshake per unchanged feed."""
+    url = feed_server.set("/f", FEED)
+
+    async def go():
+        async with Fetcher(FetchSettings(concurrency=1)) as f:
+            first = await f.fetch("t", FeedState(name="t", url=url))
+            state = FeedState(name="t", url=url, etag=first.etag)
+            return [(await f.fetch("t", state)).status for _ in range(3)]
+
+    assert asyncio.run(go()) == [FetchStatus.NOT_MODIFIED] * 3
+    requests = feed_server.requests_to("/f")
+    assert [r.status for r in requests] == [200, 304, 304, 304]
+    assert len({r.client_port for r in requests}) == 1
+
+
 def test_fetch_decodes_gzip(feed_server):
     url = feed_server.set("/f", FEED * 50, gzip=True)
     result = fetch(url)

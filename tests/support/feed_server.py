@@ -41,6 +41,7 @@ class Request:
     path: str
     headers: dict[str, str]
     status: int
+    client_port: int = 0  # tells connections apart: a reused keep-alive connection keeps it
 
 
 class FeedServer:
@@ -142,7 +143,8 @@ class FeedServer:
 
     def _record(self, h: BaseHTTPRequestHandler, headers: dict[str, str], status: int) -> None:
         with self.lock:
-            self.requests.append(Request(h.command, h.path, headers, status))
+            self.requests.append(Request(h.command, h.path, headers, status,
+                                         h.client_address[1]))
 
     @staticmethod
     def _send_endless(h: BaseHTTPRequestHandler, status: int, chunk: bytes,
