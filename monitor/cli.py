@@ -68,6 +68,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=cmd_check)
 
     _add_translation_commands(sub, common)
+    _add_alert_commands(sub, common)
 
     p = sub.add_parser("rules", parents=[common], help="inspect keyword rules")
     rules_sub = p.add_subparsers(dest="rules_command", metavar="ACTION", parser_class=_Parser,
@@ -191,7 +192,8 @@ def cmd_poll(args, stdout, stderr) -> int:
                 progress.done()
             drained = None
             if not args.dry_run:
-                drained = await drain_outbox(deps)
+                # Wait up to one rate-limit window for free slots; the rest wait for the next run.
+                drained = await drain_outbox(deps, rate_limit_wait_seconds=65.0)
             return report, drained
 
     report, drained = asyncio.run(go())
@@ -493,6 +495,143 @@ class _Progress:
             return
         self.stream.write("\r" + " " * 70 + "\r")
         self.stream.flush()
+
+
+# -- alerts: test-alert, outbox ------------------------------------------------------------------
+
+
+def _add_alert_commands(sub, common) -> None:
+    p = sub.add_parser("test-alert", parents=[common],
+                       help="send a sample alert to CHANNEL now (not through the outbox)")
+    p.add_argument("channel", metavar="CHANNEL", help="a channel name from the config")
+    p.set_defaults(func=cmd_test_alert)
+
+    p = sub.add_parser("outbox", parents=[common],
+                       help="list pending and dead alerts; retry dead ones; flush")
+    p.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    p.set_defaults(func=cmd_outbox_list)
+    osub = p.add_subparsers(dest="outbox_command", metavar="ACTION", parser_class=_Parser)
+    q = osub.add_parser("list", parents=[common], help="pending and dead alerts (the default)")
+    q.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    q.set_defaults(func=cmd_outbox_list)
+    q = osub.add_parser("retry", parents=[common], help="put dead alerts back in the queue")
+    which = q.add_mutually_exclusive_group(required=True)
+    which.add_argument("id", nargs="?", type=int, metavar="ID", help="the row id to retry")
+    which.add_argument("--all", action="store_true", help="every dead alert")
+    q.set_defaults(func=cmd_outbox_retry)
+    q = osub.add_parser("flush", parents=[common],
+                        help="send every pending alert now (ignoring backoff and digest "
+                             "intervals, pacing rate limits), then exit")
+    q.set_defaults(func=cmd_outbox_flush)
+
+
+def cmd_test_alert(args, stdout, stderr) -> int:
+    from monitor.deliver import build_channels
+    from monitor.render.sample import sample_alert
+
+    config = _load(args)
+    _setup_logging(args, stderr, "warning", config.secrets)
+    try:
+        spec = config.channel(args.channel)
+    except KeyError:
+        names = ", ".join(c.name for c in config.channels) or "none defined"
+        raise ConfigError(f"test-alert: no channel named {args.channel!r} (channels: {names})")
+    alert = sample_alert(spec.name, datetime.now(timezone.utc))
+
+    async def go():
+        channels = build_channels([spec], stdout=stdout)
+        try:
+            await channels[spec.name].send(alert)
+        finally:
+            await channels[spec.name].aclose()
+
+    asyncio.run(go())
+    if spec.type == "teams":
+        stdout.write(f"channel {spec.name}: Teams accepted the test alert (HTTP 202); Workflows "
+                     f"answer 202 before the flow runs, so check that the card appeared in "
+                     f"the channel\n")
+    else:
+        stdout.write(f"channel {spec.name}: test alert sent ({spec.type})\n")
+    return EXIT_OK
+
+
+def _open_store(config):
+    from monitor.store import connect
+
+    if not config.state_path.exists():
+        raise MonitorError(f"state {config.state_path}: no such file",
+                           hint="run `monitor poll` first")
+    return connect(config.state_path)
+
+
+def cmd_outbox_list(args, stdout, stderr) -> int:
+    config = _load(args)
+    with _open_store(config) as store:
+        rows = store.outbox_rows(("pending", "dead"), limit=10_000)
+        counts = store.outbox_counts()
+    if args.json:
+        json.dump({"counts": counts, "alerts": [{
+            "id": r.id, "alert_id": r.alert_id, "status": r.status, "channel": r.channel,
+            "kind": r.kind, "rule": r.rule, "title": r.alert.title,
+            "alerts": len(r.alert.items) or None, "attempts": r.attempts,
+            "next_attempt": _when(r.next_attempt_at) if r.status == "pending" else None,
+            "created": _when(r.created_at), "last_error": r.last_error} for r in rows]},
+            stdout, ensure_ascii=False, indent=2)
+        stdout.write("\n")
+        return EXIT_OK
+    table = [("ID", "STATUS", "CHANNEL", "TRIES", "NEXT TRY", "ALERT", "LAST ERROR")]
+    for r in rows:
+        what = f"digest of {len(r.alert.items)}" if r.kind == "digest" else \
+            f"[{r.rule}] {r.alert.title}"
+        table.append((str(r.id), r.status, r.channel, str(r.attempts),
+                      (_when(r.next_attempt_at) or "") if r.status == "pending" else "-",
+                      _shorten(what, 50), _shorten(r.last_error or "", 90)))
+    if len(table) > 1:
+        widths = [max(len(row[i]) for row in table) for i in range(6)]
+        for row in table:
+            stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[6]
+                         + "\n")
+        stdout.write("\n")
+    stdout.write(f"outbox: {counts.get('pending', 0)} pending, {counts.get('batched', 0)} "
+                 f"waiting in a digest, {counts.get('sent', 0)} sent, {counts.get('dead', 0)} "
+                 f"dead\n")
+    return EXIT_OK
+
+
+def cmd_outbox_retry(args, stdout, stderr) -> int:
+    config = _load(args)
+    with _open_store(config) as store:
+        count = store.retry_dead(None if args.all else args.id, datetime.now(timezone.utc))
+    if not args.all and count == 0:
+        raise MonitorError(f"outbox retry: no dead alert with id {args.id}",
+                           hint="`monitor outbox` lists them")
+    stdout.write(f"{count} dead alert{'s' if count != 1 else ''} queued again; "
+                 f"`monitor outbox flush` sends them now\n")
+    return EXIT_OK
+
+
+def cmd_outbox_flush(args, stdout, stderr) -> int:
+    from monitor.pipeline import Runtime, drain_outbox
+
+    config = _load(args)
+    _setup_logging(args, stderr, "warning", config.secrets)
+    _open_store(config).close()
+
+    async def go():
+        async with Runtime(config, stdout=stdout) as deps:
+            return await drain_outbox(deps, ignore_backoff=True,
+                                      rate_limit_wait_seconds=float("inf"))
+
+    report = asyncio.run(go())
+    line = f"alerts: {report.sent} sent"
+    if report.digests:
+        line += f" ({report.digests} digest{'s' if report.digests != 1 else ''})"
+    if report.failed:
+        line += f", {report.failed} failed and will be retried"
+    if report.dead:
+        line += f", {report.dead} failed for good (see `monitor outbox`)"
+    stdout.write(line + f"; {report.pending} pending\n")
+    return EXIT_OK if not (report.failed or report.dead) else EXIT_ERROR
 
 
 def main_entry() -> None:

@@ -15,21 +15,21 @@ import logging
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Callable, Sequence
+from typing import Awaitable, Callable, Sequence
 
 from monitor.config import Config
 from monitor.deliver import Channel
 from monitor.errors import DeliveryError, FeedError
 from monitor.fetch import Fetcher
 from monitor.language import detect, detector_for
-from monitor.model import (Alert, FeedOutcome, FeedSpec, FeedState, FetchStatus, Item, Match,
-                           PollReport, Translation)
+from monitor.model import (Alert, ChannelSpec, FeedOutcome, FeedSpec, FeedState, FetchStatus,
+                           Item, Match, PollReport, Translation)
 from monitor.normalize import normalize_entries
-from monitor.outbox import Outbox
+from monitor.outbox import Outbox, form_digests, rate_wait_seconds
 from monitor.parse import parse_feed
 from monitor.render import build_alert
 from monitor.retry import Backoff
-from monitor.store import Store
+from monitor.store import OutboxRow, Store
 from monitor.translate import Translator, UnavailableTranslator, build_translator
 
 log = logging.getLogger(__name__)
@@ -281,63 +281,107 @@ class DrainReport:
     failed: int = 0
     dead: int = 0
     pending: int = 0
+    digests: int = 0          # digest rows formed in this drain
+    rate_limited: int = 0     # channels that reached their rate limit; their rows wait
 
 
-async def drain_outbox(deps: Deps, *, ignore_backoff: bool = False,
-                       max_rows: int = 10_000) -> DrainReport:
-    """Deliver due outbox rows, oldest first. A channel that fails transiently is not tried
-    again in this drain, so its alerts keep their order."""
+async def drain_outbox(deps: Deps, *, ignore_backoff: bool = False, max_rows: int = 10_000,
+                       rate_limit_wait_seconds: float = 0.0,
+                       sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> DrainReport:
+    """Deliver due outbox rows, oldest first, each channel in order.
+
+    Digest channels first turn their waiting alerts into a digest when one is due
+    (`ignore_backoff` forms them now). A channel that fails transiently is not tried again in
+    this drain, and while its oldest row backs off its newer rows wait, so its alerts keep
+    their order and a 429's retry-after holds for the whole channel. A channel at its rate
+    limit waits up to `rate_limit_wait_seconds` in all for a free slot; then its rows wait for
+    a later drain.
+    """
     assert deps.outbox is not None
     report = DrainReport()
+    specs = {spec.name: spec for spec in deps.config.channels}
+    report.digests = form_digests(deps.store, specs.values(), deps.clock(),
+                                  force=ignore_backoff)
     blocked: set[str] = set()
+    waited = 0.0
     done = 0
     while done < max_rows:
         rows = [r for r in deps.outbox.due(deps.clock(), limit=200,
                                            ignore_backoff=ignore_backoff)
-                if r.channel not in blocked]
+                if r.channel not in blocked and not _waits_for_digest(r, specs)]
         if not rows:
             break
         progressed = False
         for row in rows:
             if row.channel in blocked:
                 continue
+            spec = specs.get(row.channel)
+            wait = rate_wait_seconds(deps.store, spec, deps.clock()) if spec else 0.0
+            if wait > 0 and waited + wait > rate_limit_wait_seconds:
+                blocked.add(row.channel)
+                report.rate_limited += 1
+                log.info("Channel at its rate limit; its alerts wait", extra={"fields": {
+                    "channel": row.channel, "wait_seconds": round(wait, 1)}})
+                continue
+            if wait > 0:
+                await sleep(wait)
+                waited += wait
             progressed = True
             done += 1
-            channel = deps.channels.get(row.channel)
-            try:
-                if channel is None:
-                    raise DeliveryError(row.channel, "channel is no longer in the config",
-                                        transient=False)
-                await channel.send(row.alert)
-            except DeliveryError as exc:
-                status = deps.outbox.failed(row, exc, deps.clock())
-                level = logging.ERROR if status == "dead" else logging.WARNING
-                log.log(level, "Alert delivery failed" + (", giving up" if status == "dead"
-                                                          else ", will retry"),
-                        extra={"fields": {"channel": row.channel, "alert_id": row.alert_id,
-                                          "attempt": row.attempts + 1, "error": str(exc)}})
-                if status == "dead":
-                    report.dead += 1
-                else:
-                    report.failed += 1
-                    blocked.add(row.channel)
+            if await _deliver_row(deps, row, report):
                 continue
-            except Exception as exc:  # a bug in a channel must not lose the alert
-                log.exception("Channel raised unexpectedly", extra={"fields": {
-                    "channel": row.channel, "alert_id": row.alert_id}})
-                deps.outbox.failed(row, DeliveryError(row.channel, f"internal error: "
-                                   f"{type(exc).__name__}", transient=True), deps.clock())
-                report.failed += 1
-                blocked.add(row.channel)
-                continue
-            deps.outbox.delivered(row, deps.clock())
-            report.sent += 1
-            log.info("Alert delivered", extra={"fields": {
-                "channel": row.channel, "alert_id": row.alert_id, "rule": row.rule}})
+            blocked.add(row.channel)
         if not progressed:
             break
     report.pending = deps.store.outbox_counts().get("pending", 0)
     return report
+
+
+def _waits_for_digest(row: OutboxRow, specs: dict[str, ChannelSpec]) -> bool:
+    spec = specs.get(row.channel)
+    return bool(spec and spec.digest_seconds and row.kind == "match")
+
+
+async def _deliver_row(deps: Deps, row: OutboxRow, report: DrainReport) -> bool:
+    """Send one row and record the outcome. False when its channel should be left alone for
+    the rest of the drain (a transient failure)."""
+    assert deps.outbox is not None
+    channel = deps.channels.get(row.channel)
+    try:
+        if channel is None:
+            raise DeliveryError(row.channel, "channel is no longer in the config",
+                                transient=False)
+        await channel.send(row.alert)
+    except DeliveryError as exc:
+        status = deps.outbox.failed(row, exc, deps.clock())
+        fields = {"channel": row.channel, "alert_id": row.alert_id, "attempt": row.attempts + 1,
+                  "error": str(exc)}
+        if status == "dead":
+            if exc.hint:
+                fields["hint"] = exc.hint
+            log.error("Alert delivery failed for good; it is kept as dead (see `monitor "
+                      "outbox`)", extra={"fields": fields})
+            report.dead += 1
+            return True
+        if exc.retry_after_seconds is not None:
+            fields["retry_after_seconds"] = round(exc.retry_after_seconds, 1)
+        log.warning("Alert delivery failed, will retry", extra={"fields": fields})
+        report.failed += 1
+        return False
+    except Exception as exc:  # a bug in a channel must not lose the alert
+        log.exception("Channel raised unexpectedly", extra={"fields": {
+            "channel": row.channel, "alert_id": row.alert_id}})
+        deps.outbox.failed(row, DeliveryError(row.channel, f"internal error: "
+                           f"{type(exc).__name__}", transient=True), deps.clock())
+        report.failed += 1
+        return False
+    deps.outbox.delivered(row, deps.clock())
+    report.sent += 1
+    log.info("Alert delivered", extra={"fields": {
+        "channel": row.channel, "alert_id": row.alert_id, "rule": row.rule or None,
+        "kind": row.kind if row.kind != "match" else None,
+        "alerts": len(row.alert.items) or None}})
+    return True
 
 
 # -- wiring ----------------------------------------------------------------------------------

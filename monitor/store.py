@@ -110,7 +110,20 @@ def _m2_translation_cache(db: sqlite3.Connection) -> None:
 
 
 # Append-only: each entry moves the schema one version up, in its own transaction.
-MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2_translation_cache]
+def _m3_outbox_digests(db: sqlite3.Connection) -> None:
+    # A digest is an outbox row of its own (kind 'digest'); the alerts it carries move to
+    # status 'batched' with batch_id pointing at it, and become 'sent' when it is sent.
+    columns = {r[1] for r in db.execute("PRAGMA table_info(outbox)")}
+    if "batch_id" not in columns:
+        db.execute("ALTER TABLE outbox ADD COLUMN batch_id INTEGER")
+    _script(db, """
+    CREATE INDEX IF NOT EXISTS outbox_channel ON outbox(channel, status, id);
+    CREATE INDEX IF NOT EXISTS outbox_batch ON outbox(batch_id) WHERE batch_id IS NOT NULL
+    """)
+
+
+MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2_translation_cache,
+                                                          _m3_outbox_digests]
 TRANSLATION_CACHE_DAYS = 30
 
 
@@ -141,6 +154,7 @@ class OutboxRow:
     created_at: datetime
     sent_at: datetime | None
     alert: Alert
+    batch_id: int | None = None  # the digest row that carries this alert
 
 
 class Store:
@@ -314,19 +328,62 @@ class Store:
         return db.total_changes - before
 
     def due_outbox(self, now: datetime, *, channel: str | None = None,
-                   limit: int = 100, ignore_backoff: bool = False) -> list[OutboxRow]:
-        """Pending rows whose next attempt is due, oldest first."""
-        sql = "SELECT * FROM outbox WHERE status = 'pending'"
+                   limit: int = 100, ignore_backoff: bool = False,
+                   keep_order: bool = False) -> list[OutboxRow]:
+        """Pending rows whose next attempt is due, oldest first.
+
+        With `keep_order`, a channel whose oldest pending row is still backing off yields
+        nothing: its newer rows wait behind it, so each channel receives alerts in order.
+        """
+        sql = "SELECT * FROM outbox o WHERE status = 'pending'"
         args: list[Any] = []
         if not ignore_backoff:
             sql += " AND next_attempt_at <= ?"
             args.append(_iso(now))
+            if keep_order:
+                sql += (" AND NOT EXISTS (SELECT 1 FROM outbox p WHERE p.status = 'pending' "
+                        "AND p.channel = o.channel AND p.id < o.id AND p.next_attempt_at > ?)")
+                args.append(_iso(now))
         if channel is not None:
             sql += " AND channel = ?"
             args.append(channel)
         sql += " ORDER BY id LIMIT ?"
         args.append(limit)
         return [_outbox_row(r) for r in self.db.execute(sql, args)]
+
+    def waiting_for_digest(self, channel: str, *, limit: int = 500) -> list[OutboxRow]:
+        """A digest channel's pending match alerts, oldest first."""
+        return [_outbox_row(r) for r in self.db.execute(
+            "SELECT * FROM outbox WHERE channel = ? AND status = 'pending' AND kind = 'match' "
+            "ORDER BY id LIMIT ?", (channel, limit))]
+
+    def create_digest(self, digest: Alert, member_ids: Sequence[int], *, now: datetime) -> int:
+        """Enqueue `digest` and move its members to 'batched', at once. Returns the digest's
+        row id, or 0 if a member was no longer pending (another process took it)."""
+        try:
+            with self.transaction() as db:
+                if not self._enqueue(db, [digest], now):
+                    raise _MembersTaken()
+                row_id = db.execute("SELECT id FROM outbox WHERE alert_id = ?",
+                                    (digest.id,)).fetchone()[0]
+                changed = 0
+                for chunk in _chunks([str(i) for i in member_ids], 500):
+                    marks = ",".join("?" * len(chunk))
+                    changed += db.execute(
+                        f"UPDATE outbox SET status = 'batched', batch_id = ? "
+                        f"WHERE status = 'pending' AND id IN ({marks})",
+                        (row_id, *map(int, chunk))).rowcount
+                if changed != len(member_ids):
+                    raise _MembersTaken()
+                return row_id
+        except _MembersTaken:
+            return 0
+
+    def sent_since(self, channel: str, since: datetime) -> list[datetime]:
+        """When this channel's messages (not the alerts inside a digest) were sent since `since`."""
+        return [_dt(r[0]) for r in self.db.execute(
+            "SELECT sent_at FROM outbox WHERE channel = ? AND status = 'sent' "
+            "AND batch_id IS NULL AND sent_at >= ? ORDER BY sent_at", (channel, _iso(since)))]
 
     def outbox_rows(self, statuses: Iterable[str] = ("pending", "dead"),
                     limit: int = 1000) -> list[OutboxRow]:
@@ -343,6 +400,10 @@ class Store:
         with self.transaction() as db:
             db.executemany("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, "
                            "attempts = attempts + 1 WHERE id = ?",
+                           [(_iso(now), i) for i in row_ids])
+            # A digest's alerts are delivered with it, in the same transaction.
+            db.executemany("UPDATE outbox SET status = 'sent', sent_at = ? "
+                           "WHERE batch_id = ? AND status = 'batched'",
                            [(_iso(now), i) for i in row_ids])
 
     def mark_failed(self, row_id: int, error: str, next_attempt_at: datetime) -> None:
@@ -367,6 +428,10 @@ class Store:
                                  "next_attempt_at = ? WHERE status = 'dead' AND id = ?",
                                  (_iso(now), row_id))
             return cur.rowcount
+
+
+class _MembersTaken(Exception):
+    """Rolls back a digest whose alerts another process batched or sent first."""
 
 
 def connect(path: str | os.PathLike, *, create: bool = True, readonly: bool = False) -> Store:
@@ -501,7 +566,8 @@ def _outbox_row(r: sqlite3.Row) -> OutboxRow:
         item_key=r["item_key"], kind=r["kind"], status=r["status"], attempts=r["attempts"],
         next_attempt_at=_dt(r["next_attempt_at"]), last_error=r["last_error"],
         created_at=_dt(r["created_at"]), sent_at=_dt(r["sent_at"]),
-        alert=alert_from_json(json.loads(r["payload"])))
+        alert=alert_from_json(json.loads(r["payload"])),
+        batch_id=r["batch_id"] if "batch_id" in r.keys() else None)
 
 
 # -- Alert ⇄ JSON (the outbox payload) -------------------------------------------------------

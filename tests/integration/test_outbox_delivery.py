@@ -1,0 +1,230 @@
+"""The outbox drain against a real receiver: rate limits, 429s that pause a whole channel,
+dead letters and retry, digests, max attempts. A settable clock stands in for waiting."""
+
+import asyncio
+import base64
+import logging
+from datetime import timedelta
+
+import pytest
+
+from monitor.config import parse_config
+from monitor.deliver import build_channels
+from monitor.outbox import Outbox, RetryPolicy
+from monitor.pipeline import Deps, drain_outbox
+from monitor.store import connect
+from support.alerts import NOW, make_alert
+from support.webhook_receiver import Reply, WebhookReceiver
+
+pytestmark = pytest.mark.integration
+
+
+class Clock:
+    def __init__(self, now):
+        self.now = now
+
+    def __call__(self):
+        return self.now
+
+    def advance(self, seconds):
+        self.now += timedelta(seconds=seconds)
+
+    async def sleep(self, seconds):
+        self.slept = getattr(self, "slept", []) + [seconds]
+        self.advance(seconds)
+
+
+@pytest.fixture
+def receiver():
+    rx = WebhookReceiver("webhook").start()
+    yield rx
+    rx.stop()
+
+
+@pytest.fixture
+def loop():
+    """One event loop per test, as in a real run: the channels' shared client lives in it."""
+    loop = asyncio.new_event_loop()
+    yield loop
+    loop.close()
+
+
+def run(coro):
+    return asyncio.get_event_loop_policy().get_event_loop().run_until_complete(coro)
+
+
+@pytest.fixture
+def setup(tmp_path, receiver, loop):
+    made = []
+    asyncio.set_event_loop(loop)
+
+    def make(extra="", policy=None):
+        clock = Clock(NOW)
+        config = parse_config(
+            "feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\n"
+            f"channels:\n  - {{name: hook, type: webhook, url: '{receiver.url()}', "
+            f"timeout: 5s{extra}}}\n", base_dir=tmp_path, env={})
+        store = connect(tmp_path / "state.db")
+        deps = Deps(config=config, store=store, fetcher=None,
+                    channels=build_channels(config.channels, stdout=None), clock=clock,
+                    outbox=Outbox(store, policy) if policy else None)
+        made.append(deps)
+        return deps, clock
+
+    yield make
+    for deps in made:
+        loop.run_until_complete(_close(deps))
+    asyncio.set_event_loop(None)
+
+
+async def _close(deps):
+    for ch in deps.channels.values():
+        await ch.aclose()
+    deps.store.close()
+
+
+def alerts(n, start=0, now=NOW):
+    return [make_alert(key=f"k{i}", title=f"Story {i}", channel="hook", now=now)
+            for i in range(start, start + n)]
+
+
+def titles(rx):
+    out = []
+    for r in rx.delivered():
+        data = r.json()["data"]
+        out += [a["title"] for a in data["alerts"]] if "alerts" in data else [data["title"]]
+    return out
+
+
+def test_rate_limit_sends_ten_a_minute_and_the_rest_wait(setup, receiver):
+    deps, clock = setup(", rate_limit: 10/min")
+    deps.store.enqueue_alerts(alerts(25), now=NOW)
+    sent = []
+    for step in range(4):
+        report = run(drain_outbox(deps))
+        sent.append(report.sent)
+        clock.advance(61)
+    assert sent == [10, 10, 5, 0]
+    assert titles(receiver) == [f"Story {i}" for i in range(25)]
+
+
+def test_rate_limit_counts_sends_of_earlier_runs(setup, receiver):
+    deps, clock = setup(", rate_limit: 10/min")
+    deps.store.enqueue_alerts(alerts(6), now=NOW)
+    assert run(drain_outbox(deps)).sent == 6
+    clock.advance(30)
+    deps.store.enqueue_alerts(alerts(6, start=6, now=clock()), now=clock())
+    report = run(drain_outbox(deps))
+    assert (report.sent, report.rate_limited) == (4, 1)
+    clock.advance(31)  # the first six leave the 60-second window
+    assert run(drain_outbox(deps)).sent == 2
+
+
+def test_flush_paces_a_rate_limited_channel_instead_of_stopping(setup, receiver):
+    deps, clock = setup(", rate_limit: 10/min")
+    deps.store.enqueue_alerts(alerts(25), now=NOW)
+    report = run(drain_outbox(deps, ignore_backoff=True,
+                                      rate_limit_wait_seconds=float("inf"), sleep=clock.sleep))
+    assert report.sent == 25 and report.pending == 0
+    assert clock.slept == [60.0, 60.0]
+    assert titles(receiver) == [f"Story {i}" for i in range(25)]
+
+
+def test_a_429_pauses_the_whole_channel_for_its_retry_after_and_keeps_order(setup, receiver):
+    deps, clock = setup()
+    deps.store.enqueue_alerts(alerts(3), now=NOW)
+    receiver.script("/hook", Reply.rate_limited("webhook", 30))
+    first = run(drain_outbox(deps))
+    assert (first.sent, first.failed) == (0, 1)
+    clock.advance(10)
+    assert run(drain_outbox(deps)).sent == 0  # newer alerts wait behind the first
+    assert len(receiver.requests) == 1
+    clock.advance(25)
+    assert run(drain_outbox(deps)).sent == 3
+    assert titles(receiver) == ["Story 0", "Story 1", "Story 2"]
+    ids = [r.headers["webhook-id"] for r in receiver.requests]
+    assert ids[0] == ids[1]  # the retried alert kept its id
+
+
+def test_a_permanent_failure_goes_dead_with_an_error_line_and_can_be_retried(
+        setup, receiver, caplog):
+    deps, clock = setup()
+    deps.store.enqueue_alerts(alerts(2), now=NOW)
+    receiver.script("/hook", Reply(410, "gone"))
+    with caplog.at_level(logging.INFO, logger="monitor.pipeline"):
+        report = run(drain_outbox(deps))
+    assert (report.sent, report.dead) == (1, 1)
+    [line] = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "dead" in line.getMessage()
+    assert line.fields["channel"] == "hook" and "HTTP 410" in line.fields["error"]
+    assert "retry" in line.fields["hint"]
+    [dead] = deps.store.outbox_rows(("dead",))
+    assert dead.alert.title == "Story 0"
+    assert deps.store.retry_dead(None, clock()) == 1
+    assert run(drain_outbox(deps)).sent == 1
+    assert deps.store.outbox_counts() == {"sent": 2}
+
+
+def test_transient_failures_go_dead_after_max_attempts(setup, receiver):
+    from monitor.retry import Backoff
+
+    policy = RetryPolicy(Backoff(base_seconds=10, factor=2, max_seconds=100, jitter=0),
+                         max_attempts=3)
+    deps, clock = setup(policy=policy)
+    deps.store.enqueue_alerts(alerts(1), now=NOW)
+    receiver.script("/hook", Reply(500), Reply(500), Reply(500))
+    outcomes = []
+    for _ in range(3):
+        r = run(drain_outbox(deps))
+        outcomes.append((r.failed, r.dead))
+        clock.advance(1000)
+    assert outcomes == [(1, 0), (1, 0), (0, 1)]
+    [row] = deps.store.outbox_rows(("dead",))
+    assert row.attempts == 3
+
+
+def test_digest_sends_one_message_per_interval_with_every_waiting_alert(setup, receiver):
+    deps, clock = setup(", digest: 1h")
+    deps.store.enqueue_alerts(alerts(5), now=clock())
+    assert run(drain_outbox(deps)).sent == 0
+    clock.advance(1800)
+    deps.store.enqueue_alerts(alerts(2, start=5, now=clock()), now=clock())
+    assert run(drain_outbox(deps)).sent == 0
+    assert receiver.requests == []
+    clock.advance(1800)
+    report = run(drain_outbox(deps))
+    assert (report.digests, report.sent) == (1, 1)
+    [req] = receiver.requests
+    doc = req.json()
+    assert doc["type"] == "alert.digest" and doc["data"]["count"] == 7
+    assert [a["title"] for a in doc["data"]["alerts"]] == [f"Story {i}" for i in range(7)]
+    assert req.headers["webhook-id"].startswith("dg_")
+    assert deps.store.outbox_counts() == {"sent": 8}  # 7 alerts + the digest row
+    # A new alert right after waits a full interval: at most one digest per hour.
+    deps.store.enqueue_alerts(alerts(1, start=7, now=clock()), now=clock())
+    clock.advance(1000)
+    assert run(drain_outbox(deps)).sent == 0
+
+
+def test_a_failed_digest_is_retried_as_the_same_digest(setup, receiver):
+    deps, clock = setup(", digest: 10m")
+    deps.store.enqueue_alerts(alerts(3), now=clock())
+    clock.advance(600)
+    receiver.script("/hook", Reply(503))
+    assert run(drain_outbox(deps)).failed == 1
+    # A new alert waits for the next digest.
+    deps.store.enqueue_alerts(alerts(1, start=3, now=clock()), now=clock())
+    clock.advance(3600)
+    run(drain_outbox(deps))
+    first, retried = receiver.requests[:2]
+    assert first.headers["webhook-id"] == retried.headers["webhook-id"]
+    assert retried.json()["data"]["count"] == 3
+    assert first.body == retried.body
+
+
+def test_flush_sends_a_digest_before_its_interval(setup, receiver):
+    deps, clock = setup(", digest: 1d")
+    deps.store.enqueue_alerts(alerts(4), now=clock())
+    report = run(drain_outbox(deps, ignore_backoff=True))
+    assert (report.digests, report.sent, report.pending) == (1, 1, 0)
+    assert receiver.requests[0].json()["data"]["count"] == 4
