@@ -408,8 +408,8 @@ class Runtime:
         from monitor.deliver import build_channels
         from monitor.store import connect
 
-        # Build the language detector (a few seconds of table building) before any fetch
-        # starts, so it never stalls the event loop while requests are in flight.
+        # Build the language detector (numpy's import and a memory map: tens of milliseconds)
+        # before any fetch starts, so it never stalls the event loop while requests are in flight.
         detector_for(tuple(self.config.languages))
         store = connect(self.config.state_path)
         try:

@@ -19,8 +19,10 @@ Never feed the language-identification test set (shared/data/langid/) to this sc
     unmunch /usr/share/hunspell/be_BY.dic /usr/share/hunspell/be_BY.aff > /tmp/be-forms.txt
     python scripts/build_langid_profiles.py --be-wordlist /tmp/be-forms.txt
 
-It writes <lang>.json.gz (n-gram profiles) and <lang>.words.npz (word lexicons: hashes and log
-frequencies; Belarusian has no frequency list, so its forms share one flat frequency).
+It writes <lang>.json.gz (n-gram profiles, langdetect's shape) and tables.bin: the scorer's
+tables compiled from those profiles and the word lexicons (hashes and log frequencies; Belarusian
+has no frequency list, so its forms share one flat frequency), which monitor.language maps into
+memory instead of building them at run time. The same inputs give byte-identical files.
 """
 
 from __future__ import annotations
@@ -36,10 +38,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from monitor import language  # noqa: E402
 from monitor.language import MAX_ORDER, clean_words, ngrams  # noqa: E402  (same tokenizer as detection)
 
 DEFAULT_BE_TEXT = ROOT.parent / "shared" / "data" / "langid-train" / "be-ud-hse.txt"
 WORDFREQ_LANGUAGES = ("en", "ru", "uk")
+SHIPPED = ("en", "ru", "be", "uk")  # column order of tables.bin (any subset, any order works)
 # Grams rarer than this (relative to their order's total) are dropped: the detector's floor
 # probability is about ten times higher, so they would change no decision.
 MIN_RELATIVE_FREQ = 2e-7
@@ -96,17 +100,14 @@ def belarusian_counts(text: Path, wordlist: Path | None, share: float) -> Counte
     return merged
 
 
-def write_lexicon(path: Path, log_freq: dict[str, float]) -> None:
-    """Sorted 32-bit word hashes and their log frequencies (see monitor.language.word_hash)."""
+def lexicon_arrays(log_freq: dict[str, float]):
+    """32-bit word hashes and their log frequencies (see monitor.language.word_hash)."""
     import numpy as np
 
     from monitor.language import word_hash
 
     hashes = np.array([word_hash(w) for w in log_freq], dtype=np.uint32)
-    values = np.array(list(log_freq.values()), dtype=np.float16)
-    order = np.argsort(hashes)
-    with path.open("wb") as f:
-        np.savez_compressed(f, hashes=hashes[order], log_freq=values[order])
+    return hashes, np.array(list(log_freq.values()), dtype=np.float16)
 
 
 def wordfreq_lexicon(lang: str, top: int) -> dict[str, float]:
@@ -151,16 +152,23 @@ def main(argv: list[str] | None = None) -> int:
     # No frequency list exists for Belarusian: every known form gets one flat frequency.
     lexicons["be"] = lambda: dict.fromkeys(
         belarusian_counts(args.be_text, args.be_wordlist, 0.5), math.log(BELARUSIAN_WORD_FREQ))
-    for lang, load in lexicons.items():
-        words = load()
-        write_lexicon(args.out / f"{lang}.words.npz", words)
-        print(f"{lang}: {len(words)} words in the lexicon")
     for lang, load in sources.items():
         profile = profile_from_word_counts(lang, load())
         data = json.dumps(profile, ensure_ascii=False, separators=(",", ":")).encode()
         # mtime=0: the same input gives byte-identical files, so rebuilding shows no diff
         (args.out / f"{lang}.json.gz").write_bytes(gzip.compress(data, 9, mtime=0))
         print(f"{lang}: {len(profile['freq'])} grams, n_words={profile['n_words']}")
+    words = {}
+    for lang, load in lexicons.items():
+        words[lang] = lexicon_arrays(load())
+        print(f"{lang}: {len(words[lang][0])} words in the lexicon")
+    # The profiles are read back as the detector reads them, so the compiled tables and a
+    # run-time compile of the same files agree exactly.
+    profiles = {lang: language._profile(lang, str(args.out)) for lang in SHIPPED}
+    tables = language.compile_tables(profiles, words)
+    data = language.tables_to_bytes(tables)
+    (args.out / language.TABLES_FILE).write_bytes(data)
+    print(f"{language.TABLES_FILE}: {len(tables.keys)} grams, {len(data):,} bytes")
     return 0
 
 

@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.language import Detector, available_languages, clean_words, detect, ngrams
+from monitor.language import (Detector, _profile, available_languages, clean_words, compile_tables,
+                              detect, ngrams, shipped_tables, tables_from_buffer, tables_to_bytes)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "language"
 
@@ -158,3 +159,90 @@ def test_cli_detect_unknown_language_is_a_usage_error():
     assert main(["detect", "--languages", "en,xx", "hello"], stdout=io.StringIO(),
                 stderr=err) == 2
     assert err.getvalue() == "monitor: error: --languages: no language profile for 'xx'\n"
+
+
+# --- compiled tables (monitor/data/langid/tables.bin) ------------------------------------------
+
+SHIPPED = ("en", "ru", "be", "uk")
+
+
+def tiny_tables():
+    import numpy as np
+
+    profiles = {"ru": (5, {"а": 0.5, "и": 0.3, " ма": 0.2}),
+                "uk": (5, {"а": 0.4, "і": 0.4, "ма ": 0.1})}
+    lexicons = {"ru": (np.array([7, 3, 7], np.uint32), np.array([-5, -3, -9], np.float16)),
+                "uk": (np.array([3], np.uint32), np.array([-4], np.float16))}
+    return compile_tables(profiles, lexicons)
+
+
+def test_tables_round_trip_through_bytes_without_copying():
+    tables = tiny_tables()
+    data = tables_to_bytes(tables)
+    assert tables_to_bytes(tiny_tables()) == data  # a rebuild gives the same bytes
+    loaded = tables_from_buffer(data)
+    assert (loaded.languages, loaded.max_order, loaded.chars) == \
+        (tables.languages, tables.max_order, tables.chars)
+    for name in ("keys", "values", "palette", "vocab_of"):
+        assert getattr(loaded, name).tolist() == getattr(tables, name).tolist(), name
+    # Duplicate hashes (two words, one 32-bit hash): the more frequent word's frequency is kept.
+    assert [(h.tolist(), f.tolist()) for h, f in loaded.lexicons] == \
+        [([3, 7], [-3.0, -5.0]), ([3], [-4.0])]
+    assert loaded.keys.base is not None and not loaded.keys.flags.writeable
+
+
+def test_tables_built_with_other_model_constants_are_refused(monkeypatch):
+    data = tables_to_bytes(tiny_tables())
+    monkeypatch.setattr("monitor.language.FLOOR", 1e-5)
+    with pytest.raises(ValueError, match="rebuild it with scripts/build_langid_profiles.py"):
+        tables_from_buffer(data)
+    with pytest.raises(ValueError, match="not a language tables file"):
+        tables_from_buffer(b"PK\x03\x04" + data[4:])
+
+
+def test_detector_over_shipped_languages_compiles_nothing(monkeypatch):
+    def compile_tables(*args):
+        raise AssertionError("compiled at run time")
+
+    monkeypatch.setattr("monitor.language.compile_tables", compile_tables)
+    for languages in (SHIPPED, ("uk", "be"), ("en",)):
+        assert Detector(languages).detect("Зеленський підписав закон")[0] == \
+            ("uk" if "uk" in languages else languages[0])
+
+
+@pytest.mark.slow
+def test_shipped_tables_equal_a_run_time_compile_of_the_shipped_profiles():
+    shipped = shipped_tables()
+    assert shipped.languages == SHIPPED
+    compiled = compile_tables({lang: _profile(lang) for lang in SHIPPED},
+                              dict(zip(SHIPPED, shipped.lexicons)))
+    assert compiled.chars == shipped.chars
+    for name in ("keys", "values", "palette", "vocab_of"):
+        assert (getattr(compiled, name) == getattr(shipped, name)).all(), name
+
+
+@pytest.mark.slow
+def test_detector_over_a_subset_of_the_shipped_tables_matches_tables_of_that_subset():
+    # Subsets take columns of the shipped tables and drop grams of the other languages; the
+    # answers (and confidences) must be those of tables compiled for the subset alone.
+    languages = ("uk", "ru")
+    shipped = shipped_tables()
+    lexicons = {lang: shipped.lexicons[shipped.languages.index(lang)] for lang in languages}
+    own = Detector(languages, tables=compile_tables({lang: _profile(lang) for lang in languages},
+                                                    lexicons))
+    texts = [t.values[0] for t in BE_ITEMS + RU_ITEMS] + [
+        "Зеленський підписав закон", "банк", "права", "Мінск", "отримав", "Drone factory", "ў"]
+    subset = Detector(languages)
+    assert [subset.detect(t, hint) for t in texts for hint in (None, "ru")] == \
+        [own.detect(t, hint) for t in texts for hint in (None, "ru")]
+
+
+def test_importing_for_a_config_check_loads_neither_numpy_nor_langdetect():
+    import subprocess
+    import sys
+
+    code = ("import sys, monitor.language as m; langs = m.available_languages(); "
+            "assert {'en', 'ru', 'be', 'uk', 'de', 'bg'} <= langs, langs; "
+            "print(sorted({'numpy', 'langdetect'} & set(sys.modules)))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
