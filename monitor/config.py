@@ -22,6 +22,7 @@ import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from monitor.errors import ConfigError
+from monitor.language import available_languages
 from monitor.match import RuleSet, RulesError, compile_rules
 from monitor.render.template import TemplateError, check_template
 from monitor.model import (ChannelSpec, FeedSpec, FetchSettings, HealthSettings, Rule,
@@ -618,6 +619,10 @@ def _cross_check(model: ConfigModel, channels: list[_ChannelBase], tree: Any) ->
                 and not _is_webhook_secret(c.secret):
             problems.append((("channels", index, "secret"),
                              "must be a Standard Webhooks secret: whsec_<base64>"))
+    known = available_languages()  # profile file names only: no detector is built here
+    for index, lang in enumerate(model.languages):
+        if lang not in known:
+            problems.append((("languages", index), _unknown_language(lang)))
     langs = set(model.languages)
     for index, rule in enumerate(model.rules):
         if isinstance(rule.query, dict):
@@ -643,6 +648,16 @@ def _unknown_channel(name: str, names: list[str]) -> str:
     hint = f" (did you mean '{close[0]}'?)" if close else \
         (f" (channels: {', '.join(names)})" if names else " (no channels are defined)")
     return f"unknown channel '{name}'{hint}"
+
+
+# Country codes and ISO 639-2 codes people write for the languages we know best.
+_LANGUAGE_SLIPS = {"ua": "uk", "by": "be", "ukr": "uk", "bel": "be", "rus": "ru", "eng": "en"}
+
+
+def _unknown_language(code: str) -> str:
+    hint = f"did you mean '{_LANGUAGE_SLIPS[code]}'?" if code in _LANGUAGE_SLIPS else \
+        "use an ISO 639-1 code such as en, ru, be, uk, de"
+    return f"no language profile for '{code}' ({hint})"
 
 
 def _channel_spec(c: _ChannelBase) -> ChannelSpec:

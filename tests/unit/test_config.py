@@ -73,6 +73,12 @@ def test_state_defaults_next_to_config(tmp_path):
     assert cfg.languages == ("en", "ru", "be", "uk")
 
 
+def test_languages_accepts_langdetect_codes_beside_ours(tmp_path):
+    cfg = parse_config("feeds: [{name: a, url: 'https://x.org/f'}]\nlanguages: [en, de, be]\n"
+                       "rules: [{name: r, query: {de: Drohne}}]\n", base_dir=tmp_path, env={})
+    assert cfg.languages == ("en", "de", "be")
+
+
 BAD = [
     pytest.param(
         "feeds:\n  - name: a\n    url: https://x.org/f\n    intreval: 5m\n",
@@ -120,6 +126,12 @@ BAD = [
         "    query: '\"unterminated'\n",
         ["c.yaml:5: rules[0].query: column 1: unterminated quoted phrase"],
         id="query syntax error has a column"),
+    pytest.param(
+        "feeds:\n  - {name: a, url: 'https://x.org/f'}\nlanguages:\n  - en\n  - ua\n  - xx\n",
+        ["c.yaml:5: languages[1]: no language profile for 'ua' (did you mean 'uk'?)",
+         "c.yaml:6: languages[2]: no language profile for 'xx' (use an ISO 639-1 code such as "
+         "en, ru, be, uk, de)"],
+        id="unknown language codes"),
     pytest.param(
         "feeds: []\n",
         ["c.yaml:1: feeds: list should have at least 1 item after validation, not 0"],
