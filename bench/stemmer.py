@@ -2,7 +2,7 @@
 
     python bench/stemmer.py [--failures N]
 
-Reads tests/data/stem/gold.tsv (real Belarusian and Russian news words with Apertium lemmas;
+Reads tests/data/stem/gold.tsv (real Belarusian, Russian and Ukrainian news words with Apertium lemmas;
 see tests/data/stem/SOURCE.md). A user types the lemma (дапамога, вайсковы); for each lemma we
 count the word occurrences in the text that the lemma's key finds:
   recall      = occurrences of the lemma's forms found / all occurrences of its forms
@@ -68,7 +68,9 @@ def main() -> None:
     snowball_ru = analyzer_for("ru")
     for language, name, analyzer in (("be", "monitor be", analyzer_for("be")),
                                      ("be", "Snowball ru on be", snowball_ru),
-                                     ("ru", "monitor ru (Snowball)", snowball_ru)):
+                                     ("ru", "monitor ru (Snowball)", snowball_ru),
+                                     ("uk", "monitor uk", analyzer_for("uk")),
+                                     ("uk", "Snowball ru on uk", snowball_ru)):
         rows = load(language)
         for pos in ("n", "np", "adj", None):
             subset = [r for r in rows if pos is None or r[2] == pos]

@@ -108,7 +108,11 @@ _FLEETING = re.compile(rf"[{_VOWELS}](?=[тнр]$)")
 # горад/горадзе, брат/браце, страх/страсе.
 _BE_FINAL = (("дз", "д"), ("з", "д"), ("г", "д"), ("ц", "т"), ("к", "т"), ("с", "х"))
 _UK_FORM = str.maketrans({"ґ": "г"})
+# і alternates with о/е in a closed last syllable (рік/року, кінь/коня), ї with є (Київ/Києва).
 _UK_LAST_I = re.compile(r"[іо](?=[^аеиіїоуюяє]*$)")
+_UK_LAST_YI = re.compile(r"ї(?=[^аеиіїоуюяє]*$)")
+# Fleeting vowels (грудень/грудня, список/списку, боєць/бійця; к and ц are к by then).
+_UK_FLEETING = re.compile(r"[оеє](?=[кн]$)")
 # Before -і the last consonant alternates: рік/році, дорога/дорозі, муха/мусі.
 _UK_FINAL = re.compile(r"(?<!д)[цзс]$")
 _UK_FINAL_MAP = {"ц": "к", "з": "г", "с": "х"}
@@ -152,14 +156,16 @@ def ukrainian_form(word: str) -> str:
 
 
 def ukrainian_key(word: str) -> str:
-    """Дрон, дрона, дронів, дронами → one key; рік/року/році and кінь/коня by і≡о in the last
-    syllable and к≡ц before -і."""
+    """Дрон, дрона, дронів, дронами → one key; рік/року/році, кінь/коня, Київ/Києва,
+    грудень/грудня."""
     stem = _strip_vowels(_strip(_UK_ENDING, ukrainian_form(word)))
     if len(stem) >= 2 and stem[-1] == stem[-2] and stem[-1] not in _VOWELS:
         stem = stem[:-1]
     if len(stem) >= 3:
         stem = _UK_FINAL.sub(lambda m: _UK_FINAL_MAP[m.group()], stem)
-    return _UK_LAST_I.sub("о", stem)
+    if len(stem) >= 5:
+        stem = _UK_FLEETING.sub("", stem)
+    return _UK_LAST_I.sub("о", _UK_LAST_YI.sub("є", stem))
 
 
 def _strip(pattern: re.Pattern[str], word: str) -> str:
@@ -304,7 +310,7 @@ def _analyzers() -> dict[str, Callable[[], Analyzer]]:
         def batch(words: list[str]) -> list[str]:
             return [ukrainian_key(w) for w in words]
         return Analyzer("uk", None, form=ukrainian_form, batch=batch,
-                        description="Ukrainian ending list")
+                        description="Ukrainian ending list with folded last syllable")
 
     return {"ru": russian, "en": english, "be": belarusian, "uk": ukrainian}
 

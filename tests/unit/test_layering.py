@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "monitor"
 LAYERS = {
     "monitor": 0, "monitor.__main__": 8, "monitor.errors": 0, "monitor.model": 0,
     "monitor.text": 1, "monitor.retry": 1, "monitor.log": 1, "monitor.decompress": 1,
-    "monitor.rss": 1,
+    "monitor.rss": 1, "monitor.query": 1, "monitor.stem": 1,
     "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.match": 2,
     "monitor.render": 2,
     "monitor.config": 3,
@@ -28,7 +28,7 @@ ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
            "httpx": {"monitor.fetch", "monitor.deliver"},
            "feedparser": {"monitor.parse", "monitor.rss"},
            "aiosmtplib": {"monitor.deliver.email"}, "jinja2": {"monitor.render.template"},
-           "apprise": {"monitor.deliver.apprise"}}
+           "apprise": {"monitor.deliver.apprise"}, "Stemmer": {"monitor.stem"}}
 
 
 def modules():

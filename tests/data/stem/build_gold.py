@@ -1,10 +1,11 @@
 """Rebuild gold.tsv: (language, form, lemma, part of speech, count) from real text.
 
-Forms are the words of real Belarusian and Russian news text, lemmas come from Apertium's
-analysers (apertium-bel-rus: `bel-rus.automorf.bin` for Belarusian, `rus-bel.automorf.bin`
-for Russian), which are independent of our stemmers. Only nouns, proper nouns and adjectives
-whose every analysis names the same lemma are kept. Needs `lt-proc` (Debian: apertium,
-apertium-bel-rus) and the source files named in SOURCE.md; the tests need only gold.tsv.
+Forms are the words of real Belarusian, Russian and Ukrainian news text, lemmas come from
+Apertium's analysers (apertium-bel-rus: `bel-rus.automorf.bin` for Belarusian,
+`rus-bel.automorf.bin` for Russian; apertium-rus-ukr: `ukr-rus.automorf.bin` for Ukrainian),
+which are independent of our stemmers. Only nouns, proper nouns and adjectives whose every
+analysis names the same lemma are kept. Needs `lt-proc` (Debian: apertium, apertium-bel-rus,
+apertium-rus-ukr) and the source files named in SOURCE.md; the tests need only gold.tsv.
 
     python tests/data/stem/build_gold.py /work/shared/data > tests/data/stem/gold.tsv
 """
@@ -22,8 +23,11 @@ import feedparser
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from monitor.text import WORD, fold, html_to_text  # noqa: E402
 
-APERTIUM = Path("/usr/share/apertium/apertium-bel-rus")
-ANALYSERS = {"be": APERTIUM / "bel-rus.automorf.bin", "ru": APERTIUM / "rus-bel.automorf.bin"}
+APERTIUM = Path("/usr/share/apertium")
+ANALYSERS = {"be": APERTIUM / "apertium-bel-rus/bel-rus.automorf.bin",
+             "ru": APERTIUM / "apertium-bel-rus/rus-bel.automorf.bin",
+             "uk": APERTIUM / "apertium-rus-ukr/ukr-rus.automorf.bin"}
+UK_FEEDS = ["bbc-ukrainian_2016.xml", "dw-ukrainian_2016_rdf.xml", "suspilne-ukrnet_2023_uk.xml"]
 RU_FEEDS = ["lenta-ru_2022.xml", "theins_feedgen.xml", "bbc-russian_feedgen.xml",
             "novayagazeta-eu_feedgen.xml", "meduza_feedgen_epoch-dates.xml",
             "svoboda-investigations_feedgen.xml", "kavkazr-politics_feedgen.xml"]
@@ -42,6 +46,8 @@ def texts(data: Path, language: str) -> list[str]:
         lines = (data / "langid-train/be-ud-hse.txt").read_text(encoding="utf-8").splitlines()
         return [re.sub(r"<[^>]+>", " ", line) for line in lines] + \
             feed_text(data / "feeds/be/belsat_2026_prospect.xml")
+    if language == "uk":
+        return [t for name in UK_FEEDS for t in feed_text(data / "feeds/mixed" / name)]
     return [t for name in RU_FEEDS for t in feed_text(data / "feeds/ru" / name)]
 
 
@@ -63,7 +69,7 @@ def analyse(language: str, words: list[str]) -> dict[str, tuple[str, str]]:
 
 def main(data: Path) -> None:
     print("language\tform\tlemma\tpos\tcount")
-    for language in ("be", "ru"):
+    for language in ("be", "ru", "uk"):
         counts: collections.Counter[str] = collections.Counter()
         for text in texts(data, language):
             # Tokens as our matcher sees them, but in original case for the analyser.
