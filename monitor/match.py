@@ -167,11 +167,12 @@ class _LanguageIndex:
 
     # -- matching ---------------------------------------------------------------------------
 
-    def _learn(self, words: list[str]) -> None:
+    def _learn(self, words: list[str]) -> tuple[dict[str, tuple[int, ...]], set[str]]:
         """Record, for each new word, the atoms whose first element it matches."""
         if len(self._word_atoms) > _WORD_CACHE_LIMIT:
-            self._word_atoms.clear()
-            self._triggering.clear()
+            # New objects rather than clear(): a caller holding the old ones stays consistent.
+            self._word_atoms, self._triggering = {}, set()
+        word_atoms, triggering = self._word_atoms, self._triggering
         analyzer = self.analyzer
         keys = analyzer.keys(words)
         forms = analyzer.forms(words) if self.needs_forms else words
@@ -190,9 +191,10 @@ class _LanguageIndex:
                     for atom_id, prefix in by_head.get(form[:length], ()):
                         if form.startswith(prefix):
                             atoms.append(atom_id)
-            self._word_atoms[word] = tuple(atoms)
+            word_atoms[word] = tuple(atoms)
             if atoms:
-                self._triggering.add(word)
+                triggering.add(word)
+        return word_atoms, triggering
 
     def find(self, words: list[str],
              title_words: int) -> tuple[list[int], dict[int, list[tuple[int, int]]]]:
@@ -203,17 +205,18 @@ class _LanguageIndex:
         an item none of whose words matter costs a few set operations.
         """
         wordset = set(words)
-        new = wordset.difference(self._word_atoms)  # O(len(wordset)) for a dict argument
+        word_atoms, triggering = self._word_atoms, self._triggering
+        new = wordset.difference(word_atoms)  # O(len(wordset)) for a dict argument
         if new:
-            self._learn(list(new))
-        relevant = wordset & self._triggering
+            word_atoms, triggering = self._learn(list(new))
+        relevant = wordset & triggering
         if not relevant:
             return [], {}
         at = _positions(words, relevant)
         found: dict[int, list[tuple[int, int]]] = {}
         atoms = self.atoms
         for word in relevant:
-            for atom_id in self._word_atoms[word]:
+            for atom_id in word_atoms[word]:
                 if len(atoms[atom_id]) == 1:
                     found.setdefault(atom_id, []).extend([(i, i) for i in at[word]])
                 else:
@@ -335,7 +338,12 @@ class _CompiledRule:
 
 
 class RuleSet:
-    """Every rule, compiled once. `match(item)` returns the rules the item satisfies."""
+    """Every rule, compiled once. `match(item)` returns the rules the item satisfies.
+
+    Matching remembers, per language, what each word seen so far means for the rules (bounded;
+    forgotten wholesale past 200,000 words), so call it from one thread at a time, as the
+    pipeline's event loop does.
+    """
 
     def __init__(self, compiled: list[_CompiledRule],
                  languages: Sequence[str] = INFLECTED_LANGUAGES) -> None:

@@ -564,3 +564,15 @@ def test_match_index_agrees_with_rule_by_rule_scan(seed, language):
         expected = [f"r{i}" for i, q in enumerate(queries)
                     if _reference(parse_query(q), words, len(title_words), language) is not None]
         assert [m.rule for m in rules.match(it)] == expected, (queries, title, summary)
+
+
+def test_match_stays_correct_when_word_caches_overflow(monkeypatch):
+    import monitor.match
+    import monitor.stem
+    monkeypatch.setattr(monitor.match, "_WORD_CACHE_LIMIT", 3)
+    monkeypatch.setattr(monitor.stem, "_CACHE_LIMIT", 3)
+    rules = compile_rules([Rule("r", {"be": '(дрон OR "Дзень Волі") NEAR/3 завод*'})])
+    texts = [("Дроны выпускае завод", True), ("Дзень Волі: завод стаіць", True),
+             ("Завод выпускае трактары", False), ("Новыя дронаў заводы", True)] * 3
+    assert [bool(rules.match(item(t, language="be"))) for t, _ in texts] == \
+        [expected for _, expected in texts]
