@@ -396,9 +396,10 @@ class Runtime:
 
     def __init__(self, config: Config, *, stdout, readonly: bool = False,
                  fetcher: Fetcher | None = None, translator: Translator | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+                 clock: Callable[[], datetime] = utcnow, exclusive: bool = True) -> None:
         self.config = config
         self.stdout = stdout
+        self.exclusive = exclusive  # hold the state file's lock: one poller per state
         self.fetcher = fetcher
         self.translator = translator
         self.clock = clock
@@ -408,11 +409,12 @@ class Runtime:
         from monitor.deliver import build_channels
         from monitor.store import connect
 
-        # Build the language detector (numpy's import and a memory map: tens of milliseconds)
-        # before any fetch starts, so it never stalls the event loop while requests are in flight.
-        detector_for(tuple(self.config.languages))
-        store = connect(self.config.state_path)
+        store = connect(self.config.state_path, exclusive=self.exclusive)
         try:
+            # Build the language detector (numpy's import and a memory map: tens of
+            # milliseconds) before any fetch starts, so it never stalls the event loop while
+            # requests are in flight.
+            detector_for(tuple(self.config.languages))
             fetcher = self.fetcher or Fetcher(self.config.fetch)
             await fetcher.__aenter__()
         except BaseException:

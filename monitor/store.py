@@ -18,6 +18,11 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from monitor.errors import StoreError
+
+try:
+    import fcntl
+except ImportError:  # not on Windows: no lock there
+    fcntl = None  # type: ignore[assignment]
 from monitor.model import Alert, FeedState, Hit, Item, Match, Translation
 
 # "mntr" in ASCII: marks the file as ours, so a foreign SQLite file is refused, not migrated.
@@ -163,11 +168,15 @@ class Store:
     def __init__(self, db: sqlite3.Connection, path: str) -> None:
         self.db = db
         self.path = path
+        self.lock_fd: int | None = None  # held by connect(exclusive=True) until close()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
     def close(self) -> None:
         self.db.close()
+        if self.lock_fd is not None:
+            os.close(self.lock_fd)  # releases the flock
+            self.lock_fd = None
 
     def __enter__(self) -> "Store":
         return self
@@ -434,9 +443,53 @@ class _MembersTaken(Exception):
     """Rolls back a digest whose alerts another process batched or sent first."""
 
 
-def connect(path: str | os.PathLike, *, create: bool = True, readonly: bool = False) -> Store:
-    """Open (and create or migrate) a state file; ":memory:" for tests. Raises StoreError."""
+def connect(path: str | os.PathLike, *, create: bool = True, readonly: bool = False,
+            exclusive: bool = False) -> Store:
+    """Open (and create or migrate) a state file; ":memory:" for tests. Raises StoreError.
+
+    `exclusive`: also hold an flock on `<state>.lock` until close(), so a second `monitor run`
+    or `monitor poll` on the same file refuses at once instead of polling and alerting twice.
+    The kernel drops the lock when the process dies, even by SIGKILL.
+    """
     path = str(path)
+    lock_fd = _lock(path) if exclusive and path != ":memory:" else None
+    try:
+        store = _open(path, create=create, readonly=readonly)
+    except BaseException:
+        if lock_fd is not None:
+            os.close(lock_fd)
+        raise
+    store.lock_fd = lock_fd
+    return store
+
+
+def _lock(path: str) -> int | None:
+    if fcntl is None:
+        return None
+    lock_path = path + ".lock"
+    try:
+        Path(lock_path).parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise StoreError(f"state {path}: cannot create the lock file {lock_path}: "
+                         f"{exc.strerror or exc}") from None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        holder = os.pread(fd, 20, 0).decode("ascii", "replace").strip()
+        os.close(fd)
+        if isinstance(exc, BlockingIOError):
+            who = f" (pid {holder})" if holder.isdigit() else ""
+            raise StoreError(f"state {path}: in use by another monitor{who}",
+                             hint="run one `monitor run` or `monitor poll` per state file; "
+                                  "stop the other one or use another --state") from None
+        raise StoreError(f"state {path}: cannot lock {lock_path}: {exc.strerror or exc}") from None
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
+    return fd
+
+
+def _open(path: str, *, create: bool, readonly: bool) -> Store:
     if path != ":memory:":
         exists = os.path.exists(path)
         if not exists and not create:
