@@ -13,6 +13,7 @@ import asyncio
 import logging
 import random
 import signal
+from datetime import datetime, timezone
 from typing import IO, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -20,6 +21,8 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import Config, load_config
 from monitor.errors import ConfigError, MonitorError
+from monitor.health import HealthServer
+from monitor.metrics import Metrics, render
 from monitor.model import FeedSpec
 from monitor.pipeline import Deps, Runtime, drain_outbox, poll
 
@@ -30,7 +33,8 @@ STOP_GRACE_SECONDS = 20.0
 
 class Daemon:
     def __init__(self, config: Config, *, config_path: str, state_override: str | None,
-                 stdout: IO[str], rng: random.Random | None = None) -> None:
+                 stdout: IO[str], rng: random.Random | None = None,
+                 health_host: str = "127.0.0.1", health_port: int | None = None) -> None:
         self.config = config
         self.config_path = config_path
         self.state_override = state_override
@@ -42,6 +46,13 @@ class Daemon:
         self.wake_delivery = asyncio.Event()
         self.running: set[asyncio.Task] = set()
         self.polls = 0
+        self.metrics = Metrics()
+        self.started_at = datetime.now(timezone.utc)
+        self.health: HealthServer | None = None
+        if health_port is not None:
+            self.health = HealthServer(health_host, health_port, check=self.health_check,
+                                       metrics=self.metrics_page)
+        self.delivery: asyncio.Task | None = None
 
     async def run(self) -> None:
         async with Runtime(self.config, stdout=self.stdout) as deps:
@@ -52,11 +63,14 @@ class Daemon:
             loop.add_signal_handler(signal.SIGHUP, lambda: asyncio.ensure_future(self.reload()))
             self.scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
             self._schedule_feeds(self.config.feeds, first=True)
+            if self.health is not None:
+                await self.health.start()
             self.scheduler.start()
             log.info("Daemon started", extra={"fields": {
                 "feeds": len(self.config.feeds), "rules": len(self.config.rules),
                 "channels": len(self.config.channels), "state": str(self.config.state_path)}})
-            delivery = asyncio.create_task(self._deliver_forever(), name="delivery")
+            delivery = self.delivery = asyncio.create_task(self._deliver_forever(),
+                                                           name="delivery")
             await self.stopping.wait()
             log.info("Stopping: waiting for running checks",
                      extra={"fields": {"running": len(self.running)}})
@@ -70,6 +84,8 @@ class Daemon:
                 await delivery
             except asyncio.CancelledError:
                 pass
+            if self.health is not None:
+                await self.health.close()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
         log.info("Daemon stopped")
@@ -107,6 +123,7 @@ class Daemon:
                 return
             report = await poll([feed], self.deps, honour_schedule=True)
             self.polls += 1
+            self.metrics.record_poll(report.feeds, len(report.items), len(report.matches))
             if report.alerts:
                 self.wake_delivery.set()
         except MonitorError as exc:
@@ -123,7 +140,8 @@ class Daemon:
         while True:
             try:
                 if self.deps is not None:
-                    await drain_outbox(self.deps)
+                    drained = await drain_outbox(self.deps)
+                    self.metrics.record_drain(drained.sent, drained.failed, drained.dead)
             except MonitorError as exc:
                 log.error("Delivery failed", extra={"fields": {"error": str(exc)}})
             except Exception:
@@ -133,6 +151,26 @@ class Daemon:
                 await asyncio.wait_for(self.wake_delivery.wait(), DRAIN_EVERY_SECONDS)
             except asyncio.TimeoutError:
                 pass
+
+    async def health_check(self) -> tuple[bool, str]:
+        """/healthz: the scheduler and the delivery worker run, and the state takes a write."""
+        from monitor.store import probe_writable
+
+        if self.scheduler is None or not self.scheduler.running or self.stopping.is_set():
+            return False, "the scheduler is not running"
+        if self.delivery is None or self.delivery.done():
+            return False, "the delivery worker is not running"
+        problem = await asyncio.to_thread(probe_writable, self.config.state_path)
+        if problem is not None:
+            return False, problem
+        return True, "ok"
+
+    async def metrics_page(self) -> str:
+        assert self.deps is not None
+        healthy, _ = await self.health_check()
+        store = self.deps.store
+        return render(self.metrics, outbox=store.outbox_counts(), feeds=store.feed_states(),
+                      is_healthy=healthy, started_at=self.started_at)
 
     async def reload(self) -> None:
         """SIGHUP: load the config again; keep the old one if the new one is invalid."""
@@ -166,6 +204,8 @@ class Daemon:
 
 
 def run_daemon(config: Config, *, args: Any, stdout: IO[str]) -> int:
-    daemon = Daemon(config, config_path=args.config, state_override=args.state, stdout=stdout)
+    daemon = Daemon(config, config_path=args.config, state_override=args.state, stdout=stdout,
+                    health_host=getattr(args, "health_host", "127.0.0.1"),
+                    health_port=getattr(args, "health_port", None))
     asyncio.run(daemon.run())
     return 0

@@ -463,6 +463,23 @@ def connect(path: str | os.PathLike, *, create: bool = True, readonly: bool = Fa
     return store
 
 
+def probe_writable(path: str | os.PathLike, timeout_seconds: float = 2.0) -> str | None:
+    """None when a write transaction commits on the state file within the timeout, else why
+    not. Uses its own connection, so it can run in a thread beside the daemon's."""
+    try:
+        db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=rw", uri=True,
+                             timeout=timeout_seconds, isolation_level=None)
+        try:
+            db.execute("BEGIN IMMEDIATE")
+            db.execute("UPDATE meta SET value = value WHERE key = 'created_at'")
+            db.execute("COMMIT")
+        finally:
+            db.close()
+    except sqlite3.Error as exc:
+        return f"state {path}: {exc}"
+    return None
+
+
 def _lock(path: str) -> int | None:
     if fcntl is None:
         return None

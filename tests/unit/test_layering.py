@@ -13,6 +13,7 @@ LAYERS = {
     "monitor": 0, "monitor.__main__": 8, "monitor.errors": 0, "monitor.model": 0,
     "monitor.text": 1, "monitor.retry": 1, "monitor.log": 1, "monitor.decompress": 1,
     "monitor.rss": 1, "monitor.query": 1, "monitor.stem": 1,
+    "monitor.metrics": 1, "monitor.health": 4,
     "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.match": 2,
     "monitor.render": 2,
     "monitor.config": 3,

@@ -1,0 +1,102 @@
+"""Counters for `/metrics`, rendered in the Prometheus text exposition format (0.0.4). Pure.
+
+The daemon counts what its polls and drains report; gauges that live in the state (outbox
+depth, each feed's last success) are read from the store at scrape time and passed in.
+Hand-written rather than prometheus_client: a dozen series, no global registry to reset
+between tests, no dependency.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Iterable, Mapping
+
+from monitor.model import FeedOutcome, FeedState
+
+
+@dataclass
+class Metrics:
+    polls: int = 0
+    feed_checks: Counter = field(default_factory=Counter)  # status → count
+    fetch_errors: Counter = field(default_factory=Counter)  # error kind → count
+    items: int = 0
+    matches: int = 0
+    alerts_sent: int = 0
+    alerts_failed: int = 0
+    alerts_dead: int = 0
+
+    def record_poll(self, outcomes: Iterable[FeedOutcome], items: int, matches: int) -> None:
+        self.polls += 1
+        for o in outcomes:
+            self.feed_checks[o.status] += 1
+            if o.status == "error":
+                self.fetch_errors[o.error_kind or "unknown"] += 1
+        self.items += items
+        self.matches += matches
+
+    def record_drain(self, sent: int, failed: int, dead: int) -> None:
+        self.alerts_sent += sent
+        self.alerts_failed += failed
+        self.alerts_dead += dead
+
+
+def render(metrics: Metrics, *, outbox: Mapping[str, int], feeds: Iterable[FeedState],
+           is_healthy: bool, started_at: datetime) -> str:
+    """The whole /metrics page."""
+    out: list[str] = []
+
+    def family(name: str, kind: str, help_text: str,
+               samples: Iterable[tuple[Mapping[str, str], float]]) -> None:
+        out.append(f"# HELP {name} {help_text}")
+        out.append(f"# TYPE {name} {kind}")
+        for labels, value in samples:
+            out.append(f"{name}{_labels(labels)} {_number(value)}")
+
+    family("monitor_up", "gauge", "1 when the scheduler runs and the state is writable.",
+           [({}, 1 if is_healthy else 0)])
+    family("monitor_start_time_seconds", "gauge", "When the daemon started (Unix time).",
+           [({}, started_at.timestamp())])
+    family("monitor_polls_total", "counter", "Scheduled polls run (one per feed job).",
+           [({}, metrics.polls)])
+    family("monitor_feed_checks_total", "counter", "Feed checks by outcome.",
+           [({"status": s}, n) for s, n in sorted(metrics.feed_checks.items())])
+    family("monitor_fetch_errors_total", "counter", "Failed feed checks by error kind.",
+           [({"kind": k}, n) for k, n in sorted(metrics.fetch_errors.items())])
+    family("monitor_items_total", "counter", "New items recorded.", [({}, metrics.items)])
+    family("monitor_matches_total", "counter", "Rule matches recorded.",
+           [({}, metrics.matches)])
+    family("monitor_alerts_sent_total", "counter", "Alerts delivered.",
+           [({}, metrics.alerts_sent)])
+    family("monitor_alerts_failed_total", "counter",
+           "Delivery attempts that failed and will be retried.", [({}, metrics.alerts_failed)])
+    family("monitor_alerts_dead_total", "counter", "Alerts given up on (dead-lettered).",
+           [({}, metrics.alerts_dead)])
+    family("monitor_outbox_alerts", "gauge", "Alerts in the outbox by status.",
+           [({"status": s}, outbox.get(s, 0)) for s in ("pending", "sent", "dead")])
+    feeds = list(feeds)
+    family("monitor_feed_last_success_timestamp_seconds", "gauge",
+           "Last successful check of each feed (Unix time).",
+           [({"feed": f.name}, f.last_success_at.timestamp()) for f in feeds
+            if f.last_success_at is not None])
+    family("monitor_feed_consecutive_failures", "gauge",
+           "Failed checks in a row for each feed.",
+           [({"feed": f.name}, f.consecutive_failures) for f in feeds])
+    return "\n".join(out) + "\n"
+
+
+def _labels(labels: Mapping[str, str]) -> str:
+    if not labels:
+        return ""
+    return "{" + ",".join(f'{k}="{_escape(v)}"' for k, v in labels.items()) + "}"
+
+
+def _escape(value: str) -> str:
+    return value.replace("\\", "\\\\").replace("\n", "\\n").replace('"', '\\"')
+
+
+def _number(value: float) -> str:
+    if isinstance(value, int) or float(value).is_integer():
+        return str(int(value))
+    return repr(float(value))
