@@ -66,3 +66,18 @@ def test_parse_feed_treats_a_body_that_names_a_file_as_text(tmp_path):
     with pytest.raises(ParseError, match="not a feed"):
         parse_feed(b"/dev/zero", feed="t")
     assert time.perf_counter() - started < 10
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-le", "utf-32"])
+def test_parse_feed_is_as_safe_in_wide_encodings(tmp_path, encoding):
+    """A byte search for `<!DOCTYPE` does not see one in UTF-16/32: no parse path may rely
+    on it alone."""
+    secret = tmp_path / "secret.txt"
+    secret.write_text(SECRET)
+    for document in (laughs("\n"), laughs(""),
+                     doc(f'<!DOCTYPE rss [<!ENTITY xxe SYSTEM "{secret.as_uri()}">]>', "a&xxe;b")):
+        wide = document.decode().replace('version="1.0"?>',
+                                         f'version="1.0" encoding="{encoding}"?>', 1)
+        parsed = parse_feed(wide.encode(encoding), feed="t")
+        assert SECRET not in repr(parsed)
+        assert all(len(e.title) < 100 for e in parsed.entries)
