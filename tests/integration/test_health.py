@@ -66,6 +66,8 @@ def test_healthz_and_metrics_report_polls_errors_items_alerts_and_feeds(running)
     wait_for(lambda: "[drones] Drone plant grows" in daemon.stdout(), what="the alert")
     wait_for(lambda: samples(get(port, "/metrics")[1]).get(
         ("monitor_alerts_sent_total", ())) == 1, what="the delivery to be counted")
+    wait_for(lambda: samples(get(port, "/metrics")[1]).get(("monitor_polls_total", ())) == 2,
+             what="both feeds' first checks")  # each starts within 5 s, at random
     assert get(port, "/healthz") == (200, "ok\n")
     status, text = get(port, "/metrics")
     assert status == 200
