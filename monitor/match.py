@@ -54,10 +54,22 @@ Atom = tuple[Element, ...]
 _Expr = tuple
 
 
+def _phrase_words(text: str) -> list[tuple[str, bool]]:
+    """The words of a phrase, each with whether it ends in `*` (a prefix)."""
+    out: list[tuple[str, bool]] = []
+    for chunk in text.split():
+        words = WORD.findall(fold(chunk))
+        out += [(w, False) for w in words]
+        if words and chunk.endswith("*"):
+            out[-1] = (words[-1], True)
+    return out
+
+
 def _atom_for(term: Term, analyzer: Analyzer) -> Atom:
-    words = WORD.findall(fold(term.text))
     if term.kind == "phrase":
-        return tuple(("form", f) for f in analyzer.forms(words))
+        return tuple(("prefix" if is_prefix else "form", analyzer.form(w))
+                     for w, is_prefix in _phrase_words(term.text))
+    words = WORD.findall(fold(term.text))
     elements: list[Element] = [("key", k) for k in analyzer.keys(words)]
     if term.kind == "prefix":
         elements[-1] = ("prefix", analyzer.form(words[-1]))
@@ -71,7 +83,10 @@ def _check_terms(node: Node) -> None:
         if not words:
             raise QuerySyntaxError(f"nothing to search for in {str(node)!r} (no letters or "
                                    "digits)", node.column)
-        if node.kind == "prefix" and len(words[-1]) < _MIN_PREFIX:
+        short = node.kind == "prefix" and len(words[-1]) < _MIN_PREFIX or \
+            node.kind == "phrase" and any(p and len(w) < _MIN_PREFIX
+                                          for w, p in _phrase_words(node.text))
+        if short:
             raise QuerySyntaxError(f"a wildcard needs at least {_MIN_PREFIX} letters before "
                                    "'*'", node.column)
     elif isinstance(node, (And, Or)):
@@ -152,17 +167,17 @@ class _LanguageIndex:
         atom_id = self._atom_ids[atom] = len(self.atoms)
         self.atoms.append(atom)
         (mode, value), rest = atom[0], atom[1:]
-        if rest:
+        if mode == "prefix":  # a prefix alone, or the first word of a phrase like "dron* st*"
+            head = value[:_PREFIX_HEAD]
+            self.prefix_heads.setdefault(len(head), {}).setdefault(head, []).append(
+                (atom_id, value))
+        elif rest:
             index = self.seq_by_key if mode == "key" else self.seq_by_form
             index.setdefault(value, []).append(atom_id)
         elif mode == "key":
             self.single_key[value] = atom_id
-        elif mode == "form":
-            self.single_form[value] = atom_id
         else:
-            head = value[:_PREFIX_HEAD]
-            self.prefix_heads.setdefault(len(head), {}).setdefault(head, []).append(
-                (atom_id, value))
+            self.single_form[value] = atom_id
         return atom_id
 
     # -- matching ---------------------------------------------------------------------------

@@ -75,6 +75,14 @@ CASES = [
     case("en phrase case-insensitive", "en", '"Shahed drones"', "SHAHED DRONES", "", True),
     case("en phrase in summary", "en", '"unmanned aerial"', "News",
          "an unmanned aerial system", True),
+    case("en phrase with a prefix word", "en", '"unmanned aerial vehicle*"',
+         "Unmanned aerial vehicles", "", True),
+    case("en phrase starting with a prefix word", "en", '"dron* strike*"',
+         "Dronovi strikes", "", True),
+    case("en phrase prefix word still in order", "en", '"dron* strike*"', "Strikes by drones",
+         "", False),
+    case("ru phrase with prefix words", "ru", '"беспилотн* летательн* аппарат*"',
+         "Беспилотные летательные аппараты", "", True),
     # --- AND / OR / NOT / - ----------------------------------------------------------------
     case("en AND both", "en", "drone AND factory", "Drone factory", "", True),
     case("en AND one missing", "en", "drone AND factory", "Drone plant", "", False),
@@ -364,6 +372,7 @@ ERRORS = [
     ("dro*ne", 4, "'*' is only allowed at the end of a word"),
     ("*", 1, "'*' needs a word before it"),
     ("a*", 1, "at least 2 letters"),
+    ('"unmanned a*"', 1, "at least 2 letters"),
     ("drone NEAR factory", 7, "NEAR needs a distance"),
     ("drone NEAR/x factory", 12, "whole number"),
     ("drone NEAR/5000 factory", 12, "at most 1000"),
@@ -486,7 +495,7 @@ def _random_query(rng: random.Random, language: str, depth: int = 0) -> str:
     if shape == 4:
         return f"({rng.choice(words)} NEAR/{rng.randrange(4)} {rng.choice(words)})"
     if shape == 5:
-        return f'"{" ".join(rng.choices([w for w in words if "*" not in w], k=2))}"'
+        return f'"{" ".join(rng.choices(words, k=2))}"'
     return f"title:{sub()}"
 
 
@@ -501,6 +510,14 @@ def _reference(node, words: list[str], title_words: int, language: str, title: b
 
     if isinstance(node, Term):
         parts = WORD.findall(fold(node.text))
+        prefixes = {len(parts) - 1} if node.kind == "prefix" else set()
+        if node.kind == "phrase":
+            parts, prefixes = [], set()
+            for chunk in node.text.split():
+                words_ = WORD.findall(fold(chunk))
+                parts += words_
+                if words_ and chunk.endswith("*"):
+                    prefixes.add(len(parts) - 1)
         spans = []
         for start in range(len(words) - len(parts) + 1):
             end = start + len(parts) - 1
@@ -509,11 +526,10 @@ def _reference(node, words: list[str], title_words: int, language: str, title: b
             ok = True
             for offset, part in enumerate(parts):
                 word = words[start + offset]
-                last = offset == len(parts) - 1
-                if node.kind == "phrase":
-                    ok = analyzer.form(word) == analyzer.form(part)
-                elif node.kind == "prefix" and last:
+                if offset in prefixes:
                     ok = analyzer.form(word).startswith(analyzer.form(part))
+                elif node.kind == "phrase":
+                    ok = analyzer.form(word) == analyzer.form(part)
                 else:
                     ok = analyzer.key(word) == analyzer.key(part)
                 if not ok:
