@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor import language  # noqa: E402
+from monitor import language_tables  # noqa: E402
 from monitor.language import MAX_ORDER, clean_words, ngrams  # noqa: E402  (same tokenizer as detection)
 
 DEFAULT_BE_TEXT = ROOT.parent / "shared" / "data" / "langid-train" / "be-ud-hse.txt"
@@ -101,10 +101,10 @@ def belarusian_counts(text: Path, wordlist: Path | None, share: float) -> Counte
 
 
 def lexicon_arrays(log_freq: dict[str, float]):
-    """32-bit word hashes and their log frequencies (see monitor.language.word_hash)."""
+    """32-bit word hashes and their log frequencies (see monitor.language_tables.word_hash)."""
     import numpy as np
 
-    from monitor.language import word_hash
+    from monitor.language_tables import word_hash
 
     hashes = np.array([word_hash(w) for w in log_freq], dtype=np.uint32)
     return hashes, np.array(list(log_freq.values()), dtype=np.float16)
@@ -164,11 +164,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{lang}: {len(words[lang][0])} words in the lexicon")
     # The profiles are read back as the detector reads them, so the compiled tables and a
     # run-time compile of the same files agree exactly.
-    profiles = {lang: language._profile(lang, str(args.out)) for lang in SHIPPED}
-    tables = language.compile_tables(profiles, words)
-    data = language.tables_to_bytes(tables)
-    (args.out / language.TABLES_FILE).write_bytes(data)
-    print(f"{language.TABLES_FILE}: {len(tables.keys)} grams, {len(data):,} bytes")
+    profiles = {lang: language_tables.profile(lang, str(args.out)) for lang in SHIPPED}
+    tables = language_tables.compile_tables(profiles, words)
+    data = language_tables.tables_to_bytes(tables)
+    (args.out / language_tables.TABLES_FILE).write_bytes(data)
+    print(f"{language_tables.TABLES_FILE}: {len(tables.keys)} grams, {len(data):,} bytes")
     return 0
 
 

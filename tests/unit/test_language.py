@@ -5,8 +5,9 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.language import (Detector, _profile, available_languages, clean_words, compile_tables,
-                              detect, ngrams, shipped_tables, tables_from_buffer, tables_to_bytes)
+from monitor.language import Detector, available_languages, clean_words, detect, detect_many, ngrams
+from monitor.language_tables import (compile_tables, profile, shipped_tables, tables_from_buffer,
+                                     tables_to_bytes, word_hash, word_hashes)
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "language"
 
@@ -193,7 +194,7 @@ def test_tables_round_trip_through_bytes_without_copying():
 
 def test_tables_built_with_other_model_constants_are_refused(monkeypatch):
     data = tables_to_bytes(tiny_tables())
-    monkeypatch.setattr("monitor.language.FLOOR", 1e-5)
+    monkeypatch.setattr("monitor.language_tables.FLOOR", 1e-5)
     with pytest.raises(ValueError, match="rebuild it with scripts/build_langid_profiles.py"):
         tables_from_buffer(data)
     with pytest.raises(ValueError, match="not a language tables file"):
@@ -204,7 +205,7 @@ def test_detector_over_shipped_languages_compiles_nothing(monkeypatch):
     def compile_tables(*args):
         raise AssertionError("compiled at run time")
 
-    monkeypatch.setattr("monitor.language.compile_tables", compile_tables)
+    monkeypatch.setattr("monitor.language_tables.compile_tables", compile_tables)
     for languages in (SHIPPED, ("uk", "be"), ("en",)):
         assert Detector(languages).detect("Зеленський підписав закон")[0] == \
             ("uk" if "uk" in languages else languages[0])
@@ -214,7 +215,7 @@ def test_detector_over_shipped_languages_compiles_nothing(monkeypatch):
 def test_shipped_tables_equal_a_run_time_compile_of_the_shipped_profiles():
     shipped = shipped_tables()
     assert shipped.languages == SHIPPED
-    compiled = compile_tables({lang: _profile(lang) for lang in SHIPPED},
+    compiled = compile_tables({lang: profile(lang) for lang in SHIPPED},
                               dict(zip(SHIPPED, shipped.lexicons)))
     assert compiled.chars == shipped.chars
     for name in ("keys", "values", "palette", "vocab_of"):
@@ -228,7 +229,7 @@ def test_detector_over_a_subset_of_the_shipped_tables_matches_tables_of_that_sub
     languages = ("uk", "ru")
     shipped = shipped_tables()
     lexicons = {lang: shipped.lexicons[shipped.languages.index(lang)] for lang in languages}
-    own = Detector(languages, tables=compile_tables({lang: _profile(lang) for lang in languages},
+    own = Detector(languages, tables=compile_tables({lang: profile(lang) for lang in languages},
                                                     lexicons))
     texts = [t.values[0] for t in BE_ITEMS + RU_ITEMS] + [
         "Зеленський підписав закон", "банк", "права", "Мінск", "отримав", "Drone factory", "ў"]
@@ -246,3 +247,32 @@ def test_importing_for_a_config_check_loads_neither_numpy_nor_langdetect():
             "print(sorted({'numpy', 'langdetect'} & set(sys.modules)))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_word_hashes_of_a_batch_equal_word_hash_of_each_word():
+    import numpy as np
+
+    words = ["a", "пам'ятник", "беларускай", "Straße", "𝔘𝔫𝔦𝔠𝔬𝔡𝔢", "ў" * 40, "x"]
+    text = " " + " ".join(words) + " \0 " + words[1] + " "
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    starts = np.array([text.index(w) for w in words] + [text.rindex(words[1])])
+    ends = starts + np.array([len(w) for w in words + [words[1]]])
+    assert word_hashes(points, starts, ends).tolist() == [word_hash(w) for w in words + [words[1]]]
+    assert len({word_hash(w) for w in ("ab", "ba", "a", "b", "aa")}) == 5
+
+
+def test_detect_many_gives_each_text_the_answer_it_gets_alone():
+    texts = [t.values[0] + "\n" + t.values[1] for t in BE_ITEMS + RU_ITEMS] + [
+        "", "12:30", "Сайт", "Drone factory expands production", "Πρόεδρος", "ツ", "отримав",
+        "Пам’ятник у Києві", "слово " * 400]
+    hints = [(None, "ru", "be", "uk", "en", "de")[i % 6] for i in range(len(texts))]
+    detector = Detector(("en", "ru", "be", "uk"))
+    alone = [detector.detect(t, h) for t, h in zip(texts, hints)]
+    assert detector.detect_many(texts, hints) == alone
+    assert detector.detect_many(texts[::-1], hints[::-1]) == alone[::-1]
+    # Batches are cut at BATCH_TEXTS; the cut changes nothing either.
+    many = (texts * 30)[:300]
+    assert detector.detect_many(many, (hints * 30)[:300]) == (alone * 30)[:300]
+    assert detect_many([(t, "", h) for t, h in zip(texts, hints)]) == \
+        [detect(t, "", h) for t, h in zip(texts, hints)]
+    assert detector.detect_many([]) == []
