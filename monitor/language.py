@@ -40,7 +40,10 @@ HINT_NATS = 2.0
 WORD_WEIGHT = 2.0  # weight of the whole-word frequency term against the n-gram sum
 UNKNOWN_WORD_LOG_FREQ = math.log(1e-8)  # a word missing from a language's lexicon
 MAX_LETTERS = 1500  # enough to decide; bounds the cost of a long summary
-BATCH_TEXTS = 256  # texts scored in one pass: bounds the temporary arrays (~15 MB at worst)
+DENSE_KEY_BITS = 21  # grams whose codes fit in this many bits are looked up by direct index
+_TEXT_BITS = 8  # a searched gram carries its text's number in the batch in its low bits
+_TEXT_MASK = (1 << _TEXT_BITS) - 1
+BATCH_TEXTS = 1 << _TEXT_BITS  # texts scored in one pass: bounds the temporary arrays (~15 MB)
 
 _MARKUP = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|<[^>]*>|&\w+;")
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
@@ -105,10 +108,11 @@ class Detector:
         self._lexicons = None if tables.lexicons is None else \
             [tables.lexicons[j] for j in columns]
         self._lut = tables.char_codes()
-        # Grams of up to `dense_orders` characters (1- and 2-grams for our languages: 2**14 keys)
-        # are looked up by direct index; longer ones by binary search in their part of the keys.
+        # Grams of up to `dense_orders` characters (1-3 grams for our languages: 2**21 keys, an
+        # 8 MB array) are looked up by direct index, the rest by binary search in their part of
+        # the sorted keys: several times faster than searching for every gram.
         bits = tables.bits
-        self._dense_orders = min(self.max_order, 16 // bits)
+        self._dense_orders = min(self.max_order, DENSE_KEY_BITS // bits)
         self._dense = []
         for n in range(1, self._dense_orders + 1):
             lo, hi = np.searchsorted(tables.keys, [n << tables.order_shift,
@@ -121,8 +125,6 @@ class Detector:
             self._dense.append(dense)
         self._search_from = int(np.searchsorted(
             tables.keys, (self._dense_orders + 1) << tables.order_shift))
-        self._batch_shift = np.uint64(tables.order_shift + 3)  # a gram's text, above its key
-        self._key_mask = np.uint64((1 << (tables.order_shift + 3)) - 1)
 
     def detect(self, text: str, hint: str | None = None) -> tuple[str, float]:
         """The most likely language of `text` and its posterior probability, or ("und", 0.0)."""
@@ -203,29 +205,34 @@ class Detector:
             found_ids.append(ids[at])
             found_texts.append(text_of[at])
         if self.max_order > self._dense_orders:
-            # Longer grams: each key tagged with its text above the key bits and sorted, so a
-            # text's keys are together and in key order: the binary searches then walk the
-            # table mostly forward, and a text's sum runs in an order its batch cannot change.
-            wide, shift, tag = codes.astype(np.uint64), tables.order_shift, \
-                text_of << self._batch_shift
+            # Longer grams: (key << TEXT_BITS) | text, sorted, so equal keys of the whole batch
+            # are together (each searched once) and the searches walk the table forward; a
+            # text's grams still come in key order, so its sum cannot depend on its batch.
+            wide, shift = codes.astype(np.uint64), tables.order_shift
             level, grams = wide, []
             for n in range(2, self.max_order + 1):
                 level = (level[:-1] << np.uint64(bits)) | wide[n - 1:]
                 if n > self._dense_orders:
-                    grams.append(level | tag[:len(level)] | np.uint64(n << shift))
-            keys = np.sort(np.concatenate(grams))
-            texts = keys >> self._batch_shift
-            keys &= self._key_mask
+                    grams.append(((level | np.uint64(n << shift)) << _TEXT_BITS)
+                                 | text_of[:len(level)])
+            tagged = np.sort(np.concatenate(grams))
+            keys = tagged >> _TEXT_BITS
+            first = np.empty(len(keys), dtype=bool)
+            first[:1] = True
+            np.not_equal(keys[1:], keys[:-1], out=first[1:])
+            distinct = keys[first]
             searched = tables.keys[self._search_from:]
-            pos = np.searchsorted(searched, keys)
+            pos = np.searchsorted(searched, distinct)
             np.minimum(pos, len(searched) - 1, out=pos)
-            hit = searched[pos] == keys
-            ids, texts = pos[hit] + self._search_from, texts[hit]
+            hit = np.flatnonzero(searched[pos] == distinct)
             if self._vocab_mask is not None:
-                kept = (tables.vocab_of[ids] & self._vocab_mask) != 0
-                ids, texts = ids[kept], texts[kept]
-            found_ids.append(ids)
-            found_texts.append(texts)
+                hit = hit[(tables.vocab_of[pos[hit] + self._search_from] & self._vocab_mask) != 0]
+            known = np.full(len(distinct), -1, dtype=np.intp)
+            known[hit] = pos[hit] + self._search_from
+            ids = known[np.cumsum(first) - 1]
+            at = np.flatnonzero(ids >= 0)
+            found_ids.append(ids[at])
+            found_texts.append(tagged[at] & _TEXT_MASK)
         ids = np.concatenate(found_ids)
         texts = np.concatenate(found_texts).astype(np.intp)
         rows = tables.values[ids].T
@@ -248,16 +255,19 @@ class Detector:
         bounds = np.flatnonzero((points == 32) | (points == 0))  # spaces and "\0"
         starts, ends = bounds[:-1] + 1, bounds[1:]
         starts, ends = starts[ends > starts], ends[ends > starts]
-        hashes = word_hashes(points, starts, ends)
+        # Searched in hash order (several times faster), each word's number in the low bits.
+        order = np.sort((word_hashes(points, starts, ends).astype(np.uint64) << np.uint64(32))
+                        | np.arange(len(starts), dtype=np.uint64))
+        hashes, word = (order >> np.uint64(32)).astype(np.uint32), order & np.uint64(0xFFFFFFFF)
         weights = np.zeros((len(hashes), len(self.languages)))
         found = np.zeros(len(hashes), dtype=bool)
         for j, (known, log_freq) in enumerate(self._lexicons):
             pos = np.searchsorted(known, hashes)
             np.minimum(pos, len(known) - 1, out=pos)
-            hit = known[pos] == hashes
-            weights[hit, j] = WORD_WEIGHT * (log_freq[pos[hit]].astype(np.float64)
-                                             - UNKNOWN_WORD_LOG_FREQ)
-            found |= hit
+            hit = np.flatnonzero(known[pos] == hashes)
+            weights[word[hit], j] = WORD_WEIGHT * (log_freq[pos[hit]].astype(np.float64)
+                                                   - UNKNOWN_WORD_LOG_FREQ)
+            found[word[hit]] = True
         text = text_of[starts[found]].astype(np.intp)
         weights = weights[found]
         scores = np.empty((count, len(self.languages)))

@@ -203,7 +203,7 @@ def compile_tables(profiles: Mapping[str, tuple[int, dict[str, float]]],
         kept = tuple(_dedupe(*lexicons[lang]) for lang in languages)
     unsorted = Tables(languages, max_order, chars, np.empty(0, np.uint64), values, palette,
                       vocab_of, kept)
-    if unsorted.order_shift + 3 > 48:  # the scorer tags keys with a batch index above them
+    if unsorted.order_shift + 3 > 56:  # the scorer tags keys with a batch index below them
         raise ValueError(f"too many distinct characters in the profiles of {languages}")
     keys = np.array(unsorted.gram_keys(vocab), dtype=np.uint64)
     order = np.argsort(keys)
