@@ -21,7 +21,7 @@ from monitor.config import Config
 from monitor.deliver import Channel
 from monitor.errors import DeliveryError, FeedError
 from monitor.fetch import Fetcher
-from monitor.language import detect, detector_for
+from monitor.language import detect_many, detector_for
 from monitor.model import (Alert, ChannelSpec, FeedOutcome, FeedSpec, FeedState, FetchStatus,
                            Item, Match, PollReport, Translation)
 from monitor.normalize import normalize_entries
@@ -173,7 +173,7 @@ async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) ->
             "error": parsed.bozo_message}})
     items = normalize_entries(parsed.entries, feed=feed.name, feed_url=result.url,
                               fetched_at=now)
-    new_items = [_with_language(item, feed, deps.config) for item in deps.store.unseen(items)]
+    new_items = _with_languages(deps.store.unseen(items), feed, deps.config)
     matches = [m for item in new_items for m in deps.config.matcher.match(item)]
     state.body_hash = body_hash
     state.items_total += len(new_items)
@@ -182,10 +182,12 @@ async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) ->
     return FeedCheck(feed, state, outcome, new_items, matches)
 
 
-def _with_language(item: Item, feed: FeedSpec, config: Config) -> Item:
-    hint = feed.language or item.declared_language
-    language, confidence = detect(item.title, item.summary, hint, config.languages)
-    return replace(item, language=language, language_confidence=confidence)
+def _with_languages(items: list[Item], feed: FeedSpec, config: Config) -> list[Item]:
+    """The items with their detected languages: one vectorised pass for the feed's new items."""
+    found = detect_many([(i.title, i.summary, feed.language or i.declared_language)
+                         for i in items], config.languages)
+    return [replace(item, language=language, language_confidence=confidence)
+            for item, (language, confidence) in zip(items, found)]
 
 
 def _succeeded(state: FeedState, feed: FeedSpec, now: datetime) -> FeedState:
