@@ -177,7 +177,24 @@ def monitor_poll(config: Path, state: Path) -> Run:
                     "--state", str(state)], cwd=config.parent)
 
 
+def settle(state: Path) -> None:
+    """Fold the WAL into the main file, so that copying the file copies the whole state."""
+    db = sqlite3.connect(state)
+    try:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        db.close()
+
+
+def copy_state(src: Path, dst: Path) -> None:
+    settle(src)
+    for suffix in ("-wal", "-shm"):
+        Path(f"{dst}{suffix}").unlink(missing_ok=True)
+    shutil.copyfile(src, dst)
+
+
 def stored_items(state: Path) -> dict[str, set[str]]:
+    settle(state)
     db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
     try:
         out: dict[str, set[str]] = {}
@@ -301,7 +318,7 @@ def run_all(args: argparse.Namespace, work: Path) -> int:
         first.note = summary_line(first.runs[-1])
         checks.append(check("first poll", stored_items(state), want_first))
         primed = work / "primed.db"
-        shutil.copyfile(state, primed)  # monitor closes the store: the WAL is checkpointed
+        copy_state(state, primed)
 
         if args.newsboat and shutil.which("newsboat"):
             rows["newsboat"] = newsboat(work, urls, n, items_first)
@@ -318,9 +335,7 @@ def run_all(args: argparse.Namespace, work: Path) -> int:
                                       items_parsed=items_second)
         state = work / "second.db"
         for _ in range(args.runs):
-            shutil.copyfile(primed, state)
-            for suffix in ("-wal", "-shm"):
-                Path(f"{state}{suffix}").unlink(missing_ok=True)
+            copy_state(primed, state)
             second.runs.append(monitor_poll(config, state))
         second.note = summary_line(second.runs[-1])
         before = stored_items(primed)
@@ -335,7 +350,7 @@ def run_all(args: argparse.Namespace, work: Path) -> int:
         one = work / "one.yaml"
         write_config(one, urls[:1])
         startup = Row("monitor poll, 1 feed unchanged", feeds=1)
-        shutil.copyfile(state, work / "one.db")
+        copy_state(state, work / "one.db")
         for _ in range(args.runs):
             startup.runs.append(monitor_poll(one, work / "one.db"))
         rows["startup"] = startup

@@ -187,6 +187,7 @@ def cmd_poll(args, stdout, stderr) -> int:
     async def go():
         async with Runtime(config, stdout=alert_stream) as deps:
             report = await poll(feeds, deps, dry_run=args.dry_run, force=args.force,
+                                keep_items=args.json,
                                 on_feed_done=progress.step if progress else None)
             if progress:
                 progress.done()
@@ -454,10 +455,10 @@ def _print_poll_summary(report, drained, dry_run: bool, out: IO[str]) -> None:
         if o.status == "error":
             out.write(f"{o.error}\n")
     parts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(by_status.items()))
-    line = (f"{len(report.feeds)} feeds ({parts}); {len(report.items)} new items; "
-            f"{len(report.matches)} matches")
+    line = (f"{len(report.feeds)} feeds ({parts}); {report.item_count} new items; "
+            f"{report.match_count} matches")
     if dry_run:
-        line += f"; {len(report.alerts)} alerts not sent (dry run)"
+        line += f"; {report.alert_count} alerts not sent (dry run)"
     elif drained is not None:
         line += f"; alerts: {drained.sent} sent"
         if drained.failed or drained.pending:

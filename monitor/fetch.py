@@ -43,6 +43,11 @@ class Fetcher:
         self._all = asyncio.Semaphore(settings.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
 
+    def clone(self, settings: FetchSettings) -> "Fetcher":
+        """An unopened Fetcher with other limits but the same transport and TLS settings (a
+        poll's worker process opens its own client: a connection cannot cross a fork)."""
+        return Fetcher(settings, transport=self._transport, verify=self._verify)
+
     async def __aenter__(self) -> "Fetcher":
         s = self.settings
         self._client = httpx.AsyncClient(

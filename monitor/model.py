@@ -203,9 +203,12 @@ class FeedOutcome:
 @dataclass
 class PollReport:
     feeds: list[FeedOutcome] = field(default_factory=list)
-    items: list[Item] = field(default_factory=list)
+    items: list[Item] = field(default_factory=list)  # empty when the poll did not keep them
     matches: list[Match] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
+    item_count: int = 0  # counted whether or not they were kept
+    match_count: int = 0
+    alert_count: int = 0
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import hashlib
 import re
 from collections import Counter
 from datetime import datetime
-from typing import Sequence
+from typing import Callable, Collection, Sequence
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 from monitor.model import Entry, Item
@@ -25,38 +25,70 @@ MAX_SUMMARY_CHARS = 5000
 
 
 def normalize_entries(entries: Sequence[Entry], *, feed: str, feed_url: str,
-                      fetched_at: datetime) -> list[Item]:
+                      fetched_at: datetime,
+                      keep: Callable[[list[str]], Collection[str]] | None = None) -> list[Item]:
     """Normalise a feed's entries. A guid or link that several entries share (some generated
     feeds give every item the site's home page) cannot tell them apart, so those entries fall
-    back to the next source of id."""
+    back to the next source of id.
+
+    `keep`, when given, receives every entry's item key first and returns the keys to
+    normalise: the HTML-to-text work is skipped for the others (items a poll has seen before).
+    """
+    ids = entry_ids(entries)
+    if keep is None:
+        return [_normalize(e, item_id, feed=feed, feed_url=feed_url, fetched_at=fetched_at)
+                for e, item_id in zip(entries, ids)]
+    keys = [item_key(feed, item_id) for item_id in ids]
+    wanted = keep(keys)
+    return [_normalize(e, item_id, feed=feed, feed_url=feed_url, fetched_at=fetched_at, key=key)
+            for e, item_id, key in zip(entries, ids, keys) if key in wanted]
+
+
+def entry_ids(entries: Sequence[Entry]) -> list[str]:
+    """Each entry's item id as `normalize_entries` gives it: its guid, else its link, else a
+    hash of its title and date (only those entries need their text)."""
     guids = Counter(e.guid for e in entries if e.guid)
     links = Counter(e.link for e in entries if e.link)
-    return [normalize_entry(e, feed=feed, feed_url=feed_url, fetched_at=fetched_at,
-                            use_guid=guids[e.guid] == 1 if e.guid else False,
-                            use_link=links[e.link] == 1 if e.link else False)
-            for e in entries]
+    ids = []
+    for e in entries:
+        item_id = (e.guid if e.guid and guids[e.guid] == 1 else None) \
+            or (e.link if e.link and links[e.link] == 1 else None)
+        if not item_id:
+            title, summary = _texts(e)
+            item_id = _hash_id(title, e.published_at, summary)
+        ids.append(item_id)
+    return ids
 
 
 def normalize_entry(entry: Entry, *, feed: str, feed_url: str, fetched_at: datetime,
                     use_guid: bool = True, use_link: bool = True) -> Item:
     """Turn one parsed entry into an Item."""
+    item_id = (use_guid and entry.guid) or (use_link and entry.link) or None
+    return _normalize(entry, item_id, feed=feed, feed_url=feed_url, fetched_at=fetched_at)
+
+
+def _texts(entry: Entry) -> tuple[str, str]:
     title = html_to_text(entry.title)
     summary = html_to_text(entry.summary or entry.content)
     if len(summary) > MAX_SUMMARY_CHARS:
         cut = summary.rfind(" ", 0, MAX_SUMMARY_CHARS)
         summary = summary[:cut if cut > MAX_SUMMARY_CHARS // 2 else MAX_SUMMARY_CHARS] + " …"
+    return title, summary
+
+
+def _normalize(entry: Entry, item_id: str | None, *, feed: str, feed_url: str,
+               fetched_at: datetime, key: str | None = None) -> Item:
+    title, summary = _texts(entry)
     link = absolute_link(entry.link, feed_url)
-    published_at = entry.published_at or fetched_at
-    item_id = (use_guid and entry.guid) or (use_link and entry.link) \
-        or _hash_id(title, entry.published_at, summary)
+    item_id = item_id or _hash_id(title, entry.published_at, summary)
     return Item(
         feed=feed,
         id=item_id,
-        key=item_key(feed, item_id),
+        key=key or item_key(feed, item_id),
         title=title,
         summary=summary,
         link=link,
-        published_at=published_at,
+        published_at=entry.published_at or fetched_at,
         declared_language=entry.language,
         canonical_link=canonical_link(link),
         title_key=title_key(title),

@@ -2,9 +2,12 @@
 and the outbox drain → deliver. Orchestration only; every stage lives in its own module.
 
 `poll` checks a batch of feeds: each feed is fetched and matched on its own (a FeedError is
-recorded on that feed and never stops the others), then the poll's matched items are
-de-duplicated across feeds, translated in one batch, and each feed's results are committed in
-one transaction with its alerts. `drain_outbox` then delivers what is due.
+recorded on that feed and never stops the others). Results are handled in chunks of up to
+CHUNK_FEEDS feeds as they complete: the chunk's new items are de-duplicated across feeds,
+translated in one batch, and committed with their alerts in one transaction. A poll holds at
+most `fetch.concurrency` bodies and one chunk of results, whatever the number of feeds; a large
+poll parses and matches in worker processes (monitor.digest). `drain_outbox` then delivers what
+is due.
 """
 
 from __future__ import annotations
@@ -13,27 +16,30 @@ import asyncio
 import hashlib
 import logging
 import random
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Awaitable, Callable, Sequence
+from typing import AsyncIterator, Awaitable, Callable, Sequence
+from urllib.parse import urlsplit
 
 from monitor.config import Config
 from monitor.deliver import Channel
 from monitor.errors import DeliveryError, FeedError
+from monitor.digest import digest_body
 from monitor.fetch import Fetcher
-from monitor.language import detect_many, detector_for
+from monitor.language import detector_for
 from monitor.model import (Alert, ChannelSpec, FeedOutcome, FeedSpec, FeedState, FetchStatus,
                            Item, Match, PollReport, Translation)
-from monitor.normalize import normalize_entries
 from monitor.outbox import Outbox, form_digests, rate_wait_seconds
-from monitor.parse import parse_feed
 from monitor.render import build_alert
 from monitor.retry import Backoff
 from monitor.store import OutboxRow, Store
 from monitor.translate import Translator, UnavailableTranslator, build_translator
+from monitor.workers import cores, fork_map
 
 log = logging.getLogger(__name__)
 DUPLICATE_WINDOW = timedelta(days=3)
+CHUNK_FEEDS = 100  # feeds committed per transaction in a large poll
 
 
 def utcnow() -> datetime:
@@ -83,8 +89,11 @@ def is_due(state: FeedState, now: datetime, *, honour_schedule: bool) -> bool:
 
 async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
                force: bool = False, honour_schedule: bool = False,
-               on_feed_done: Callable[[FeedOutcome], None] | None = None) -> PollReport:
-    """Check feeds concurrently, then translate and commit. Never raises FeedError."""
+               on_feed_done: Callable[[FeedOutcome], None] | None = None,
+               keep_items: bool = True) -> PollReport:
+    """Check feeds concurrently, translating and committing chunk by chunk. Never raises
+    FeedError. With `keep_items=False` the report counts items, matches and alerts instead of
+    holding them (a poll of many feeds then needs memory for one chunk only)."""
     now = deps.clock()
     report = PollReport()
     pending = []
@@ -103,26 +112,127 @@ async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
             if on_feed_done:
                 on_feed_done(outcome)
 
-    async def one(feed: FeedSpec, state: FeedState) -> FeedCheck:
-        check = await check_feed(feed, state, deps)
+    workers = _workers_for(len(pending), deps)
+    if workers:
+        log.info("Poll runs in worker processes", extra={"fields": {
+            "feeds": len(pending), "workers": workers}})
+    checks = _checks_in_workers(pending, deps, workers) if workers else \
+        _checks(list(enumerate(pending)), deps)
+    chunk: list[tuple[int, FeedCheck]] = []
+    async for index, check in checks:
         if on_feed_done:
             on_feed_done(check.outcome)
-        return check
+        chunk.append((index, check))
+        if len(chunk) >= CHUNK_FEEDS:
+            _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
+    _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
+    return report
 
-    checks = await asyncio.gather(*(one(f, s) for f, s in pending))
+
+async def _checks(pending: list[tuple[int, tuple[FeedSpec, FeedState]]],
+                  deps: Deps) -> AsyncIterator[tuple[int, FeedCheck]]:
+    """Check feeds `fetch.concurrency` at a time; yield (index, check) as each finishes."""
+    done: asyncio.Queue = asyncio.Queue()
+    work = iter(pending)
+
+    async def runner() -> None:
+        for index, (feed, state) in work:  # one shared iterator: each feed is taken once
+            await done.put((index, await check_feed(feed, state, deps)))
+
+    # A fixed set of runners, not a task per feed: a poll of 10,000 feeds holds at most
+    # `concurrency` bodies in memory.
+    runners = [asyncio.ensure_future(runner())
+               for _ in range(min(deps.config.fetch.concurrency, len(pending)))]
+    active = set(runners)
+    try:
+        for _ in range(len(pending)):
+            getter = asyncio.ensure_future(done.get())
+            while not getter.done():  # a runner that raised (a bug) ends the poll, as gather
+                finished, _ = await asyncio.wait({getter, *active},
+                                                 return_when=asyncio.FIRST_COMPLETED)
+                for task in finished - {getter}:
+                    active.discard(task)
+                    if task.exception() is not None:
+                        getter.cancel()
+                        raise task.exception()
+            yield getter.result()
+    finally:
+        for task in runners:
+            task.cancel()
+        await asyncio.gather(*runners, return_exceptions=True)
+
+
+WORKERS_FROM_FEEDS = 64  # below this a poll runs in one process: a fork costs more than it saves
+
+
+def _workers_for(feeds: int, deps: Deps) -> int:
+    if feeds < WORKERS_FROM_FEEDS or deps.store.path == ":memory:":
+        return 0
+    n = min(cores(), 8)
+    return n if n > 1 else 0
+
+
+async def _checks_in_workers(pending: list[tuple[FeedSpec, FeedState]], deps: Deps,
+                             workers: int) -> AsyncIterator[tuple[int, FeedCheck]]:
+    """`_checks` spread over forked worker processes, each with its own HTTP client and a
+    read-only connection to the state; the limits of `fetch:` hold for the poll as a whole."""
+    fetch = deps.config.fetch
+    # A host's feeds go to `spread` workers, each allowed per_host // spread connections to it.
+    spread = max(1, min(workers, fetch.per_host_concurrency))
+    settings = replace(fetch, concurrency=max(1, fetch.concurrency // workers),
+                       per_host_concurrency=fetch.per_host_concurrency // spread)
+    shares: list[list[tuple[int, tuple[FeedSpec, FeedState]]]] = [[] for _ in range(workers)]
+    hosts: dict[str, int] = {}
+    for index, (feed, state) in enumerate(pending):
+        host = urlsplit(state.fetch_url).hostname or ""
+        seen = hosts.get(host, 0)
+        hosts[host] = seen + 1
+        first = (len(hosts) - 1) % workers if spread < workers else 0
+        shares[(first + seen % spread) % workers].append((index, (feed, state)))
+    path = deps.store.path
+
+    async def job(share):
+        from monitor.store import connect
+
+        store = connect(path, create=False, readonly=True)
+        try:
+            async with deps.fetcher.clone(settings) as fetcher:
+                local = Deps(config=deps.config, store=store, fetcher=fetcher, channels={},
+                             clock=deps.clock, rng=deps.rng)
+                async for done in _checks(list(share), local):
+                    yield done
+        finally:
+            store.close()
+
+    async for done in fork_map(job, [share for share in shares if share]):
+        yield done
+
+
+def _commit(chunk: list[tuple[int, FeedCheck]], deps: Deps, report: PollReport, *,
+            dry_run: bool, keep_items: bool) -> None:
+    """De-duplicate, translate and commit one chunk of feed checks, in one transaction, in
+    the order of the config (so which of two copies of a story counts as first is stable)."""
+    if not chunk:
+        return
+    checks = [check for _, check in sorted(chunk, key=lambda c: c[0])]
+    chunk.clear()
     _mark_duplicates(checks, deps.store)
     translations = _translate(checks, deps)
     commit_now = deps.clock()
+    rows = []
     for check in checks:
         alerts = _alerts_for(check, translations, deps.config, commit_now)
-        if not dry_run:
-            deps.store.commit_poll(check.state, check.items, check.duplicates, check.matches,
-                                   alerts, now=commit_now)
+        rows.append((check.state, check.items, check.duplicates, check.matches, alerts))
         report.feeds.append(check.outcome)
-        report.items.extend(check.items)
-        report.matches.extend(check.matches)
-        report.alerts.extend(alerts)
-    return report
+        report.item_count += len(check.items)
+        report.match_count += len(check.matches)
+        report.alert_count += len(alerts)
+        if keep_items:
+            report.items.extend(check.items)
+            report.matches.extend(check.matches)
+            report.alerts.extend(alerts)
+    if not dry_run:
+        deps.store.commit_polls(rows, now=commit_now)
 
 
 async def check_feed(feed: FeedSpec, state: FeedState, deps: Deps) -> FeedCheck:
@@ -138,10 +248,11 @@ async def check_feed(feed: FeedSpec, state: FeedState, deps: Deps) -> FeedCheck:
             "error": str(exc), "consecutive_failures": check.state.consecutive_failures}})
         return check
     o = check.outcome
-    log.info("Feed checked", extra={"fields": {
-        "feed_name": feed.name, "status": o.status, "http_status": o.http_status,
-        "new": o.new_items, "matched": len(check.matches), "bozo": o.is_bozo,
-        "elapsed_ms": round(o.elapsed_ms)}})
+    if log.isEnabledFor(logging.INFO):
+        log.info("Feed checked", extra={"fields": {
+            "feed_name": feed.name, "status": o.status, "http_status": o.http_status,
+            "new": o.new_items, "matched": len(check.matches), "bozo": o.is_bozo,
+            "elapsed_ms": round(o.elapsed_ms)}})
     return check
 
 
@@ -166,28 +277,17 @@ async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) ->
         return FeedCheck(feed, state, FeedOutcome(feed.name, state.fetch_url, "unchanged",
                                                   result.http_status,
                                                   elapsed_ms=result.elapsed_ms))
-    parsed = parse_feed(result.body, feed=feed.name, headers=result.headers)
-    if parsed.is_bozo:
+    digest = digest_body(result.body, feed=feed, url=result.url, headers=result.headers,
+                         fetched_at=now, config=deps.config, seen_keys=deps.store.seen_keys)
+    if digest.is_bozo:
         log.warning("Feed is not well-formed; using what could be read", extra={"fields": {
-            "feed_name": feed.name, "entries": len(parsed.entries),
-            "error": parsed.bozo_message}})
-    items = normalize_entries(parsed.entries, feed=feed.name, feed_url=result.url,
-                              fetched_at=now)
-    new_items = _with_languages(deps.store.unseen(items), feed, deps.config)
-    matches = [m for item in new_items for m in deps.config.matcher.match(item)]
+            "feed_name": feed.name, "entries": digest.entries, "error": digest.bozo_message}})
     state.body_hash = body_hash
-    state.items_total += len(new_items)
-    outcome = FeedOutcome(feed.name, state.fetch_url, "ok", result.http_status, len(new_items),
-                          is_bozo=parsed.is_bozo, elapsed_ms=result.elapsed_ms)
-    return FeedCheck(feed, state, outcome, new_items, matches)
-
-
-def _with_languages(items: list[Item], feed: FeedSpec, config: Config) -> list[Item]:
-    """The items with their detected languages: one vectorised pass for the feed's new items."""
-    found = detect_many([(i.title, i.summary, feed.language or i.declared_language)
-                         for i in items], config.languages)
-    return [replace(item, language=language, language_confidence=confidence)
-            for item, (language, confidence) in zip(items, found)]
+    state.items_total += len(digest.items)
+    outcome = FeedOutcome(feed.name, state.fetch_url, "ok", result.http_status,
+                          len(digest.items), is_bozo=digest.is_bozo,
+                          elapsed_ms=result.elapsed_ms)
+    return FeedCheck(feed, state, outcome, list(digest.items), list(digest.matches))
 
 
 def _succeeded(state: FeedState, feed: FeedSpec, now: datetime) -> FeedState:
@@ -216,31 +316,36 @@ def _failed(feed: FeedSpec, state: FeedState, exc: FeedError, deps: Deps,
 def _mark_duplicates(checks: Sequence[FeedCheck], store: Store) -> None:
     """The same story from two feeds (same link, or same folded title within 3 days) is kept
     once: the later copy is recorded with `duplicate_of` and its matches are dropped."""
-    seen_links: dict[str, str] = {}
-    seen_titles: dict[str, list[tuple[str, str, datetime]]] = {}
+    candidates = []
     for check in checks:
-        links_in_feed = [i.canonical_link for i in check.items if i.canonical_link]
-        shared = {link for link in links_in_feed if links_in_feed.count(link) > 1}
+        links_in_feed = Counter(i.canonical_link for i in check.items if i.canonical_link)
         for item in check.items:
             # A link every item of a feed shares (a home page) names no story.
-            link = item.canonical_link if item.canonical_link not in shared else ""
-            earlier = seen_links.get(link) if link else None
-            if earlier is None and item.title_key:
-                for feed, key, when in seen_titles.get(item.title_key, ()):
-                    if feed != item.feed and abs(when - item.published_at) <= DUPLICATE_WINDOW:
-                        earlier = key
-                        break
-            if earlier is None:
-                earlier = store.find_duplicate(replace(item, canonical_link=link),
-                                               window=DUPLICATE_WINDOW)
-            if earlier is not None:
-                check.duplicates[item.key] = earlier
-            else:
-                if link:
-                    seen_links[link] = item.key
-                if item.title_key:
-                    seen_titles.setdefault(item.title_key, []).append(
-                        (item.feed, item.key, item.published_at))
+            if item.canonical_link and links_in_feed[item.canonical_link] > 1:
+                item = replace(item, canonical_link="")
+            candidates.append((check, item))
+    in_store = store.find_duplicates([item for _, item in candidates], window=DUPLICATE_WINDOW)
+    seen_links: dict[str, str] = {}
+    seen_titles: dict[str, list[tuple[str, str, datetime]]] = {}
+    for check, item in candidates:
+        link = item.canonical_link
+        earlier = seen_links.get(link) if link else None
+        if earlier is None and item.title_key:
+            for feed, key, when in seen_titles.get(item.title_key, ()):
+                if feed != item.feed and abs(when - item.published_at) <= DUPLICATE_WINDOW:
+                    earlier = key
+                    break
+        if earlier is None:
+            earlier = in_store.get(item.key)
+        if earlier is not None:
+            check.duplicates[item.key] = earlier
+        else:
+            if link:
+                seen_links[link] = item.key
+            if item.title_key:
+                seen_titles.setdefault(item.title_key, []).append(
+                    (item.feed, item.key, item.published_at))
+    for check in checks:
         if check.duplicates:
             check.matches = [m for m in check.matches if m.item_key not in check.duplicates]
 

@@ -135,13 +135,21 @@ TRANSLATION_CACHE_DAYS = 30
 def _iso(dt: datetime | None) -> str | None:
     if dt is None:
         return None
-    return dt.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    dt = dt.astimezone(timezone.utc)
+    if dt.year < 1000:  # strftime does not pad the year; isoformat does
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is the same text as the strftime above, several times faster (a poll writes
+    # a few of these per item).
+    return dt.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
 
 
 def _dt(text: str | None) -> datetime | None:
     if not text:
         return None
-    return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    try:
+        return datetime.fromisoformat(text)  # "…Z" is UTC (Python 3.11+)
+    except ValueError:  # a year below 1000, written unpadded
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)
@@ -225,16 +233,20 @@ class Store:
 
     # -- items -------------------------------------------------------------------------------
 
+    def seen_keys(self, keys: Sequence[str]) -> set[str]:
+        """Those of `keys` the store has recorded."""
+        seen: set[str] = set()
+        for chunk in _chunks(list(dict.fromkeys(keys)), 500):
+            marks = ",".join("?" * len(chunk))
+            seen.update(r[0] for r in self.db.execute(
+                f"SELECT key FROM items WHERE key IN ({marks})", chunk))
+        return seen
+
     def unseen(self, items: Sequence[Item]) -> list[Item]:
         """The items whose key the store has not recorded, in input order, first copy only."""
         if not items:
             return []
-        keys = list(dict.fromkeys(i.key for i in items))
-        seen: set[str] = set()
-        for chunk in _chunks(keys, 500):
-            marks = ",".join("?" * len(chunk))
-            seen.update(r[0] for r in self.db.execute(
-                f"SELECT key FROM items WHERE key IN ({marks})", chunk))
+        seen = self.seen_keys([i.key for i in items])
         out, emitted = [], set()
         for item in items:
             if item.key not in seen and item.key not in emitted:
@@ -262,6 +274,37 @@ class Store:
                 return row[0]
         return None
 
+    def find_duplicates(self, items: Sequence[Item], *,
+                        window: timedelta = timedelta(days=3)) -> dict[str, str]:
+        """`find_duplicate` for many items in two queries: item key → earlier item key."""
+        by_link: dict[str, list[tuple[str, str]]] = {}
+        for chunk in _chunks(list({i.canonical_link for i in items if i.canonical_link}), 500):
+            marks = ",".join("?" * len(chunk))
+            for link, feed, key in self.db.execute(
+                    f"SELECT canonical_link, feed, key FROM items WHERE canonical_link != '' "
+                    f"AND canonical_link IN ({marks}) ORDER BY canonical_link, rowid", chunk):
+                by_link.setdefault(link, []).append((feed, key))
+        by_title: dict[str, list[tuple[str, str, str]]] = {}
+        for chunk in _chunks(list({i.title_key for i in items if i.title_key}), 500):
+            marks = ",".join("?" * len(chunk))
+            for title, feed, key, published in self.db.execute(
+                    f"SELECT title_key, feed, key, published_at FROM items WHERE title_key != '' "
+                    f"AND title_key IN ({marks}) ORDER BY title_key, first_seen_at, rowid",
+                    chunk):
+                by_title.setdefault(title, []).append((feed, key, published))
+        found = {}
+        for item in items:
+            earlier = next((key for feed, key in by_link.get(item.canonical_link, ())
+                            if feed != item.feed), None) if item.canonical_link else None
+            if earlier is None and item.title_key in by_title:
+                since = _iso(item.published_at - window)
+                until = _iso(item.published_at + window)
+                earlier = next((key for feed, key, published in by_title[item.title_key]
+                                if feed != item.feed and since <= published <= until), None)
+            if earlier is not None:
+                found[item.key] = earlier
+        return found
+
     def item_count(self, feed: str | None = None) -> int:
         if feed is None:
             return self.db.execute("SELECT count(*) FROM items").fetchone()[0]
@@ -275,10 +318,25 @@ class Store:
 
         Returns the number of alert rows actually enqueued (a repeat of an alert id is ignored).
         """
+        return self.commit_polls([(state, items, duplicates, matches, alerts)], now=now)
+
+    def commit_polls(self, checks: Sequence[tuple[FeedState, Sequence[Item], dict[str, str],
+                                                  Sequence[Match], Sequence[Alert]]],
+                     *, now: datetime) -> int:
+        """`commit_poll` for several feeds in one transaction (a poll commits in chunks: one
+        fsync per chunk, not per feed). An alert is still committed with its item."""
         enqueued = 0
         with self.transaction() as db:
-            _upsert_feed(db, state)
-            seen_at = _iso(now)
+            for state, items, duplicates, matches, alerts in checks:
+                enqueued += self._record(db, state, items, duplicates, matches, alerts, now)
+        return enqueued
+
+    def _record(self, db: sqlite3.Connection, state: FeedState, items: Sequence[Item],
+                duplicates: dict[str, str], matches: Sequence[Match], alerts: Sequence[Alert],
+                now: datetime) -> int:
+        _upsert_feed(db, state)
+        seen_at = _iso(now)
+        if items:
             db.executemany(
                 "INSERT OR IGNORE INTO items (key, feed, item_id, title, link, canonical_link, "
                 "title_key, published_at, first_seen_at, language, duplicate_of) "
@@ -286,13 +344,13 @@ class Store:
                 [(i.key, i.feed, i.id, i.title[:500], i.link, i.canonical_link, i.title_key,
                   _iso(i.published_at), seen_at, i.language, duplicates.get(i.key))
                  for i in items])
+        if matches:
             db.executemany(
                 "INSERT OR IGNORE INTO matches (rule, item_key, matched_terms, created_at) "
                 "VALUES (?,?,?,?)",
                 [(m.rule, m.item_key, json.dumps(m.matched_terms, ensure_ascii=False), seen_at)
                  for m in matches])
-            enqueued = self._enqueue(db, alerts, now)
-        return enqueued
+        return self._enqueue(db, alerts, now) if alerts else 0
 
     # -- translation cache (monitor.translate.engine.TranslationCache) -------------------------
 

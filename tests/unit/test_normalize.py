@@ -104,3 +104,35 @@ def test_absolute_link_keeps_absolute_and_resolves_relative():
 def test_title_key_ignores_case_punctuation_and_short_titles():
     assert title_key("Лукашенко: «Заводы» — работают!") == title_key("лукашенко заводы работают")
     assert title_key("News") == ""
+
+
+def test_html_to_text_control_characters_and_invisibles_mixed():
+    assert html_to_text("a\x07b\u200bc\x1fd <i>e</i>\u00ad") == "a bc d e"
+
+
+def test_normalize_entries_keep_skips_seen_items_but_gives_the_same_items():
+    entries = [entry(guid="g1", title="<b>First</b>", summary="<p>one</p>"),
+               entry(link="https://x.org/2", title="Second", summary="two"),
+               entry(title="No id at all", summary="three", published_at=NOW),
+               entry(guid="dup", title="Twice A"), entry(guid="dup", title="Twice B")]
+    full = normalize_entries(entries, feed="f", feed_url="https://x.org/", fetched_at=NOW)
+    offered = []
+
+    def keep(keys):
+        offered.extend(keys)
+        return {keys[1], keys[2], keys[4]}
+
+    kept = normalize_entries(entries, feed="f", feed_url="https://x.org/", fetched_at=NOW,
+                             keep=keep)
+    assert offered == [i.key for i in full]
+    assert kept == [full[1], full[2], full[4]]
+
+
+def test_entry_ids_match_the_ids_of_normalised_items():
+    from monitor.normalize import entry_ids
+
+    entries = [entry(guid="g"), entry(link="https://x.org/a"), entry(title="t", link="same"),
+               entry(title="u", link="same"), entry(summary="only a summary")]
+    items = normalize_entries(entries, feed="f", feed_url="", fetched_at=NOW)
+    assert entry_ids(entries) == [i.id for i in items]
+    assert items[2].id.startswith("sha1:") and items[2].id != items[3].id

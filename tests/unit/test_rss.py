@@ -249,3 +249,18 @@ def _items(draw):
 def test_rss_generated_documents_match_feedparser(items, language, header):
     body = rss(items, channel=language, ns=' xmlns:x="urn:example:extra"')
     assert_same(body, header)
+
+
+def test_rss_fast_path_reads_the_benchmark_farm_like_feedparser(tmp_path):
+    """bench/poll.py's farm is what the speed goals are measured on: it must take the fast path
+    and give feedparser's items."""
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    from farm import Farm
+
+    farm = Farm.generate(tmp_path / "farm", 12)
+    for name in farm.files():
+        body = (farm.feeds_dir / name).read_bytes()
+        for headers in ({}, {"content-type": "application/rss+xml"}):
+            assert assert_same(body, headers), name

@@ -136,3 +136,62 @@ def test_reopening_keeps_everything(tmp_path):
     with connect(path) as s:
         assert s.unseen([item(id="1")]) == []
         assert s.item_count("f") == 1
+
+
+def test_seen_keys_are_those_recorded(store):
+    a, b = item(id="1"), item(id="2", title="Other title here")
+    store.commit_poll(FeedState(name="f", url="u"), [a], {}, [], [], now=NOW)
+    assert store.seen_keys([a.key, b.key, a.key]) == {a.key}
+    assert store.seen_keys([]) == set()
+
+
+def test_commit_polls_writes_several_feeds_in_one_transaction(store):
+    a, b = item(feed="f", id="1"), item(feed="g", id="1", title="Other title here")
+    rows = [(FeedState(name="f", url="u"), [a], {}, [Match("r", a.key, ("x",))], [alert(a)]),
+            (FeedState(name="g", url="v"), [b], {b.key: a.key}, [], [])]
+    assert store.commit_polls(rows, now=NOW) == 1
+    assert {s.name for s in store.feed_states()} == {"f", "g"}
+    assert store.db.execute("SELECT duplicate_of FROM items WHERE key = ?",
+                            (b.key,)).fetchone()[0] == a.key
+    # A row that fails rolls back the whole chunk: nothing of it is half-recorded.
+    unwritable = Match("r", a.key, ({"not", "json"},))
+    bad = [(FeedState(name="h", url="w"), [item(feed="h", id="9")], {}, [], []),
+           (FeedState(name="f", url="u"), [a], {}, [unwritable], [])]
+    with pytest.raises(TypeError):
+        store.commit_polls(bad, now=NOW)
+    assert store.item_count("h") == 0 and store.feed_state("h", "w").last_success_at is None
+
+
+def test_find_duplicates_agrees_with_find_duplicate(store):
+    link = "https://news.example.by/2026/11/story"
+    old = [item(feed="a", id="1", link=link),
+           item(feed="a", id="2", title="Завод в Минске начал выпускать дроны",
+                published=NOW - timedelta(days=1)),
+           item(feed="b", id="3", title="Завод в Минске начал выпускать дроны",
+                published=NOW - timedelta(days=9)),
+           item(feed="c", id="4", link=link + "?utm_source=rss")]
+    store.commit_poll(FeedState(name="a", url="u"), old, {}, [], [], now=NOW)
+    new = [item(feed="b", id="5", link="https://www.news.example.by/2026/11/story/"),
+           item(feed="a", id="6", link=link),  # same feed: not a duplicate by link
+           item(feed="c", id="7", title="Завод в Минске начал выпускать дроны"),
+           item(feed="a", id="8", title="Завод в Минске начал выпускать дроны"),
+           item(feed="d", id="9", title="Завод в Минске начал выпускать дроны",
+                published=NOW - timedelta(days=30)),
+           item(feed="d", id="10", title="Something else entirely")]
+    found = store.find_duplicates(new)
+    assert found == {i.key: d for i in new if (d := store.find_duplicate(i)) is not None}
+    assert set(found) == {new[0].key, new[1].key, new[2].key}
+
+
+@pytest.mark.parametrize("when", [
+    datetime(2026, 1, 2, 3, 4, 5, 6, tzinfo=timezone.utc),
+    datetime(1970, 1, 1, tzinfo=timezone.utc),
+    datetime(2026, 5, 5, 23, 0, tzinfo=timezone(timedelta(hours=3))),
+    datetime(1000, 1, 1, tzinfo=timezone.utc),
+])
+def test_times_are_stored_as_fixed_width_utc_text(when):
+    from monitor.store import _dt, _iso
+
+    text = _iso(when)
+    assert text == when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    assert _dt(text) == when and _dt(text).utcoffset() == timedelta(0)

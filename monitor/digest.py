@@ -1,0 +1,58 @@
+"""Digest stage: a fetched body → the feed's new items, with their language and matches.
+
+parse → entry ids → the ids the store has not seen → normalize those only → language → match.
+Only new items get the costly work (HTML to text, language detection, matching): a feed that
+gained two items costs two items, not thirty. `seen_keys` asks the store; in a poll's worker
+process it is the worker's own read-only connection.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Callable, Mapping, Sequence
+
+from monitor.config import Config
+from monitor.language import detect_many
+from monitor.model import FeedSpec, Item, Match
+from monitor.normalize import normalize_entries
+from monitor.parse import parse_feed
+
+SeenKeys = Callable[[Sequence[str]], set[str]]
+
+
+@dataclass(frozen=True)
+class Digest:
+    items: tuple[Item, ...]  # new in this poll, language detected, in feed order
+    matches: tuple[Match, ...]
+    entries: int
+    is_bozo: bool = False
+    bozo_message: str | None = None
+
+
+def digest_body(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, str],
+                fetched_at: datetime, config: Config, seen_keys: SeenKeys) -> Digest:
+    """The new items of one fetched body. Raises ParseError."""
+    parsed = parse_feed(body, feed=feed.name, headers=headers)
+
+    def unseen(keys: list[str]) -> set[str]:
+        return set(keys) - seen_keys(keys)
+
+    items, emitted = [], set()
+    for item in normalize_entries(parsed.entries, feed=feed.name, feed_url=url,
+                                  fetched_at=fetched_at, keep=unseen):
+        if item.key not in emitted:  # the first copy of an item a feed lists twice
+            emitted.add(item.key)
+            items.append(item)
+    items = _with_languages(items, feed, config)
+    matches = tuple(m for item in items for m in config.matcher.match(item))
+    return Digest(tuple(items), matches, len(parsed.entries), parsed.is_bozo,
+                  parsed.bozo_message)
+
+
+def _with_languages(items: list[Item], feed: FeedSpec, config: Config) -> list[Item]:
+    """The items with their detected languages: one vectorised pass for the feed's new items."""
+    found = detect_many([(i.title, i.summary, feed.language or i.declared_language)
+                         for i in items], config.languages)
+    return [replace(item, language=language, language_confidence=confidence)
+            for item, (language, confidence) in zip(items, found)]

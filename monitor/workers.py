@@ -1,0 +1,104 @@
+"""Forked worker processes: each runs an async job over its share of the work and streams the
+results back to the parent as they come. Stdlib only; imports nothing from monitor.
+
+A poll is CPU-bound on a small machine (the HTTP client, XML, language detection, matching
+cost about as much as the network on loopback), so a large poll runs one worker per core and
+the parent only commits. fork() hands each worker the parent's configuration, compiled rules
+and language tables at no cost (copy-on-write; `gc.freeze` keeps the workers' collections from
+touching, and so copying, those pages). The pipes give back-pressure: a worker waits while the
+parent is busy committing, so results never pile up in memory.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import multiprocessing
+import os
+import traceback
+from typing import AsyncIterator, Callable, Sequence, TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+Job = Callable[[Sequence[T]], AsyncIterator[R]]
+
+
+class WorkerError(RuntimeError):
+    """A worker process failed: a bug (its traceback is in the message) or it was killed."""
+
+
+def cores() -> int:
+    """Cores this process may run on."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
+
+
+async def fork_map(job: Job, shares: Sequence[Sequence[T]]) -> AsyncIterator[R]:
+    """Yield what `job(share)` yields, for every share, each share in its own forked process.
+
+    Raises WorkerError when a worker raises or dies; the other workers are then stopped.
+    """
+    loop = asyncio.get_running_loop()
+    context = multiprocessing.get_context("fork")
+    inbox: asyncio.Queue = asyncio.Queue()
+    workers = []
+    gc.freeze()
+    try:
+        for share in shares:
+            reader, writer = context.Pipe(duplex=False)
+            process = context.Process(target=_work, args=(job, share, writer), daemon=True)
+            process.start()
+            writer.close()
+            workers.append((process, reader))
+    finally:
+        gc.unfreeze()
+    for process, reader in workers:
+        loop.add_reader(reader.fileno(), _receive, loop, reader, process, inbox)
+    running = len(workers)
+    try:
+        while running:
+            kind, value = await inbox.get()
+            if kind == "result":
+                yield value
+            elif kind == "done":
+                running -= 1
+            else:
+                raise WorkerError(value)
+    finally:
+        for process, reader in workers:
+            loop.remove_reader(reader.fileno())
+            if process.is_alive():
+                process.terminate()
+            process.join()
+            reader.close()
+
+
+def _receive(loop: asyncio.AbstractEventLoop, reader, process, inbox: asyncio.Queue) -> None:
+    try:
+        message = reader.recv()
+    except (EOFError, OSError):
+        loop.remove_reader(reader.fileno())
+        process.join(5)
+        inbox.put_nowait(("error", f"worker process {process.pid} exited with code "
+                          f"{process.exitcode} before it finished"))
+        return
+    if message[0] == "done":
+        loop.remove_reader(reader.fileno())
+    inbox.put_nowait(message)
+
+
+def _work(job: Job, share: Sequence, writer) -> None:
+    """The worker process: run the job on a fresh event loop, send each result, then "done"."""
+    try:
+        async def run() -> None:
+            async for result in job(share):
+                writer.send(("result", result))
+
+        asyncio.run(run())
+        writer.send(("done", None))
+    except BaseException:
+        writer.send(("error", f"worker process {os.getpid()} failed:\n{traceback.format_exc()}"))
+    finally:
+        writer.close()
