@@ -32,6 +32,7 @@ from monitor.model import (Alert, ChannelSpec, FeedOutcome, FeedSpec, FeedState,
                            Item, Match, PollReport, Translation)
 from monitor.outbox import Outbox, form_digests, rate_wait_seconds
 from monitor.render import build_alert
+from monitor.render.health import feed_failing_alert, feed_recovered_alert
 from monitor.retry import Backoff
 from monitor.store import OutboxRow, Store
 from monitor.translate import Translator, UnavailableTranslator, build_translator
@@ -222,6 +223,7 @@ def _commit(chunk: list[tuple[int, FeedCheck]], deps: Deps, report: PollReport, 
     rows = []
     for check in checks:
         alerts = _alerts_for(check, translations, deps.config, commit_now)
+        alerts += _feed_health_alerts(check, deps.config, commit_now)
         rows.append((check.state, check.items, check.duplicates, check.matches, alerts))
         report.feeds.append(check.outcome)
         report.item_count += len(check.items)
@@ -377,6 +379,24 @@ def _alerts_for(check: FeedCheck, translations: dict[str, Translation], config: 
         for channel in config.channels_for(rules[match.rule]):
             alerts.append(build_alert(match, item, channel, translations.get(item.key), now))
     return alerts
+
+
+def _feed_health_alerts(check: FeedCheck, config: Config, now: datetime) -> list[Alert]:
+    """One alert when a feed has failed for longer than `health.feed_failing_after`, one when
+    it works again. `health_alerted_at`, committed with the alert, makes each one happen once."""
+    channels = config.health.channels
+    state = check.state
+    if not channels:
+        return []
+    if state.failing_since is not None and state.health_alerted_at is None and \
+            (now - state.failing_since).total_seconds() >= config.health.feed_failing_after_seconds:
+        check.state = replace(state, health_alerted_at=now)
+        return [feed_failing_alert(state, channel, now) for channel in channels]
+    if state.failing_since is None and state.health_alerted_at is not None:
+        check.state = replace(state, health_alerted_at=None)
+        return [feed_recovered_alert(state, state.health_alerted_at, channel, now)
+                for channel in channels]
+    return []
 
 
 # -- delivery --------------------------------------------------------------------------------
