@@ -79,11 +79,17 @@ class Daemon:
                 done, pending = await asyncio.wait(self.running, timeout=STOP_GRACE_SECONDS)
                 for task in pending:
                     task.cancel()
-            delivery.cancel()
-            try:
-                await delivery
-            except asyncio.CancelledError:
-                pass
+            # Let the delivery worker finish the alert it is sending (and a last drain of what
+            # the finished checks enqueued): cancelling a send after the receiver took it would
+            # repeat that alert at the next start.
+            self.wake_delivery.set()
+            done, _ = await asyncio.wait({delivery}, timeout=STOP_GRACE_SECONDS)
+            if not done:
+                delivery.cancel()
+                try:
+                    await delivery
+                except asyncio.CancelledError:
+                    pass
             if self.health is not None:
                 await self.health.close()
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
@@ -138,6 +144,7 @@ class Daemon:
 
     async def _deliver_forever(self) -> None:
         while True:
+            self.wake_delivery.clear()  # before draining: a wake-up during the drain counts
             try:
                 if self.deps is not None:
                     drained = await drain_outbox(self.deps)
@@ -146,7 +153,8 @@ class Daemon:
                 log.error("Delivery failed", extra={"fields": {"error": str(exc)}})
             except Exception:
                 log.exception("Internal error while delivering alerts")
-            self.wake_delivery.clear()
+            if self.stopping.is_set():
+                return
             try:
                 await asyncio.wait_for(self.wake_delivery.wait(), DRAIN_EVERY_SECONDS)
             except asyncio.TimeoutError:
