@@ -102,6 +102,7 @@ class WebhookReceiver:
         self.stopped = threading.Event()
         self.port = 0
         self.httpd: ThreadingHTTPServer | None = None
+        self.connections: set[socket.socket] = set()  # open keep-alive connections
 
     # -- test API ------------------------------------------------------------------------------
 
@@ -141,6 +142,16 @@ class WebhookReceiver:
             def log_message(self, *args: object) -> None:
                 pass
 
+            def setup(self) -> None:
+                super().setup()
+                with receiver.lock:
+                    receiver.connections.add(self.connection)
+
+            def finish(self) -> None:
+                with receiver.lock:
+                    receiver.connections.discard(self.connection)
+                super().finish()
+
             def do_POST(self) -> None:
                 receiver._handle(self)
 
@@ -162,6 +173,13 @@ class WebhookReceiver:
             self.httpd.shutdown()
             self.httpd.server_close()
             self.httpd = None
+        with self.lock:  # keep-alive connections too: a client must not get through on one
+            connections, self.connections = list(self.connections), set()
+        for connection in connections:
+            try:
+                connection.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
 
     # -- serving -------------------------------------------------------------------------------
 
