@@ -53,6 +53,10 @@ class Daemon:
             self.health = HealthServer(health_host, health_port, check=self.health_check,
                                        metrics=self.metrics_page)
         self.delivery: asyncio.Task | None = None
+        # Held while draining: a reload swaps (and closes) the channels and the config only
+        # between drains, so a drain never sees half of each, and a channel is never closed
+        # under an in-flight send (which could fail it after the receiver took it).
+        self.drain_lock = asyncio.Lock()
 
     async def run(self) -> None:
         async with Runtime(self.config, stdout=self.stdout) as deps:
@@ -147,7 +151,8 @@ class Daemon:
             self.wake_delivery.clear()  # before draining: a wake-up during the drain counts
             try:
                 if self.deps is not None:
-                    drained = await drain_outbox(self.deps)
+                    async with self.drain_lock:
+                        drained = await drain_outbox(self.deps)
                     self.metrics.record_drain(drained.sent, drained.failed, drained.dead)
             except MonitorError as exc:
                 log.error("Delivery failed", extra={"fields": {"error": str(exc)}})
@@ -197,12 +202,13 @@ class Daemon:
 
         assert self.deps is not None and self.scheduler is not None
         add_secrets(new.secrets)
-        old_channels = self.deps.channels
-        self.config = new
-        self.deps.config = new
-        self.deps.channels = build_channels(new.channels, stdout=self.stdout)
-        for channel in old_channels.values():
-            await channel.aclose()
+        async with self.drain_lock:
+            old_channels = self.deps.channels
+            self.config = new
+            self.deps.config = new
+            self.deps.channels = build_channels(new.channels, stdout=self.stdout)
+            for channel in old_channels.values():
+                await channel.aclose()
         for job in self.scheduler.get_jobs():
             if job.id.startswith("feed:"):
                 job.remove()

@@ -193,3 +193,34 @@ def test_dead_channel_queues_alerts_and_delivers_them_in_order_when_it_returns(
     assert got == queued  # oldest first
     assert statuses == {"sent"}
     assert "Alert delivery failed, will retry" in daemon.stderr()
+
+
+def test_a_reload_during_a_send_does_not_send_it_again(feed_server, receiver, tmp_path):
+    """SIGHUP swaps the channels; it must not close one under an alert it is sending (a
+    guard: today's shared HTTP client survives that, and the daemon also waits for the drain)."""
+    import signal
+
+    from support.webhook_receiver import Reply
+
+    source = ItemSource(feed_server, random.Random(SEED), every=3600)
+    config = write_config(
+        tmp_path / "config.yaml", [{"name": "alpha", "url": source.url("alpha"),
+                                    "interval": "1h"}],
+        rules=[{"name": "drones", "query": "drone"}],
+        channels=[{"name": "hook", "type": "webhook", "url": receiver.url("/hook")}])
+    receiver.script("/hook", Reply(200, hang_seconds=3.0))  # a slow receiver
+    source.items["alpha"].append({"guid": "alpha-1", "title": "Drone report one",
+                                  "link": "https://example.org/alpha/1"})
+    feed_server.update("/alpha.xml", rss(source.items["alpha"], title="alpha"))
+    daemon = DaemonProcess(tmp_path)
+    try:
+        wait_for(lambda: receiver.requests_to("/hook"), what="the send to start")
+        config.write_text(config.read_text(encoding="utf-8"), encoding="utf-8")
+        daemon.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "Config reloaded" in daemon.stderr(), what="the reload")
+        wait_for(lambda: "Alert delivered" in daemon.stderr(), what="the delivery")
+        time.sleep(1.0)
+    finally:
+        assert daemon.stop() == 0
+    assert len(receiver.requests_to("/hook")) == 1
+    assert "will retry" not in daemon.stderr()
