@@ -3,9 +3,11 @@ receiver on 127.0.0.1.
 
 Crash safety: items keep arriving on three feeds while `monitor run` is SIGKILLed at random
 moments (seeded) over and over; a final clean run must then have delivered every expected
-alert at least once, and no alert id twice. The one repeat the design allows is a kill between
-the receiver taking an alert and the daemon recording it as sent; such a repeat is told apart
-(the alert was never logged as delivered before it came again) and counted, not hidden.
+alert at least once, and no alert id twice except the one repeat no sender can rule out under
+SIGKILL: a kill between the receiver taking an alert and the daemon recording it as sent. Such a
+repeat is told apart (the alert was never logged as delivered before it came again), counted
+and reported, not hidden; any other repeat fails the test. With the default seed and 50 kills
+there are none; 120 kills with seed 7 gave 2.
 
 Dead channel: the receiver refuses connections for several poll cycles, then comes back; every
 queued alert arrives, oldest first, none lost, none twice.
@@ -156,7 +158,12 @@ def test_sigkill_at_random_moments_loses_and_repeats_no_alert(
     assert expected - set(received) == set(), summary
     assert set(received) <= expected, summary  # nothing invented
     assert unexplained == {}, summary
-    assert repeats == {}, summary
+    # Delivery is sequential, so a kill can catch at most one alert between send and mark:
+    # such an alert comes exactly twice, and there are at most as many as kills of a run
+    # that was delivering. (No sender can do better under SIGKILL; the stable webhook-id is
+    # what lets a receiver drop that repeat.)
+    assert all(n == 2 for n in repeats.values()), summary
+    assert len(repeats) <= busy_runs, summary
     assert outbox == {"sent": len(expected)}, summary
 
 
