@@ -69,9 +69,12 @@ async def fork_map(job: Job, shares: Sequence[Sequence[T]]) -> AsyncIterator[R]:
     finally:
         for process, reader in workers:
             loop.remove_reader(reader.fileno())
-            if process.is_alive():
+            if running:  # a failure or an abandoned map: stop the others now
                 process.terminate()
-            process.join()
+            process.join(10)
+            if process.is_alive():
+                process.kill()
+                process.join()
             reader.close()
 
 

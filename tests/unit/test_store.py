@@ -195,3 +195,29 @@ def test_times_are_stored_as_fixed_width_utc_text(when):
     text = _iso(when)
     assert text == when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     assert _dt(text) == when and _dt(text).utcoffset() == timedelta(0)
+
+
+def test_due_outbox_in_order_holds_each_channel_behind_its_first_row_backing_off(store):
+    import random
+
+    rng = random.Random(7)
+    items = [item(id=str(n), title=f"Title number {n} long enough") for n in range(60)]
+    store.commit_poll(FeedState(name="f", url="u"), items, {}, [],
+                      [alert(i, channel=rng.choice("abc")) for i in items], now=NOW)
+    rows = store.due_outbox(NOW, limit=1000)
+    for row in rows:
+        if rng.random() < 0.15:
+            store.mark_failed(row.id, "later", NOW + timedelta(minutes=rng.choice([-5, 5, 60])))
+    everything = store.outbox_rows(("pending",))
+    blocked = {}
+    for row in everything:  # the first row of each channel that still backs off
+        if row.next_attempt_at > NOW and row.channel not in blocked:
+            blocked[row.channel] = row.id
+    expected = [r.id for r in everything if r.next_attempt_at <= NOW
+                and r.id < blocked.get(r.channel, 10**9)]
+    assert blocked and expected
+    assert [r.id for r in store.due_outbox(NOW, limit=1000, keep_order=True)] == expected
+    assert [r.id for r in store.due_outbox(NOW, limit=5, keep_order=True)] == expected[:5]
+    channel_of = {r.id: r.channel for r in everything}
+    assert [r.id for r in store.due_outbox(NOW, limit=1000, keep_order=True, channel="b")] == \
+        [i for i in expected if channel_of[i] == "b"]
