@@ -153,10 +153,14 @@ def serve_case(case: str, server: FeedServer, tmp_path, bombs, tls_server) -> st
 
 @pytest.fixture(scope="module")
 def baseline_rss_mb(tmp_path_factory):
+    """The same poll with a second good feed in the hostile one's place."""
     server = FeedServer().start()
     try:
         tmp = tmp_path_factory.mktemp("baseline")
-        write_config(tmp / "config.yaml", [{"name": "good", "url": server.set("/g", GOOD)}])
+        other = rss([{"guid": "other-1", "title": "Quiet day", "link": "https://example.org/o"}])
+        write_config(tmp / "config.yaml", [{"name": "hostile", "url": server.set("/h", other)},
+                                           {"name": "good", "url": server.set("/g", GOOD)}],
+                     fetch={"total_timeout": f"{TOTAL_TIMEOUT_SECONDS}s"})
         run = run_cli_measured("poll", "--json", cwd=tmp)
         assert run.code == 0, run.stderr
         return run.peak_rss_mb
