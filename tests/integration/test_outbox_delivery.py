@@ -131,7 +131,10 @@ def test_flush_paces_a_rate_limited_channel_instead_of_stopping(setup, receiver)
 
 
 def test_a_429_pauses_the_whole_channel_for_its_retry_after_and_keeps_order(setup, receiver):
-    deps, clock = setup()
+    from monitor.retry import Backoff
+
+    # A backoff shorter than the Retry-After and no jitter: the wait is the server's 30 s exactly.
+    deps, clock = setup(policy=RetryPolicy(Backoff(base_seconds=5, jitter=0)))
     deps.store.enqueue_alerts(alerts(3), now=NOW)
     receiver.script("/hook", Reply.rate_limited("webhook", 30))
     first = run(drain_outbox(deps))
