@@ -40,7 +40,6 @@ HINT_NATS = 2.0
 WORD_WEIGHT = 2.0  # weight of the whole-word frequency term against the n-gram sum
 UNKNOWN_WORD_LOG_FREQ = math.log(1e-8)  # a word missing from a language's lexicon
 MAX_LETTERS = 1500  # enough to decide; bounds the cost of a long summary
-DENSE_KEY_BITS = 21  # grams whose codes fit in this many bits are looked up by direct index
 _TEXT_BITS = 8  # a searched gram carries its text's number in the batch in its low bits
 _TEXT_MASK = (1 << _TEXT_BITS) - 1
 BATCH_TEXTS = 1 << _TEXT_BITS  # texts scored in one pass: bounds the temporary arrays (~15 MB)
@@ -107,24 +106,8 @@ class Detector:
             sum(1 << j for j in columns) | tables.in_every_vocabulary
         self._lexicons = None if tables.lexicons is None else \
             [tables.lexicons[j] for j in columns]
-        self._lut = tables.char_codes()
-        # Grams of up to `dense_orders` characters (1-3 grams for our languages: 2**21 keys, an
-        # 8 MB array) are looked up by direct index, the rest by binary search in their part of
-        # the sorted keys: several times faster than searching for every gram.
-        bits = tables.bits
-        self._dense_orders = min(self.max_order, DENSE_KEY_BITS // bits)
-        self._dense = []
-        for n in range(1, self._dense_orders + 1):
-            lo, hi = np.searchsorted(tables.keys, [n << tables.order_shift,
-                                                   (n + 1) << tables.order_shift])
-            ids = np.arange(lo, hi)
-            if self._vocab_mask is not None:
-                ids = ids[(tables.vocab_of[ids] & self._vocab_mask) != 0]
-            dense = np.full(1 << (n * bits), -1, dtype=np.int32)
-            dense[tables.keys[ids] & np.uint64((1 << (n * bits)) - 1)] = ids
-            self._dense.append(dense)
         self._search_from = int(np.searchsorted(
-            tables.keys, (self._dense_orders + 1) << tables.order_shift))
+            tables.keys, (len(tables.dense) + 1) << tables.order_shift))
 
     def detect(self, text: str, hint: str | None = None) -> tuple[str, float]:
         """The most likely language of `text` and its posterior probability, or ("und", 0.0)."""
@@ -194,17 +177,19 @@ class Detector:
 
         tables = self._tables
         bits = tables.bits
-        codes = self._lut[points]
-        # Short grams: packed codes index the dense tables directly (-1: not in the vocabulary).
+        codes = tables.char_codes[points]
+        # Short grams: their packed codes index the dense tables (-1: not in the vocabulary).
         found_ids, found_texts, packed = [], [], codes.astype(np.intp)
-        for n, dense in enumerate(self._dense, start=1):
+        for n, dense in enumerate(tables.dense, start=1):
             if n > 1:
                 packed = (packed[:-1] << bits) | codes[n - 1:]
             ids = dense[packed]
             at = np.flatnonzero(ids >= 0)
+            if self._vocab_mask is not None:
+                at = at[(tables.vocab_of[ids[at]] & self._vocab_mask) != 0]
             found_ids.append(ids[at])
             found_texts.append(text_of[at])
-        if self.max_order > self._dense_orders:
+        if self.max_order > len(tables.dense):
             # Longer grams: (key << TEXT_BITS) | text, sorted, so equal keys of the whole batch
             # are together (each searched once) and the searches walk the table forward; a
             # text's grams still come in key order, so its sum cannot depend on its batch.
@@ -212,7 +197,7 @@ class Detector:
             level, grams = wide, []
             for n in range(2, self.max_order + 1):
                 level = (level[:-1] << np.uint64(bits)) | wide[n - 1:]
-                if n > self._dense_orders:
+                if n > len(tables.dense):
                     grams.append(((level | np.uint64(n << shift)) << _TEXT_BITS)
                                  | text_of[:len(level)])
             tagged = np.sort(np.concatenate(grams))

@@ -45,11 +45,12 @@ ALPHABETS = {
 CYRILLIC = set("".join(ALPHABETS.values())) - {"'"}
 
 TABLES_FILE = "tables.bin"
-_MAGIC = b"MLANGID2"
+_MAGIC = b"MLANGID3"
 _ALIGN = 64
 _U64 = (1 << 64) - 1
 _HASH_M = 0x9E3779B97F4A7C15  # odd, so invertible mod 2**64
 _FMIX = (0xFF51AFD7ED558CCD, 0xC4CEB9FE1A85EC53)
+DENSE_KEY_BITS = 21  # n-grams whose codes fit in this many bits get a direct-index table
 
 
 @dataclass(frozen=True, eq=False)
@@ -62,7 +63,9 @@ class Tables:
     has bit j set when language j's profile has the gram, and bit len(languages) when the gram
     is in every vocabulary (Cyrillic letters and the apostrophe, for the orthography penalty).
     lexicons[j] is language j's (sorted unique `word_hash`es, float16 log frequencies), or None
-    for all languages when one has none.
+    for all languages when one has none. char_codes maps every code point to its character code;
+    dense[n - 1] maps the packed codes of an n-gram to its index (-1: none), for the orders whose
+    codes fit in DENSE_KEY_BITS (1-3 grams for our languages), which then need no search.
     """
 
     languages: tuple[str, ...]
@@ -73,6 +76,8 @@ class Tables:
     palette: np.ndarray
     vocab_of: np.ndarray
     lexicons: tuple[tuple[np.ndarray, np.ndarray], ...] | None
+    char_codes: np.ndarray
+    dense: tuple[np.ndarray, ...]
 
     @property
     def bits(self) -> int:
@@ -87,15 +92,6 @@ class Tables:
     @property
     def in_every_vocabulary(self) -> int:
         return 1 << len(self.languages)
-
-    def char_codes(self) -> np.ndarray:
-        """Code of every character (uint8 or uint16), all ones for characters not in grams."""
-        import numpy as np
-
-        lut = np.full(0x110000, (1 << self.bits) - 1, np.uint8 if self.bits <= 8 else np.uint16)
-        lut[ord(" ")] = 1
-        lut[[ord(c) for c in self.chars]] = np.arange(2, len(self.chars) + 2)
-        return lut
 
     def gram_keys(self, grams: Sequence[str]) -> list[int]:
         """The key of each gram (its characters must be in `chars` or spaces)."""
@@ -202,13 +198,24 @@ def compile_tables(profiles: Mapping[str, tuple[int, dict[str, float]]],
     if lexicons is not None and all(lang in lexicons for lang in languages):
         kept = tuple(_dedupe(*lexicons[lang]) for lang in languages)
     unsorted = Tables(languages, max_order, chars, np.empty(0, np.uint64), values, palette,
-                      vocab_of, kept)
+                      vocab_of, kept, np.empty(0, np.uint8), ())
     if unsorted.order_shift + 3 > 56:  # the scorer tags keys with a batch index below them
         raise ValueError(f"too many distinct characters in the profiles of {languages}")
     keys = np.array(unsorted.gram_keys(vocab), dtype=np.uint64)
     order = np.argsort(keys)
-    return Tables(languages, max_order, chars, keys[order], values[order], palette,
-                  vocab_of[order], kept)
+    keys = keys[order]
+    bits = unsorted.bits
+    char_codes = np.full(0x110000, (1 << bits) - 1, np.uint8 if bits <= 8 else np.uint16)
+    char_codes[ord(" ")] = 1
+    char_codes[[ord(c) for c in chars]] = np.arange(2, len(chars) + 2)
+    dense = []
+    for n in range(1, min(max_order, DENSE_KEY_BITS // bits) + 1):
+        lo, hi = np.searchsorted(keys, [n << unsorted.order_shift, (n + 1) << unsorted.order_shift])
+        table = np.full(1 << (n * bits), -1, dtype=np.int32)
+        table[keys[lo:hi] & np.uint64((1 << (n * bits)) - 1)] = np.arange(lo, hi)
+        dense.append(table)
+    return Tables(languages, max_order, chars, keys, values[order], palette, vocab_of[order],
+                  kept, char_codes, tuple(dense))
 
 
 def _dedupe(hashes: np.ndarray, log_freq: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -232,7 +239,9 @@ def _model_constants() -> dict[str, Any]:
 def tables_to_bytes(tables: Tables) -> bytes:
     """TABLES_FILE's bytes (see the module's docstring)."""
     arrays = {"keys": tables.keys, "values": tables.values, "palette": tables.palette,
-              "vocab_of": tables.vocab_of}
+              "vocab_of": tables.vocab_of, "char_codes": tables.char_codes}
+    for n, table in enumerate(tables.dense, start=1):
+        arrays[f"dense.{n}"] = table
     for lang, (hashes, log_freq) in zip(tables.languages, tables.lexicons or ()):
         arrays[f"words.{lang}.hashes"] = hashes
         arrays[f"words.{lang}.log_freq"] = log_freq
@@ -275,8 +284,12 @@ def tables_from_buffer(buffer: Any, source: str = TABLES_FILE) -> Tables:
     if f"words.{languages[0]}.hashes" in arrays:
         lexicons = tuple((arrays[f"words.{lang}.hashes"], arrays[f"words.{lang}.log_freq"])
                          for lang in languages)
+    dense = []
+    while f"dense.{len(dense) + 1}" in arrays:
+        dense.append(arrays[f"dense.{len(dense) + 1}"])
     return Tables(languages, header["max_order"], header["chars"], arrays["keys"],
-                  arrays["values"], arrays["palette"], arrays["vocab_of"], lexicons)
+                  arrays["values"], arrays["palette"], arrays["vocab_of"], lexicons,
+                  arrays["char_codes"], tuple(dense))
 
 
 @functools.lru_cache(maxsize=None)

@@ -184,8 +184,10 @@ def test_tables_round_trip_through_bytes_without_copying():
     loaded = tables_from_buffer(data)
     assert (loaded.languages, loaded.max_order, loaded.chars) == \
         (tables.languages, tables.max_order, tables.chars)
-    for name in ("keys", "values", "palette", "vocab_of"):
+    for name in ("keys", "values", "palette", "vocab_of", "char_codes"):
         assert getattr(loaded, name).tolist() == getattr(tables, name).tolist(), name
+    assert [d.tolist() for d in loaded.dense] == [d.tolist() for d in tables.dense]
+    assert len(loaded.dense) == 3  # 1-3 grams: 3 x 3 bits of character codes
     # Duplicate hashes (two words, one 32-bit hash): the more frequent word's frequency is kept.
     assert [(h.tolist(), f.tolist()) for h, f in loaded.lexicons] == \
         [([3, 7], [-3.0, -5.0]), ([3], [-4.0])]
@@ -218,8 +220,10 @@ def test_shipped_tables_equal_a_run_time_compile_of_the_shipped_profiles():
     compiled = compile_tables({lang: profile(lang) for lang in SHIPPED},
                               dict(zip(SHIPPED, shipped.lexicons)))
     assert compiled.chars == shipped.chars
-    for name in ("keys", "values", "palette", "vocab_of"):
+    for name in ("keys", "values", "palette", "vocab_of", "char_codes"):
         assert (getattr(compiled, name) == getattr(shipped, name)).all(), name
+    assert len(compiled.dense) == len(shipped.dense) == 3
+    assert all((c == s).all() for c, s in zip(compiled.dense, shipped.dense))
 
 
 @pytest.mark.slow
