@@ -91,7 +91,8 @@ def accuracy(detect, data: Path) -> tuple[dict, dict]:
             texts = load(data, lang, kind)
             acc[kind, lang] = 100.0 * sum(detect(t) == lang for t in texts) / len(texts)
         for lang in DISTRACTORS:
-            spread[kind, lang] = Counter(detect(t) for t in load(data, lang, kind))
+            if (data / lang).is_dir():  # the dev sets (scripts/langid_dev_sets.py) have none
+                spread[kind, lang] = Counter(detect(t) for t in load(data, lang, kind))
     return acc, spread
 
 
@@ -191,11 +192,14 @@ def main(argv: list[str] | None = None) -> int:
             a, b = results["monitor"][0][kind, lang], results["langdetect"][0][kind, lang]
             flag = "ok" if a >= TARGETS[kind] else "SHORT"
             print(f"{kind:13s} {lang:4s} {a:7.1f}% {b:9.1f}% {TARGETS[kind]:6.1f}% {flag}")
-    print("\ndistractors (no right answer among the four; where they went, monitor):")
+    if results["monitor"][1]:
+        print("\ndistractors (no right answer among the four; where they went, monitor):")
     for kind in KINDS:
         cells = "  ".join(f"{lang}: " + " ".join(f"{k} {v}" for k, v in sorted(
-            results["monitor"][1][kind, lang].items())) for lang in DISTRACTORS)
-        print(f"  {kind:13s} {cells}")
+            results["monitor"][1][kind, lang].items())) for lang in DISTRACTORS
+            if (kind, lang) in results["monitor"][1])
+        if cells:
+            print(f"  {kind:13s} {cells}")
     print(f"\nspeed, median of {args.runs} runs, one thread; load average {load_before:.2f} "
           f"before, {load_after:.2f} after (2 shared cores: compare ratios):")
     print(f"  {len(sentences)} sentences, monitor one detect() each "
