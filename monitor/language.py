@@ -184,7 +184,7 @@ class Detector:
             if n > 1:
                 packed = (packed[:-1] << bits) | codes[n - 1:]
             ids = dense[packed]
-            at = np.flatnonzero(ids >= 0)
+            at = (ids >= 0).nonzero()[0]
             if self._vocab_mask is not None:
                 at = at[(tables.vocab_of[ids[at]] & self._vocab_mask) != 0]
             found_ids.append(ids[at])
@@ -200,22 +200,23 @@ class Detector:
                 if n > len(tables.dense):
                     grams.append(((level | np.uint64(n << shift)) << _TEXT_BITS)
                                  | text_of[:len(level)])
-            tagged = np.sort(np.concatenate(grams))
+            tagged = np.concatenate(grams)
+            tagged.sort()
             keys = tagged >> _TEXT_BITS
             first = np.empty(len(keys), dtype=bool)
             first[:1] = True
             np.not_equal(keys[1:], keys[:-1], out=first[1:])
             distinct = keys[first]
             searched = tables.keys[self._search_from:]
-            pos = np.searchsorted(searched, distinct)
+            pos = searched.searchsorted(distinct)
             np.minimum(pos, len(searched) - 1, out=pos)
-            hit = np.flatnonzero(searched[pos] == distinct)
+            hit = (searched[pos] == distinct).nonzero()[0]
             if self._vocab_mask is not None:
                 hit = hit[(tables.vocab_of[pos[hit] + self._search_from] & self._vocab_mask) != 0]
             known = np.full(len(distinct), -1, dtype=np.intp)
             known[hit] = pos[hit] + self._search_from
-            ids = known[np.cumsum(first) - 1]
-            at = np.flatnonzero(ids >= 0)
+            ids = known[first.cumsum() - 1]
+            at = (ids >= 0).nonzero()[0]
             found_ids.append(ids[at])
             found_texts.append(tagged[at] & _TEXT_MASK)
         ids = np.concatenate(found_ids)
@@ -237,22 +238,24 @@ class Detector:
         """
         import numpy as np
 
-        bounds = np.flatnonzero((points == 32) | (points == 0))  # spaces and "\0"
+        bounds = ((points == 32) | (points == 0)).nonzero()[0]  # spaces and "\0"
         starts, ends = bounds[:-1] + 1, bounds[1:]
         starts, ends = starts[ends > starts], ends[ends > starts]
         # Searched in hash order (several times faster), each word's number in the low bits.
-        order = np.sort((word_hashes(points, starts, ends).astype(np.uint64) << np.uint64(32))
-                        | np.arange(len(starts), dtype=np.uint64))
+        order = (word_hashes(points, starts, ends).astype(np.uint64) << np.uint64(32)) \
+            | np.arange(len(starts), dtype=np.uint64)
+        order.sort()
         hashes, word = (order >> np.uint64(32)).astype(np.uint32), order & np.uint64(0xFFFFFFFF)
         weights = np.zeros((len(hashes), len(self.languages)))
         found = np.zeros(len(hashes), dtype=bool)
         for j, (known, log_freq) in enumerate(self._lexicons):
-            pos = np.searchsorted(known, hashes)
+            pos = known.searchsorted(hashes)
             np.minimum(pos, len(known) - 1, out=pos)
-            hit = np.flatnonzero(known[pos] == hashes)
-            weights[word[hit], j] = WORD_WEIGHT * (log_freq[pos[hit]].astype(np.float64)
-                                                   - UNKNOWN_WORD_LOG_FREQ)
-            found[word[hit]] = True
+            hit = (known[pos] == hashes).nonzero()[0]
+            which = word[hit]
+            weights[which, j] = WORD_WEIGHT * (log_freq[pos[hit]].astype(np.float64)
+                                               - UNKNOWN_WORD_LOG_FREQ)
+            found[which] = True
         text = text_of[starts[found]].astype(np.intp)
         weights = weights[found]
         scores = np.empty((count, len(self.languages)))
