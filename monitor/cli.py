@@ -448,14 +448,12 @@ def _poll_json(report) -> dict:
 
 
 def _print_poll_summary(report, drained, dry_run: bool, out: IO[str]) -> None:
-    by_status: dict[str, int] = {}
-    for o in report.feeds:
-        by_status[o.status] = by_status.get(o.status, 0) + 1
+    by_status = report.feed_counts
     for o in report.feeds:
         if o.status == "error":
             out.write(f"{o.error}\n")
     parts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(by_status.items()))
-    line = (f"{len(report.feeds)} feeds ({parts}); {report.item_count} new items; "
+    line = (f"{sum(by_status.values())} feeds ({parts}); {report.item_count} new items; "
             f"{report.match_count} matches")
     if dry_run:
         line += f"; {report.alert_count} alerts not sent (dry run)"

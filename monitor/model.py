@@ -202,13 +202,14 @@ class FeedOutcome:
 
 @dataclass
 class PollReport:
-    feeds: list[FeedOutcome] = field(default_factory=list)
+    feeds: list[FeedOutcome] = field(default_factory=list)  # only failures when not kept
     items: list[Item] = field(default_factory=list)  # empty when the poll did not keep them
     matches: list[Match] = field(default_factory=list)
     alerts: list[Alert] = field(default_factory=list)
     item_count: int = 0  # counted whether or not they were kept
     match_count: int = 0
     alert_count: int = 0
+    feed_counts: dict[str, int] = field(default_factory=dict)  # outcome status → feeds
 
 
 @dataclass(frozen=True)

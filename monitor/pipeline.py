@@ -93,60 +93,66 @@ async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
                on_feed_done: Callable[[FeedOutcome], None] | None = None,
                keep_items: bool = True) -> PollReport:
     """Check feeds concurrently, translating and committing chunk by chunk. Never raises
-    FeedError. With `keep_items=False` the report counts items, matches and alerts instead of
-    holding them (a poll of many feeds then needs memory for one chunk only)."""
-    now = deps.clock()
+    FeedError. With `keep_items=False` the report counts items, matches, alerts and feed
+    outcomes (it keeps the outcomes of failed feeds only): a poll of many feeds then holds one
+    chunk of results, whatever the number of feeds."""
+    due = _Due(deps.clock(), force=force, honour_schedule=honour_schedule)
+    enabled = [(index, feed) for index, feed in enumerate(feeds) if feed.enabled]
     report = PollReport()
-    pending = []
-    for feed in feeds:
-        if not feed.enabled:
-            continue
-        state = deps.store.feed_state(feed.name, feed.url)
-        if force or is_due(state, now, honour_schedule=honour_schedule):
-            pending.append((feed, state))
-        else:
-            outcome = FeedOutcome(feed.name, state.fetch_url, "skipped",
-                                  error=f"backing off until {state.next_due_at:%Y-%m-%d %H:%M:%S}Z"
-                                  f" after: {state.last_error}" if state.consecutive_failures
-                                  else None)
-            report.feeds.append(outcome)
-            if on_feed_done:
-                on_feed_done(outcome)
-
-    workers = _workers_for(len(pending), deps)
+    workers = _workers_for(len(enabled), deps)
     if workers:
         log.info("Poll runs in worker processes", extra={"fields": {
-            "feeds": len(pending), "workers": workers}})
-    checks = _checks_in_workers(pending, deps, workers) if workers else \
-        _checks(list(enumerate(pending)), deps)
-    chunk: list[tuple[int, FeedCheck]] = []
-    async for index, check in checks:
+            "feeds": len(enabled), "workers": workers}})
+    checks = _checks_in_workers(enabled, deps, due, workers) if workers else \
+        _checks(enabled, deps, due)
+    chunk: list[tuple[int, FeedCheck | FeedOutcome]] = []
+    async for index, done in checks:
         if on_feed_done:
-            on_feed_done(check.outcome)
-        chunk.append((index, check))
+            on_feed_done(done if isinstance(done, FeedOutcome) else done.outcome)
+        chunk.append((index, done))
         if len(chunk) >= CHUNK_FEEDS:
             _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
     _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
     return report
 
 
-async def _checks(pending: list[tuple[int, tuple[FeedSpec, FeedState]]],
-                  deps: Deps) -> AsyncIterator[tuple[int, FeedCheck]]:
-    """Check feeds `fetch.concurrency` at a time; yield (index, check) as each finishes."""
+@dataclass(frozen=True)
+class _Due:
+    """Which feeds a poll checks: see is_due. A feed's state is read when its turn comes, so a
+    poll never holds every feed's state at once."""
+
+    now: datetime
+    force: bool
+    honour_schedule: bool
+
+    def skipped(self, state: FeedState) -> FeedOutcome | None:
+        if self.force or is_due(state, self.now, honour_schedule=self.honour_schedule):
+            return None
+        return FeedOutcome(state.name, state.fetch_url, "skipped",
+                           error=f"backing off until {state.next_due_at:%Y-%m-%d %H:%M:%S}Z"
+                           f" after: {state.last_error}" if state.consecutive_failures else None)
+
+
+async def _checks(feeds: list[tuple[int, FeedSpec]], deps: Deps,
+                  due: _Due) -> AsyncIterator[tuple[int, FeedCheck | FeedOutcome]]:
+    """Check feeds `fetch.concurrency` at a time; yield (index, check) as each finishes, or
+    (index, outcome) for a feed that is not due."""
     done: asyncio.Queue = asyncio.Queue()
-    work = iter(pending)
+    work = iter(feeds)
 
     async def runner() -> None:
-        for index, (feed, state) in work:  # one shared iterator: each feed is taken once
-            await done.put((index, await check_feed(feed, state, deps)))
+        for index, feed in work:  # one shared iterator: each feed is taken once
+            state = deps.store.feed_state(feed.name, feed.url)
+            skipped = due.skipped(state)
+            await done.put((index, skipped or await check_feed(feed, state, deps)))
 
     # A fixed set of runners, not a task per feed: a poll of 10,000 feeds holds at most
     # `concurrency` bodies in memory.
     runners = [asyncio.ensure_future(runner())
-               for _ in range(min(deps.config.fetch.concurrency, len(pending)))]
+               for _ in range(min(deps.config.fetch.concurrency, len(feeds)))]
     active = set(runners)
     try:
-        for _ in range(len(pending)):
+        for _ in range(len(feeds)):
             getter = asyncio.ensure_future(done.get())
             while not getter.done():  # a runner that raised (a bug) ends the poll, as gather
                 finished, _ = await asyncio.wait({getter, *active},
@@ -173,8 +179,8 @@ def _workers_for(feeds: int, deps: Deps) -> int:
     return n if n > 1 else 0
 
 
-async def _checks_in_workers(pending: list[tuple[FeedSpec, FeedState]], deps: Deps,
-                             workers: int) -> AsyncIterator[tuple[int, FeedCheck]]:
+async def _checks_in_workers(feeds: list[tuple[int, FeedSpec]], deps: Deps, due: _Due,
+                             workers: int) -> AsyncIterator[tuple[int, FeedCheck | FeedOutcome]]:
     """`_checks` spread over forked worker processes, each with its own HTTP client and a
     read-only connection to the state; the limits of `fetch:` hold for the poll as a whole."""
     fetch = deps.config.fetch
@@ -182,14 +188,14 @@ async def _checks_in_workers(pending: list[tuple[FeedSpec, FeedState]], deps: De
     spread = max(1, min(workers, fetch.per_host_concurrency))
     settings = replace(fetch, concurrency=max(1, fetch.concurrency // workers),
                        per_host_concurrency=fetch.per_host_concurrency // spread)
-    shares: list[list[tuple[int, tuple[FeedSpec, FeedState]]]] = [[] for _ in range(workers)]
+    shares: list[list[tuple[int, FeedSpec]]] = [[] for _ in range(workers)]
     hosts: dict[str, int] = {}
-    for index, (feed, state) in enumerate(pending):
-        host = urlsplit(state.fetch_url).hostname or ""
+    for index, feed in feeds:
+        host = urlsplit(feed.url).hostname or ""  # a moved feed may have changed host: rare
         seen = hosts.get(host, 0)
         hosts[host] = seen + 1
         first = (len(hosts) - 1) % workers if spread < workers else 0
-        shares[(first + seen % spread) % workers].append((index, (feed, state)))
+        shares[(first + seen % spread) % workers].append((index, feed))
     path = deps.store.path
 
     async def job(share):
@@ -200,7 +206,7 @@ async def _checks_in_workers(pending: list[tuple[FeedSpec, FeedState]], deps: De
             async with deps.fetcher.clone(settings) as fetcher:
                 local = Deps(config=deps.config, store=store, fetcher=fetcher, channels={},
                              clock=deps.clock, rng=deps.rng)
-                async for done in _checks(list(share), local):
+                async for done in _checks(list(share), local, due):
                     yield done
         finally:
             store.close()
@@ -209,13 +215,19 @@ async def _checks_in_workers(pending: list[tuple[FeedSpec, FeedState]], deps: De
         yield done
 
 
-def _commit(chunk: list[tuple[int, FeedCheck]], deps: Deps, report: PollReport, *,
-            dry_run: bool, keep_items: bool) -> None:
+def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps, report: PollReport,
+            *, dry_run: bool, keep_items: bool) -> None:
     """De-duplicate, translate and commit one chunk of feed checks, in one transaction, in
     the order of the config (so which of two copies of a story counts as first is stable)."""
     if not chunk:
         return
-    checks = [check for _, check in sorted(chunk, key=lambda c: c[0])]
+    chunk.sort(key=lambda c: c[0])
+    checks = [done for _, done in chunk if isinstance(done, FeedCheck)]
+    for _, done in chunk:
+        outcome = done if isinstance(done, FeedOutcome) else done.outcome
+        report.feed_counts[outcome.status] = report.feed_counts.get(outcome.status, 0) + 1
+        if keep_items or outcome.status == "error":
+            report.feeds.append(outcome)
     chunk.clear()
     _mark_duplicates(checks, deps.store)
     translations = _translate(checks, deps)
@@ -225,7 +237,6 @@ def _commit(chunk: list[tuple[int, FeedCheck]], deps: Deps, report: PollReport, 
         alerts = _alerts_for(check, translations, deps.config, commit_now)
         alerts += _feed_health_alerts(check, deps.config, commit_now)
         rows.append((check.state, check.items, check.duplicates, check.matches, alerts))
-        report.feeds.append(check.outcome)
         report.item_count += len(check.items)
         report.match_count += len(check.matches)
         report.alert_count += len(alerts)
@@ -233,7 +244,7 @@ def _commit(chunk: list[tuple[int, FeedCheck]], deps: Deps, report: PollReport, 
             report.items.extend(check.items)
             report.matches.extend(check.matches)
             report.alerts.extend(alerts)
-    if not dry_run:
+    if rows and not dry_run:
         deps.store.commit_polls(rows, now=commit_now)
 
 

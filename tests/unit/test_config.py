@@ -212,3 +212,32 @@ def test_parse_size(text, size):
 @pytest.mark.parametrize("text, per_minute", [("20/min", 20), ("1/s", 60), ("120/h", 2)])
 def test_parse_rate(text, per_minute):
     assert parse_rate(text) == per_minute
+
+
+def test_libyaml_and_pure_python_loaders_give_the_same_tree_lines_and_warnings():
+    from monitor import config as c
+
+    text = ("defaults: &d {interval: 15m}\n"
+            "feeds:\n"
+            "  - name: a\n    url: https://x.org/a\n    <<: *d\n"
+            "  - {name: b, url: 'https://x.org/b', language: be}\n"
+            "  - name: c\n    url: https://x.org/c\n    url: https://x.org/c2\n"
+            "rules:\n  - name: r\n    query: |\n      дрон AND\n      завод\n"
+            "    channels: [out]\n"
+            "channels:\n  - name: out\n    type: console\n")
+
+    def walk(node):
+        if isinstance(node, dict):
+            return (node.line, dict(node.key_lines), {k: walk(v) for k, v in node.items()})
+        if isinstance(node, list):
+            return (node.line, list(node.item_lines), [walk(v) for v in node])
+        return node
+
+    trees = []
+    for loader_class in (c._FastLineLoader, c._LineLoader):
+        loader = loader_class(text)
+        loader.duplicate_warnings = []
+        trees.append((walk(loader.get_single_data()), loader.duplicate_warnings))
+        loader.dispose()
+    assert trees[0] == trees[1]
+    assert trees[0][1] == ["line 9: duplicate key 'url' (first on line 8); the last one wins"]

@@ -8,9 +8,9 @@ import pytest
 from monitor.workers import WorkerError, fork_map
 
 
-def collect(job, shares):
+def collect(job, shares, here=False):
     async def go():
-        return [r async for r in fork_map(job, shares)]
+        return [r async for r in fork_map(job, shares, here=here)]
     return asyncio.run(go())
 
 
@@ -25,6 +25,15 @@ def test_fork_map_yields_every_result_of_every_share_from_its_own_process():
     assert sorted(n for _, n in results) == [1, 4, 9, 16, 25, 36]
     pids = {pid for pid, _ in results}
     assert len(pids) == 3 and os.getpid() not in pids
+
+
+def test_fork_map_runs_the_first_share_here_when_asked():
+    results = collect(squares, [[1, 2], [3], [4]], here=True)
+    by_pid = {}
+    for pid, n in results:
+        by_pid.setdefault(pid, []).append(n)
+    assert by_pid.pop(os.getpid()) == [1, 4]
+    assert sorted(by_pid.values()) == [[9], [16]]
 
 
 def test_fork_map_workers_see_the_parents_state_as_it_was_at_the_fork():
@@ -44,9 +53,11 @@ async def breaks(share):
         yield n
 
 
-def test_a_worker_that_raises_fails_the_map_with_its_traceback():
+@pytest.mark.parametrize("here", [False, True], ids=["in-a-worker", "here"])
+def test_a_share_that_raises_fails_the_map_with_its_traceback(here):
+    shares = [[2, 3], [1]] if here else [[1], [2, 3]]
     with pytest.raises(WorkerError, match="(?s)ValueError: bad item 2"):
-        collect(breaks, [[1], [2, 3]])
+        collect(breaks, shares, here=here)
 
 
 async def dies(share):
