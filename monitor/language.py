@@ -98,11 +98,9 @@ class Detector:
         self._tables = tables
         self.max_order = tables.max_order
         columns = [tables.languages.index(lang) for lang in self.languages]
-        self._columns = None if columns == list(range(len(tables.languages))) else columns
-        self._palette = tables.palette.reshape(-1)
-        self._palette_offsets = np.array(columns, dtype=np.intp) * tables.palette.shape[1]
+        self._column_of = columns  # the tables' column of each configured language
         # A gram in none of the configured languages' profiles is not in their vocabulary.
-        self._vocab_mask = None if self._columns is None else \
+        self._vocab_mask = None if columns == list(range(len(tables.languages))) else \
             sum(1 << j for j in columns) | tables.in_every_vocabulary
         self._lexicons = None if tables.lexicons is None else \
             [tables.lexicons[j] for j in columns]
@@ -221,13 +219,11 @@ class Detector:
             found_texts.append(tagged[at] & _TEXT_MASK)
         ids = np.concatenate(found_ids)
         texts = np.concatenate(found_texts).astype(np.intp)
-        rows = tables.values[ids].T
-        if self._columns is not None:
-            rows = rows[self._columns]
-        log_probs = self._palette[rows + self._palette_offsets[:, None]]  # languages x grams
+        rows = tables.values[ids]
         scores = np.empty((count, len(self.languages)))
-        for j in range(len(self.languages)):
-            scores[:, j] = np.bincount(texts, weights=log_probs[j], minlength=count)
+        for j, column in enumerate(self._column_of):
+            log_probs = tables.palette[column][rows[:, column]]
+            scores[:, j] = np.bincount(texts, weights=log_probs, minlength=count)
         return scores, np.bincount(texts, minlength=count) > 0
 
     def _word_scores(self, points: np.ndarray, text_of: np.ndarray, count: int) -> np.ndarray:
