@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import functools
 import math
+from itertools import accumulate
 import re
 import threading
 from importlib.util import find_spec
@@ -47,6 +48,8 @@ BATCH_TEXTS = 1 << _TEXT_BITS  # texts scored in one pass: bounds the temporary 
 _MARKUP = re.compile(r"https?://\S+|www\.\S+|\S+@\S+\.\w+|<[^>]*>|&\w+;")
 _WORD = re.compile(r"[^\W\d_]+(?:['’ʼ][^\W\d_]+)*")
 _LETTER = re.compile(r"[^\W\d_]")
+_LATIN = re.compile(r"[a-z]")
+_NOT_LATIN = re.compile(r"[^\W\d_a-z]")  # a letter other than a-z
 
 
 def clean_words(text: str) -> list[str]:
@@ -57,6 +60,8 @@ def clean_words(text: str) -> list[str]:
     """
     text = _MARKUP.sub(" ", text).lower().replace("’", "'").replace("ʼ", "'")
     words = _WORD.findall(text)
+    if not (_LATIN.search(text) and _NOT_LATIN.search(text)):
+        return words  # one script only (the usual case): nothing to drop
     latin = sum(len(w) for w in words if "a" <= w[0] <= "z")
     other = sum(map(len, words)) - latin
     if latin and other:
@@ -151,12 +156,10 @@ class Detector:
 
         padded = []
         for text in texts:
-            words, letters = [], 0
-            for word in clean_words(text):
-                words.append(word)
-                letters += len(word)
-                if letters >= MAX_LETTERS:
-                    break
+            words = clean_words(text)
+            if sum(map(len, words)) > MAX_LETTERS:  # up to the word that reaches MAX_LETTERS
+                words = words[:next(i for i, letters in enumerate(accumulate(map(len, words)))
+                                    if letters >= MAX_LETTERS) + 1]
             padded.append(" " + " ".join(words) + " ")
         # One string for the batch, "\0" (an unknown character, so no gram across it matches)
         # between texts; text_of[i] is the number of the text that character i belongs to.
