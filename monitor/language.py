@@ -240,21 +240,29 @@ class Detector:
         bounds = ((points == 32) | (points == 0)).nonzero()[0]  # spaces and "\0"
         starts, ends = bounds[:-1] + 1, bounds[1:]
         starts, ends = starts[ends > starts], ends[ends > starts]
-        # Searched in hash order (several times faster), each word's number in the low bits.
+        # Each distinct word of the batch is searched once, in hash order (several times faster);
+        # a word's number rides in the low bits of its sort key.
         order = (word_hashes(points, starts, ends).astype(np.uint64) << np.uint64(32)) \
             | np.arange(len(starts), dtype=np.uint64)
         order.sort()
         hashes, word = (order >> np.uint64(32)).astype(np.uint32), order & np.uint64(0xFFFFFFFF)
-        weights = np.zeros((len(hashes), len(self.languages)))
-        found = np.zeros(len(hashes), dtype=bool)
+        first = np.empty(len(hashes), dtype=bool)
+        first[:1] = True
+        np.not_equal(hashes[1:], hashes[:-1], out=first[1:])
+        distinct, group = hashes[first], first.cumsum() - 1
+        distinct_weights = np.zeros((len(distinct), len(self.languages)))
+        distinct_found = np.zeros(len(distinct), dtype=bool)
         for j, (known, log_freq) in enumerate(self._lexicons):
-            pos = known.searchsorted(hashes)
+            pos = known.searchsorted(distinct)
             np.minimum(pos, len(known) - 1, out=pos)
-            hit = (known[pos] == hashes).nonzero()[0]
-            which = word[hit]
-            weights[which, j] = WORD_WEIGHT * (log_freq[pos[hit]].astype(np.float64)
-                                               - UNKNOWN_WORD_LOG_FREQ)
-            found[which] = True
+            hit = (known[pos] == distinct).nonzero()[0]
+            distinct_weights[hit, j] = WORD_WEIGHT * (log_freq[pos[hit]].astype(np.float64)
+                                                      - UNKNOWN_WORD_LOG_FREQ)
+            distinct_found[hit] = True
+        weights = np.empty_like(distinct_weights, shape=(len(hashes), len(self.languages)))
+        weights[word] = distinct_weights[group]
+        found = np.empty(len(hashes), dtype=bool)
+        found[word] = distinct_found[group]
         text = text_of[starts[found]].astype(np.intp)
         weights = weights[found]
         scores = np.empty((count, len(self.languages)))
