@@ -165,14 +165,14 @@ class Detector:
         # between texts; text_of[i] is the number of the text that character i belongs to.
         joined = "\0".join(padded)
         points = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
-        text_of = np.repeat(np.arange(len(texts), dtype=np.uint64),
-                            [len(p) + 1 for p in padded])[:len(points)]
+        text_of = None if len(texts) == 1 else np.repeat(  # None: one text, whose number is 0
+            np.arange(len(texts), dtype=np.uint64), [len(p) + 1 for p in padded])[:len(points)]
         scores, has_grams = self._gram_scores(points, text_of, len(texts))
         if self._lexicons is not None:
             scores += self._word_scores(points, text_of, len(texts))
         return scores, has_grams
 
-    def _gram_scores(self, points: np.ndarray, text_of: np.ndarray, count: int,
+    def _gram_scores(self, points: np.ndarray, text_of: np.ndarray | None, count: int,
                      ) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 
@@ -189,7 +189,8 @@ class Detector:
             if self._vocab_mask is not None:
                 at = at[(tables.vocab_of[ids[at]] & self._vocab_mask) != 0]
             found_ids.append(ids[at])
-            found_texts.append(text_of[at])
+            if text_of is not None:
+                found_texts.append(text_of[at])
         if self.max_order > len(tables.dense):
             # Longer grams: (key << TEXT_BITS) | text, sorted, so equal keys of the whole batch
             # are together (each searched once) and the searches walk the table forward; a
@@ -199,11 +200,12 @@ class Detector:
             for n in range(2, self.max_order + 1):
                 level = (level[:-1] << np.uint64(bits)) | wide[n - 1:]
                 if n > len(tables.dense):
-                    grams.append(((level | np.uint64(n << shift)) << _TEXT_BITS)
+                    grams.append(level | np.uint64(n << shift) if text_of is None else
+                                 ((level | np.uint64(n << shift)) << _TEXT_BITS)
                                  | text_of[:len(level)])
             tagged = np.concatenate(grams)
             tagged.sort()
-            keys = tagged >> _TEXT_BITS
+            keys = tagged if text_of is None else tagged >> _TEXT_BITS
             first = np.empty(len(keys), dtype=bool)
             first[:1] = True
             np.not_equal(keys[1:], keys[:-1], out=first[1:])
@@ -219,9 +221,11 @@ class Detector:
             ids = known[first.cumsum() - 1]
             at = (ids >= 0).nonzero()[0]
             found_ids.append(ids[at])
-            found_texts.append(tagged[at] & _TEXT_MASK)
+            if text_of is not None:
+                found_texts.append(tagged[at] & _TEXT_MASK)
         ids = np.concatenate(found_ids)
-        texts = np.concatenate(found_texts).astype(np.intp)
+        texts = np.zeros(len(ids), np.intp) if text_of is None else \
+            np.concatenate(found_texts).astype(np.intp)
         rows = tables.values[ids]
         scores = np.empty((count, len(self.languages)))
         for j, column in enumerate(self._column_of):
@@ -229,7 +233,8 @@ class Detector:
             scores[:, j] = np.bincount(texts, weights=log_probs, minlength=count)
         return scores, np.bincount(texts, minlength=count) > 0
 
-    def _word_scores(self, points: np.ndarray, text_of: np.ndarray, count: int) -> np.ndarray:
+    def _word_scores(self, points: np.ndarray, text_of: np.ndarray | None, count: int,
+                     ) -> np.ndarray:
         """WORD_WEIGHT x each word's log frequency above UNKNOWN_WORD_LOG_FREQ, summed per text.
 
         Whole-word frequencies tell apart words whose n-grams all three Slavic languages share
@@ -240,16 +245,20 @@ class Detector:
         bounds = ((points == 32) | (points == 0)).nonzero()[0]  # spaces and "\0"
         starts, ends = bounds[:-1] + 1, bounds[1:]
         starts, ends = starts[ends > starts], ends[ends > starts]
-        # Each distinct word of the batch is searched once, in hash order (several times faster);
-        # a word's number rides in the low bits of its sort key.
-        order = (word_hashes(points, starts, ends).astype(np.uint64) << np.uint64(32)) \
-            | np.arange(len(starts), dtype=np.uint64)
-        order.sort()
-        hashes, word = (order >> np.uint64(32)).astype(np.uint32), order & np.uint64(0xFFFFFFFF)
-        first = np.empty(len(hashes), dtype=bool)
-        first[:1] = True
-        np.not_equal(hashes[1:], hashes[:-1], out=first[1:])
-        distinct, group = hashes[first], first.cumsum() - 1
+        hashes = word_hashes(points, starts, ends)
+        if text_of is None:  # one text: a few words, searched as they come
+            distinct = hashes
+        else:
+            # Each distinct word of the batch is searched once, in hash order (several times
+            # faster); a word's number rides in the low bits of its sort key.
+            order = (hashes.astype(np.uint64) << np.uint64(32)) \
+                | np.arange(len(starts), dtype=np.uint64)
+            order.sort()
+            hashes, word = (order >> np.uint64(32)).astype(np.uint32), order & np.uint64(0xFFFFFFFF)
+            first = np.empty(len(hashes), dtype=bool)
+            first[:1] = True
+            np.not_equal(hashes[1:], hashes[:-1], out=first[1:])
+            distinct, group = hashes[first], first.cumsum() - 1
         distinct_weights = np.zeros((len(distinct), len(self.languages)))
         distinct_found = np.zeros(len(distinct), dtype=bool)
         for j, (known, log_freq) in enumerate(self._lexicons):
@@ -259,12 +268,16 @@ class Detector:
             distinct_weights[hit, j] = WORD_WEIGHT * (log_freq[pos[hit]].astype(np.float64)
                                                       - UNKNOWN_WORD_LOG_FREQ)
             distinct_found[hit] = True
-        weights = np.empty_like(distinct_weights, shape=(len(hashes), len(self.languages)))
-        weights[word] = distinct_weights[group]
-        found = np.empty(len(hashes), dtype=bool)
-        found[word] = distinct_found[group]
-        text = text_of[starts[found]].astype(np.intp)
-        weights = weights[found]
+        if text_of is None:
+            weights, found = distinct_weights[distinct_found], distinct_found
+            text = np.zeros(len(weights), np.intp)
+        else:
+            weights = np.empty_like(distinct_weights, shape=(len(hashes), len(self.languages)))
+            weights[word] = distinct_weights[group]
+            found = np.empty(len(hashes), dtype=bool)
+            found[word] = distinct_found[group]
+            text = text_of[starts[found]].astype(np.intp)
+            weights = weights[found]
         scores = np.empty((count, len(self.languages)))
         for j in range(len(self.languages)):
             scores[:, j] = np.bincount(text, weights=weights[:, j], minlength=count)
