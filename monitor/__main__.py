@@ -1,7 +1,5 @@
-"""`python -m monitor` → cli.main."""
+"""`python -m monitor` → cli.main_entry."""
 
-import sys
+from monitor.cli import main_entry
 
-from monitor.cli import main
-
-sys.exit(main())
+main_entry()
