@@ -111,7 +111,8 @@ def absolute_link(link: str | None, feed_url: str) -> str:
     if not link:
         return ""
     link = link.strip()
-    if urlsplit(link).scheme in ("http", "https"):
+    if link[:8].lower().startswith(("http://", "https://")) \
+            or urlsplit(link).scheme in ("http", "https"):
         return link
     if feed_url and urlsplit(feed_url).scheme in ("http", "https"):
         return urljoin(feed_url, link)

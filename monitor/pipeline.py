@@ -19,8 +19,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import AsyncIterator, Awaitable, Callable, Sequence
-from urllib.parse import urlsplit
+from typing import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 
 from monitor.config import Config
 from monitor.deliver import Channel
@@ -36,7 +35,7 @@ from monitor.render.health import feed_failing_alert, feed_recovered_alert
 from monitor.retry import Backoff
 from monitor.store import OutboxRow, Store
 from monitor.translate import Translator, UnavailableTranslator, build_translator
-from monitor.workers import cores, fork_map
+from monitor.workers import SharedCursor, cores, fork_map
 
 log = logging.getLogger(__name__)
 DUPLICATE_WINDOW = timedelta(days=3)
@@ -104,7 +103,7 @@ async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
         log.info("Poll runs in worker processes", extra={"fields": {
             "feeds": len(enabled), "workers": workers}})
     checks = _checks_in_workers(enabled, deps, due, workers) if workers else \
-        _checks(enabled, deps, due)
+        _checks(enabled, deps, due, min(deps.config.fetch.concurrency, len(enabled)))
     chunk: list[tuple[int, FeedCheck | FeedOutcome]] = []
     async for index, done in checks:
         if on_feed_done:
@@ -133,12 +132,12 @@ class _Due:
                            f" after: {state.last_error}" if state.consecutive_failures else None)
 
 
-async def _checks(feeds: list[tuple[int, FeedSpec]], deps: Deps,
-                  due: _Due) -> AsyncIterator[tuple[int, FeedCheck | FeedOutcome]]:
-    """Check feeds `fetch.concurrency` at a time; yield (index, check) as each finishes, or
+async def _checks(work: Iterable[tuple[int, FeedSpec]], deps: Deps, due: _Due,
+                  concurrency: int) -> AsyncIterator[tuple[int, FeedCheck | FeedOutcome]]:
+    """Check feeds `concurrency` at a time; yield (index, check) as each finishes, or
     (index, outcome) for a feed that is not due."""
     done: asyncio.Queue = asyncio.Queue()
-    work = iter(feeds)
+    work = iter(work)
 
     async def runner() -> None:
         for index, feed in work:  # one shared iterator: each feed is taken once
@@ -148,21 +147,25 @@ async def _checks(feeds: list[tuple[int, FeedSpec]], deps: Deps,
 
     # A fixed set of runners, not a task per feed: a poll of 10,000 feeds holds at most
     # `concurrency` bodies in memory.
-    runners = [asyncio.ensure_future(runner())
-               for _ in range(min(deps.config.fetch.concurrency, len(feeds)))]
+    runners = [asyncio.ensure_future(runner()) for _ in range(concurrency)]
     active = set(runners)
     try:
-        for _ in range(len(feeds)):
+        while active or not done.empty():
+            if not done.empty():
+                yield done.get_nowait()
+                continue
             getter = asyncio.ensure_future(done.get())
-            while not getter.done():  # a runner that raised (a bug) ends the poll, as gather
-                finished, _ = await asyncio.wait({getter, *active},
-                                                 return_when=asyncio.FIRST_COMPLETED)
-                for task in finished - {getter}:
-                    active.discard(task)
-                    if task.exception() is not None:
-                        getter.cancel()
-                        raise task.exception()
-            yield getter.result()
+            finished, _ = await asyncio.wait({getter, *active},
+                                             return_when=asyncio.FIRST_COMPLETED)
+            for task in finished - {getter}:
+                active.discard(task)
+                if task.exception() is not None:  # a bug ends the poll, as gather would
+                    getter.cancel()
+                    raise task.exception()
+            if getter.done():
+                yield getter.result()
+            else:
+                getter.cancel()
     finally:
         for task in runners:
             task.cancel()
@@ -175,30 +178,25 @@ WORKERS_FROM_FEEDS = 64  # below this a poll runs in one process: a fork costs m
 def _workers_for(feeds: int, deps: Deps) -> int:
     if feeds < WORKERS_FROM_FEEDS or deps.store.path == ":memory:":
         return 0
-    n = min(cores(), 8)
+    # Each process may hold per_host // processes connections to a host, at least one: more
+    # processes than `per_host` would break the limit.
+    n = min(cores(), 8, deps.config.fetch.per_host_concurrency)
     return n if n > 1 else 0
 
 
 async def _checks_in_workers(feeds: list[tuple[int, FeedSpec]], deps: Deps, due: _Due,
                              workers: int) -> AsyncIterator[tuple[int, FeedCheck | FeedOutcome]]:
-    """`_checks` spread over forked worker processes, each with its own HTTP client and a
-    read-only connection to the state; the limits of `fetch:` hold for the poll as a whole."""
+    """`_checks` spread over `workers` processes (this one and forked ones), each with its own
+    HTTP client and a read-only connection to the state, each taking the next feed when it is
+    ready for one. The limits of `fetch:` hold for the poll as a whole: each process may open
+    a share of them."""
     fetch = deps.config.fetch
-    # A host's feeds go to `spread` workers, each allowed per_host // spread connections to it.
-    spread = max(1, min(workers, fetch.per_host_concurrency))
     settings = replace(fetch, concurrency=max(1, fetch.concurrency // workers),
-                       per_host_concurrency=fetch.per_host_concurrency // spread)
-    shares: list[list[tuple[int, FeedSpec]]] = [[] for _ in range(workers)]
-    hosts: dict[str, int] = {}
-    for index, feed in feeds:
-        host = urlsplit(feed.url).hostname or ""  # a moved feed may have changed host: rare
-        seen = hosts.get(host, 0)
-        hosts[host] = seen + 1
-        first = (len(hosts) - 1) % workers if spread < workers else 0
-        shares[(first + seen % spread) % workers].append((index, feed))
+                       per_host_concurrency=max(1, fetch.per_host_concurrency // workers))
+    cursor = SharedCursor(len(feeds))
     path = deps.store.path
 
-    async def job(share):
+    async def job(cursor: SharedCursor):
         from monitor.store import connect
 
         store = connect(path, create=False, readonly=True)
@@ -206,12 +204,13 @@ async def _checks_in_workers(feeds: list[tuple[int, FeedSpec]], deps: Deps, due:
             async with deps.fetcher.clone(settings) as fetcher:
                 local = Deps(config=deps.config, store=store, fetcher=fetcher, channels={},
                              clock=deps.clock, rng=deps.rng)
-                async for done in _checks(list(share), local, due):
+                async for done in _checks((feeds[i] for i in cursor), local, due,
+                                          settings.concurrency):
                     yield done
         finally:
             store.close()
 
-    async for done in fork_map(job, [share for share in shares if share]):
+    async for done in fork_map(job, [cursor] * workers):
         yield done
 
 

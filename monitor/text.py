@@ -15,15 +15,16 @@ _SCRIPT_STYLE = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 # Block-level tags become spaces so "a</p><p>b" does not read as "ab".
 _TAG = re.compile(r"<[A-Za-z/!?][^>]*>")
-_WS = re.compile(r"\s+")
 # Soft hyphen, zero-width space/joiners, word joiner, BOM: invisible, and they split words.
 _INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
-_INVISIBLE_CHAR = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff]")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_RARE_CHAR = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def collapse_whitespace(text: str) -> str:
-    return _WS.sub(" ", text).strip()
+    # str.split() splits at the same characters as the regex \s (both use Py_UNICODE_ISSPACE)
+    # and is several times faster than re.sub(r"\s+", " ", …) on a long summary.
+    return " ".join(text.split())
 
 
 def html_to_text(markup: str) -> str:
@@ -37,11 +38,9 @@ def html_to_text(markup: str) -> str:
         markup = _TAG.sub(" ", markup)
     if "&" in markup:
         markup = html.unescape(markup)
-    # Both passes are rare; a search is a fraction of the cost of a dict translate.
-    if _INVISIBLE_CHAR.search(markup):
-        markup = markup.translate(_INVISIBLE)
-    if _CONTROL.search(markup):
-        markup = _CONTROL.sub(" ", markup)
+    # Both passes are rare; one search is a fraction of the cost of a dict translate.
+    if _RARE_CHAR.search(markup):
+        markup = _CONTROL.sub(" ", markup.translate(_INVISIBLE))
     return collapse_whitespace(markup)
 
 

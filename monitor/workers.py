@@ -16,7 +16,7 @@ import gc
 import multiprocessing
 import os
 import traceback
-from typing import AsyncIterator, Callable, Sequence, TypeVar
+from typing import AsyncIterator, Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
@@ -33,6 +33,25 @@ def cores() -> int:
     if hasattr(os, "sched_getaffinity"):
         return len(os.sched_getaffinity(0))
     return os.cpu_count() or 1
+
+
+class SharedCursor:
+    """0, 1, 2 … count-1, each handed out once across the processes forked after it was made.
+    A process takes the next index when it is ready for more work, so the load balances
+    itself: a process that also commits, or got slow feeds, simply takes fewer."""
+
+    def __init__(self, count: int) -> None:
+        self.count = count
+        self._next = multiprocessing.get_context("fork").Value("q", 0)
+
+    def __iter__(self) -> Iterator[int]:
+        while True:
+            with self._next.get_lock():
+                index = self._next.value
+                if index >= self.count:
+                    return
+                self._next.value = index + 1
+            yield index
 
 
 async def fork_map(job: Job, shares: Sequence[Sequence[T]], *,

@@ -136,3 +136,21 @@ def test_entry_ids_match_the_ids_of_normalised_items():
     items = normalize_entries(entries, feed="f", feed_url="", fetched_at=NOW)
     assert entry_ids(entries) == [i.id for i in items]
     assert items[2].id.startswith("sha1:") and items[2].id != items[3].id
+
+
+def test_collapse_whitespace_splits_where_the_regex_whitespace_class_does():
+    import re
+
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    from monitor.text import collapse_whitespace
+
+    @settings(max_examples=300, derandomize=True)
+    @given(st.text(alphabet=st.characters(codec="utf-8")))
+    def same(text):
+        assert collapse_whitespace(text) == re.sub(r"\s+", " ", text).strip()
+
+    same()
+    every_space = "".join(chr(c) for c in range(0x3100) if chr(c).isspace())
+    assert collapse_whitespace(f"a{every_space}b\x85c\u3000") == "a b c"

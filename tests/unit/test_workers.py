@@ -77,3 +77,22 @@ def test_results_can_be_large_and_many():
 
     results = collect(job, [list(range(20)), list(range(20, 40))])
     assert sorted(r[0] for r in results) == list(range(40))
+
+
+def test_a_shared_cursor_hands_out_each_index_once_across_processes():
+    import multiprocessing
+
+    from monitor.workers import SharedCursor
+
+    cursor = SharedCursor(300)
+    start = multiprocessing.get_context("fork").Barrier(3)
+
+    async def job(shared):
+        start.wait(30)  # every process is running before any takes an index
+        for index in shared:
+            await asyncio.sleep(0.001)
+            yield (os.getpid(), index)
+
+    results = collect(job, [cursor] * 3, here=True)
+    assert sorted(i for _, i in results) == list(range(300))
+    assert len({pid for pid, _ in results}) == 3  # the work was shared
