@@ -41,6 +41,7 @@ class Daemon:
         self.stdout = stdout
         self.rng = rng or random.Random()
         self.deps: Deps | None = None
+        self.runtime: Runtime | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.stopping = asyncio.Event()
         self.wake_delivery = asyncio.Event()
@@ -59,7 +60,8 @@ class Daemon:
         self.drain_lock = asyncio.Lock()
 
     async def run(self) -> None:
-        async with Runtime(self.config, stdout=self.stdout) as deps:
+        self.runtime = Runtime(self.config, stdout=self.stdout)
+        async with self.runtime as deps:
             self.deps = deps
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGTERM, signal.SIGINT):
@@ -202,6 +204,7 @@ class Daemon:
 
         assert self.deps is not None and self.scheduler is not None
         add_secrets(new.secrets)
+        old_translation = self.config.translation
         async with self.drain_lock:
             old_channels = self.deps.channels
             self.config = new
@@ -209,6 +212,8 @@ class Daemon:
             self.deps.channels = build_channels(new.channels, stdout=self.stdout)
             for channel in old_channels.values():
                 await channel.aclose()
+            if new.translation != old_translation:
+                self.runtime.use_translation(new)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("feed:"):
                 job.remove()

@@ -58,10 +58,17 @@ class Deps:
     outbox: Outbox | None = None
     clock: Callable[[], datetime] = utcnow
     rng: random.Random = field(default_factory=random.Random)
+    # Translation off the event loop, in one background thread: only safe when the translator
+    # does not share `store`'s connection (Runtime gives it its own).
+    translate_in_thread: bool = False
+    translations: "TranslationQueue | None" = None
 
     def __post_init__(self) -> None:
         if self.outbox is None:
             self.outbox = Outbox(self.store, rng=self.rng)
+        if self.translations is None:
+            self.translations = TranslationQueue(lambda: self.translator,
+                                                 in_thread=self.translate_in_thread)
 
 
 @dataclass
@@ -110,8 +117,8 @@ async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
             on_feed_done(done if isinstance(done, FeedOutcome) else done.outcome)
         chunk.append((index, done))
         if len(chunk) >= CHUNK_FEEDS:
-            _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
-    _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
+            await _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
+    await _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
     return report
 
 
@@ -214,7 +221,8 @@ async def _checks_in_workers(feeds: list[tuple[int, FeedSpec]], deps: Deps, due:
         yield done
 
 
-def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps, report: PollReport,
+async def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps,
+                  report: PollReport,
             *, dry_run: bool, keep_items: bool) -> None:
     """De-duplicate, translate and commit one chunk of feed checks, in one transaction, in
     the order of the config (so which of two copies of a story counts as first is stable)."""
@@ -229,7 +237,7 @@ def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps, report
             report.feeds.append(outcome)
     chunk.clear()
     _mark_duplicates(checks, deps.store)
-    translations = _translate(checks, deps)
+    translations = await _translate(checks, deps)
     commit_now = deps.clock()
     rows = []
     for check in checks:
@@ -362,19 +370,70 @@ def _mark_duplicates(checks: Sequence[FeedCheck], store: Store) -> None:
             check.matches = [m for m in check.matches if m.item_key not in check.duplicates]
 
 
-def _translate(checks: Sequence[FeedCheck], deps: Deps) -> dict[str, Translation]:
-    """One call for every matched item of the poll, so the backend can batch."""
+async def _translate(checks: Sequence[FeedCheck], deps: Deps) -> dict[str, Translation]:
+    """One request for every matched item of the chunk, so the backend can batch."""
     keys = {m.item_key for c in checks for m in c.matches}
     items = [i for c in checks for i in c.items if i.key in keys]
     if not items:
         return {}
-    target = deps.config.target_language
-    try:
-        return deps.translator.translate_items(items, target)
-    except Exception:  # a broken model must never stop polling or delivery
-        log.exception("Translation failed; alerts go out untranslated",
-                      extra={"fields": {"items": len(items)}})
-        return UnavailableTranslator("the translator failed").translate_items(items, target)
+    assert deps.translations is not None
+    return await deps.translations.translate(items, deps.config.target_language)
+
+
+class TranslationQueue:
+    """Runs the translator (blocking: a real model takes seconds per batch) so the event loop
+    keeps fetching meanwhile, and merges requests: everything asked for while a batch runs —
+    the daemon's concurrent feed checks — goes into the next single batch.
+
+    A failing translator never fails a poll: its items get an "unavailable" note.
+    """
+
+    def __init__(self, translator: Callable[[], Translator], *, in_thread: bool) -> None:
+        self._translator = translator  # read per batch: a config reload may replace it
+        self.in_thread = in_thread
+        self._pending: list[tuple[list[Item], str, asyncio.Future]] = []
+        self._worker: asyncio.Task | None = None
+        self._executor = None
+
+    async def translate(self, items: list[Item], target: str) -> dict[str, Translation]:
+        future = asyncio.get_running_loop().create_future()
+        self._pending.append((items, target, future))
+        if self._worker is None or self._worker.done():
+            self._worker = asyncio.ensure_future(self._run())
+        return await future
+
+    async def _run(self) -> None:
+        while self._pending:
+            batch, self._pending = self._pending, []
+            for target in dict.fromkeys(t for _, t, _ in batch):
+                requests = [(items, f) for items, t, f in batch if t == target]
+                unique = list({i.key: i for items, _ in requests for i in items}.values())
+                result = await self._run_one(unique, target)
+                for items, future in requests:
+                    if not future.done():
+                        future.set_result({i.key: result[i.key] for i in items
+                                           if i.key in result})
+
+    async def _run_one(self, items: list[Item], target: str) -> dict[str, Translation]:
+        translator = self._translator()
+        try:
+            if not self.in_thread:
+                return translator.translate_items(items, target)
+            if self._executor is None:
+                from concurrent.futures import ThreadPoolExecutor
+
+                self._executor = ThreadPoolExecutor(1, thread_name_prefix="translate")
+            return await asyncio.get_running_loop().run_in_executor(
+                self._executor, translator.translate_items, items, target)
+        except Exception:  # a broken model must never stop polling or delivery
+            log.exception("Translation failed; alerts go out untranslated",
+                          extra={"fields": {"items": len(items)}})
+            return UnavailableTranslator("the translator failed").translate_items(items, target)
+
+    def close(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=True)
+            self._executor = None
 
 
 def _alerts_for(check: FeedCheck, translations: dict[str, Translation], config: Config,
@@ -541,6 +600,7 @@ class Runtime:
         self.translator = translator
         self.clock = clock
         self.deps: Deps | None = None
+        self.cache_store = None  # the translator's own connection, when it has one
 
     async def __aenter__(self) -> Deps:
         from monitor.deliver import build_channels
@@ -559,10 +619,27 @@ class Runtime:
             raise
         self.deps = Deps(config=self.config, store=store, fetcher=fetcher,
                          channels=build_channels(self.config.channels, stdout=self.stdout),
-                         translator=self.translator or build_translator(
-                             self.config.translation, cache=store),
-                         clock=self.clock)
+                         translator=self.translator or UnavailableTranslator(), clock=self.clock)
+        if self.translator is None:
+            self.use_translation(self.config)
         return self.deps
+
+    def use_translation(self, config: Config) -> None:
+        """(Re)build the translator from `config.translation` (at start and on a reload).
+
+        It runs in its own thread with its own connection for the translation cache: SQLite
+        connections must not interleave transactions across threads.
+        """
+        from monitor.store import connect
+
+        deps = self.deps
+        assert deps is not None and deps.translations is not None
+        if config.translation.enabled and deps.store.path != ":memory:" \
+                and self.cache_store is None:
+            self.cache_store = connect(config.state_path)
+        deps.translator = build_translator(config.translation,
+                                           cache=self.cache_store or deps.store)
+        deps.translations.in_thread = self.cache_store is not None
 
     async def __aexit__(self, *exc: object) -> None:
         deps = self.deps
@@ -574,4 +651,8 @@ class Runtime:
             except Exception:
                 log.exception("Closing a channel failed")
         await deps.fetcher.__aexit__(None, None, None)
+        if deps.translations is not None:
+            deps.translations.close()
+        if self.cache_store is not None:
+            self.cache_store.close()
         deps.store.close()
