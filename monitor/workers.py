@@ -2,8 +2,8 @@
 results back to the parent as they come. Stdlib only; imports nothing from monitor.
 
 A poll is CPU-bound on a small machine (the HTTP client, XML, language detection, matching
-cost about as much as the network on loopback), so a large poll runs one share of its feeds per
-core: the parent runs one share itself besides committing, forked workers run the others. fork() hands each worker the parent's configuration, compiled rules
+cost about as much as the network on loopback), so a large poll runs its feeds in one process per
+core: the parent besides committing, and forked workers. fork() hands each worker the parent's configuration, compiled rules
 and language tables at no cost (copy-on-write; `gc.freeze` keeps the workers' collections from
 touching, and so copying, those pages). The pipes give back-pressure: a worker waits while the
 parent is busy committing, so results never pile up in memory.
@@ -68,6 +68,8 @@ async def fork_map(job: Job, shares: Sequence[Sequence[T]], *,
     inbox: asyncio.Queue = asyncio.Queue()
     workers = []
     local = shares[0] if here and shares else None
+    # Until the map ends, what exists now is left out of garbage collections, here and in the
+    # workers: a full collection would walk (and in a worker, copy) every page of it.
     gc.freeze()
     try:
         for share in shares[1:] if local is not None else shares:
@@ -76,8 +78,9 @@ async def fork_map(job: Job, shares: Sequence[Sequence[T]], *,
             process.start()
             writer.close()
             workers.append((process, reader))
-    finally:
+    except BaseException:
         gc.unfreeze()
+        raise
     for process, reader in workers:
         loop.add_reader(reader.fileno(), _receive, loop, reader, process, inbox)
     running = len(workers)
@@ -95,6 +98,7 @@ async def fork_map(job: Job, shares: Sequence[Sequence[T]], *,
             else:
                 raise WorkerError(value)
     finally:
+        gc.unfreeze()
         if mine is not None and not mine.done():
             mine.cancel()
             await asyncio.gather(mine, return_exceptions=True)
