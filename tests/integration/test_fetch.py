@@ -59,6 +59,16 @@ def test_fetch_keeps_the_connection_after_a_304(feed_server):
     assert len({r.client_port for r in requests}) == 1
 
 
+def test_fetch_sends_a_cookie_set_by_a_redirect_on_the_next_hop(feed_server):
+    """Consent walls set a cookie and redirect; the cookie store must still work."""
+    final = feed_server.set("/feed", FEED)
+    start = feed_server.set("/consent", b"", status=302, redirect_to=final,
+                            headers={"Set-Cookie": "consent=yes; Path=/"})
+    assert fetch(start).body == FEED
+    assert "cookie" not in feed_server.requests_to("/consent")[0].headers
+    assert feed_server.requests_to("/feed")[0].headers.get("cookie") == "consent=yes"
+
+
 def test_fetch_decodes_gzip(feed_server):
     url = feed_server.set("/f", FEED * 50, gzip=True)
     result = fetch(url)
