@@ -15,11 +15,14 @@ import asyncio
 import gc
 import multiprocessing
 import os
+import queue
+import threading
 import traceback
 from typing import AsyncIterator, Callable, Iterator, Sequence, TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+IN_FLIGHT = 64  # results a worker may hold while the parent is busy
 
 Job = Callable[[Sequence[T]], AsyncIterator[R]]
 
@@ -138,15 +141,35 @@ def _receive(loop: asyncio.AbstractEventLoop, reader, process, inbox: asyncio.Qu
 
 
 def _work(job: Job, share: Sequence, writer) -> None:
-    """The worker process: run the job on a fresh event loop, send each result, then "done"."""
+    """The worker process: run the job on a fresh event loop, send each result, then "done".
+
+    A thread sends, so the job keeps running while the parent is busy (committing, or working
+    on its own feeds) and the pipe is full; at most IN_FLIGHT results wait in this process.
+    """
+    outbox: queue.Queue = queue.Queue(maxsize=IN_FLIGHT)
+
+    def send_all() -> None:
+        while True:
+            message = outbox.get()
+            writer.send(message)
+            if message[0] != "result":
+                return
+
+    sender = threading.Thread(target=send_all, name="results", daemon=True)
+    sender.start()
     try:
         async def run() -> None:
+            loop = asyncio.get_running_loop()
             async for result in job(share):
-                writer.send(("result", result))
+                try:
+                    outbox.put_nowait(("result", result))
+                except queue.Full:  # the parent is behind: wait without blocking the loop
+                    await loop.run_in_executor(None, outbox.put, ("result", result))
 
         asyncio.run(run())
-        writer.send(("done", None))
+        outbox.put(("done", None))
     except BaseException:
-        writer.send(("error", f"worker process {os.getpid()} failed:\n{traceback.format_exc()}"))
+        outbox.put(("error", f"worker process {os.getpid()} failed:\n{traceback.format_exc()}"))
     finally:
+        sender.join()
         writer.close()
