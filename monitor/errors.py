@@ -16,6 +16,18 @@ Messages are one line, `<what failed>: <why>`, never with secrets or tracebacks.
 from __future__ import annotations
 
 
+def root_cause(exc: BaseException) -> BaseException:
+    """The innermost exception of a `raise … from …` / context chain (loops are cut)."""
+    seen = set()
+    while exc.__cause__ is not None or exc.__context__ is not None:
+        nxt = exc.__cause__ or exc.__context__
+        if nxt is None or id(nxt) in seen:
+            break
+        seen.add(id(nxt))
+        exc = nxt
+    return exc
+
+
 def _one_line(text: str) -> str:
     return " ".join(str(text).split())
 

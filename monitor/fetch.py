@@ -20,7 +20,7 @@ import httpx
 
 from monitor import __version__
 from monitor.decompress import ACCEPT_ENCODING, DecodeError, decoder_for
-from monitor.errors import FetchError
+from monitor.errors import FetchError, root_cause
 from monitor.model import FeedState, FetchResult, FetchSettings, FetchStatus
 from monitor.retry import parse_retry_after
 
@@ -245,7 +245,7 @@ def _map_httpx_error(feed: str, exc: httpx.HTTPError, settings: FetchSettings) -
     if isinstance(exc, httpx.DecodingError):
         return FetchError(feed, "the body could not be decompressed", error_kind="decoding")
     if isinstance(exc, httpx.ConnectError):
-        cause = _root_cause(exc)
+        cause = root_cause(exc)
         if isinstance(cause, ssl.SSLError):
             return FetchError(feed, f"TLS failed: {_ssl_reason(cause)}", error_kind="tls",
                               hint="the server's certificate is not trusted or TLS is broken")
@@ -261,23 +261,12 @@ def _map_httpx_error(feed: str, exc: httpx.HTTPError, settings: FetchSettings) -
     if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
         return FetchError(feed, f"broken HTTP response: {exc}", error_kind="protocol")
     if isinstance(exc, httpx.ReadError):
-        cause = _root_cause(exc)
+        cause = root_cause(exc)
         if isinstance(cause, ssl.SSLError):
             return FetchError(feed, f"TLS failed: {_ssl_reason(cause)}", error_kind="tls")
         return FetchError(feed, f"connection broke while reading: {exc or type(cause).__name__}",
                           error_kind="network")
     return FetchError(feed, f"{type(exc).__name__}: {exc}", error_kind="network")
-
-
-def _root_cause(exc: BaseException) -> BaseException:
-    seen = set()
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        nxt = exc.__cause__ or exc.__context__
-        if nxt is None or id(nxt) in seen:
-            break
-        seen.add(id(nxt))
-        exc = nxt
-    return exc
 
 
 def _ssl_reason(exc: ssl.SSLError) -> str:

@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from monitor import __version__
-from monitor.errors import DeliveryError
+from monitor.errors import DeliveryError, root_cause
 from monitor.retry import parse_retry_after
 
 DEFAULT_TIMEOUT_SECONDS = 20.0
@@ -94,7 +94,7 @@ async def send_request(shared: SharedClient, channel: str, method: str, url: str
         raise DeliveryError(channel, f"{where} did not answer within {timeout_seconds:g} s",
                             transient=True) from None
     except httpx.ConnectError as exc:
-        cause = _root(exc)
+        cause = root_cause(exc)
         if isinstance(cause, ssl.SSLCertVerificationError):
             raise DeliveryError(channel, f"{where}: TLS certificate not trusted "
                                 f"({scrub(cause.verify_message or '', secrets)})",
@@ -106,7 +106,7 @@ async def send_request(shared: SharedClient, channel: str, method: str, url: str
                             transient=False) from None
     except httpx.HTTPError as exc:  # ReadError, WriteError, RemoteProtocolError, …
         raise DeliveryError(channel, f"{where}: {type(exc).__name__}: "
-                            f"{scrub(_reason(_root(exc)), secrets)}", transient=True) from None
+                            f"{scrub(_reason(root_cause(exc)), secrets)}", transient=True) from None
 
 
 def check_answer(channel: str, url: str, answer: Answer, *, now: datetime | None = None,
@@ -182,17 +182,6 @@ def scrub(text: str, secrets: Iterable[str]) -> str:
     for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
         text = text.replace(secret, "***")
     return text
-
-
-def _root(exc: BaseException) -> BaseException:
-    seen = set()
-    while exc.__cause__ is not None or exc.__context__ is not None:
-        nxt = exc.__cause__ or exc.__context__
-        if nxt is None or id(nxt) in seen:
-            break
-        seen.add(id(nxt))
-        exc = nxt
-    return exc
 
 
 def _reason(exc: BaseException) -> str:
