@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.language import Detector, available_languages, clean_words, detect, detect_many, ngrams
+from monitor.language import LATIN_SHORTCUT_LETTERS, Detector, available_languages, clean_words, detect, detect_many, ngrams
 from monitor.language_tables import (compile_tables, profile, shipped_tables, tables_from_buffer,
                                      tables_to_bytes, word_hash, word_hashes)
 
@@ -280,3 +280,52 @@ def test_detect_many_gives_each_text_the_answer_it_gets_alone():
     assert detect_many([(t, "", h) for t, h in zip(texts, hints)]) == \
         [detect(t, "", h) for t, h in zip(texts, hints)]
     assert detector.detect_many([]) == []
+
+
+def _feed_texts():
+    import feedparser
+
+    feeds = Path(__file__).resolve().parents[1] / "data" / "feeds"
+    texts = []
+    for path in sorted(feeds.rglob("*")):
+        if path.is_file() and path.suffix in (".xml", ".rss", ".atom"):
+            texts += [f"{e.get('title', '')}\n{e.get('summary', '')}"
+                      for e in feedparser.parse(path.read_bytes()).entries]
+    return texts
+
+
+def test_the_latin_shortcut_gives_what_scoring_gives_for_every_a_z_text():
+    """Among en, ru, be and uk, a text of 16 a-z letters or more is English at confidence 1.0
+    without being scored; scoring every such text of the real feeds, under every hint, and random
+    letter salad says the same. Shorter ones are scored ("Kyiv" is en at 0.988)."""
+    import random
+    import string
+    texts = _feed_texts() + [title for title, _ in (p.values for p in BE_ITEMS + RU_ITEMS)] + [
+        "Drone factory expands production", "iPhone", "Lukashenka", "Pratasevich Minsk Yelabuga",
+        "Shahed geran alabuga", "bespilotnik", "Nasha Niva", "za svobodu"]
+    rng = random.Random(1)
+    texts += [" ".join("".join(rng.choice(string.ascii_lowercase) for _ in range(rng.randint(2, 8)))
+                       for _ in range(6))[:rng.randint(16, 30)] for _ in range(1000)]
+    latin = [t for t in texts if sum(map(len, w := clean_words(t))) >= LATIN_SHORTCUT_LETTERS
+             and "".join(w).isascii()]
+    assert len(latin) > 1500  # the real English feeds are in the set
+    fast = Detector(("en", "ru", "be", "uk"))
+    full = Detector(("en", "ru", "be", "uk"))
+    full.latin_shortcut = None
+    assert fast.latin_shortcut == "en"
+    for hint in (None, "en", "ru", "be", "uk"):
+        hints = [hint] * len(latin)
+        assert fast.detect_many(latin, hints) == full.detect_many(latin, hints) \
+            == [("en", 1.0)] * len(latin)
+    mixed = ["Drone factory expands", "Завод беспилотников", "Завод беспілотнікаў", "Kyiv",
+             "Minsk", "Лукашенко посетил Минский тракторный завод (MTZ)"]
+    assert fast.detect_many(mixed) == full.detect_many(mixed)
+    assert [lang for lang, _ in fast.detect_many(mixed)] == ["en", "ru", "be", "en", "en", "ru"]
+    assert fast.detect("Kyiv")[1] < 1.0
+
+
+@pytest.mark.parametrize("languages, shortcut", [
+    (("en", "ru", "be", "uk"), "en"), (("ru", "en"), "en"), (("en", "de", "ru"), None),
+    (("en", "bg"), None), (("ru", "be"), None), (("de", "ru"), None)])
+def test_the_latin_shortcut_only_where_it_was_checked(languages, shortcut):
+    assert Detector(languages).latin_shortcut == shortcut
