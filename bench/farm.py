@@ -29,6 +29,7 @@ import random
 import re
 import shutil
 import signal
+import pwd
 import socket
 import subprocess
 import sys
@@ -450,7 +451,10 @@ class Server:
             prefix = self.farm.root / ".nginx"
             (prefix / "tmp").mkdir(parents=True, exist_ok=True)
             conf = prefix / "nginx.conf"
-            conf.write_text(NGINX_CONF.format(
+            # As root, nginx's workers drop to `nobody`, who cannot read a mkdtemp (0700)
+            # farm: keep them as this user.
+            user = f"user {pwd.getpwuid(os.geteuid()).pw_name};\n" if os.geteuid() == 0 else ""
+            conf.write_text(user + NGINX_CONF.format(
                 prefix=prefix, port=self.port, root=self.farm.root.resolve(),
                 validators="etag on;" if self.validators else "etag off; if_modified_since off;"))
             self.proc = subprocess.Popen(["nginx", "-p", str(prefix), "-c", str(conf)],
@@ -470,8 +474,9 @@ class Server:
             except OSError:
                 pass
             if self.proc.poll() is not None or time.monotonic() > deadline:
-                err = self.proc.stderr.read().decode() if self.proc.stderr else ""
-                self.stop()
+                proc = self.proc
+                self.stop()  # first: reading a live server's stderr would wait forever
+                err = proc.stderr.read().decode() if proc.stderr else ""
                 raise SystemExit(f"{self.kind} did not come up on port {self.port}: {err}")
             time.sleep(0.05)
 
