@@ -193,8 +193,10 @@ def cmd_poll(args, stdout, stderr) -> int:
                 progress.done()
             drained = None
             if not args.dry_run:
-                # Wait up to one rate-limit window for free slots; the rest wait for the next run.
-                drained = await drain_outbox(deps, rate_limit_wait_seconds=65.0)
+                # Everything due goes out (no row cap: a first poll of 10,000 feeds had 24,261
+                # alerts); a rate-limited channel gets one window of waiting, then its rows
+                # wait for the next run.
+                drained = await drain_outbox(deps, max_rows=None, rate_limit_wait_seconds=65.0)
             return report, drained
 
     report, drained = asyncio.run(go())
@@ -460,7 +462,7 @@ def _print_poll_summary(report, drained, dry_run: bool, out: IO[str]) -> None:
     elif drained is not None:
         line += f"; alerts: {drained.sent} sent"
         if drained.failed or drained.pending:
-            line += f", {drained.pending} waiting to retry"
+            line += f", {drained.pending} waiting (`monitor outbox` lists them)"
         if drained.dead:
             line += f", {drained.dead} failed for good (see `monitor outbox`)"
     out.write(line + "\n")

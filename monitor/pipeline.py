@@ -481,7 +481,7 @@ class DrainReport:
     rate_limited: int = 0     # channels that reached their rate limit; their rows wait
 
 
-async def drain_outbox(deps: Deps, *, ignore_backoff: bool = False, max_rows: int = 10_000,
+async def drain_outbox(deps: Deps, *, ignore_backoff: bool = False, max_rows: int | None = 10_000,
                        rate_limit_wait_seconds: float = 0.0,
                        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> DrainReport:
     """Deliver due outbox rows, oldest first, each channel in order.
@@ -491,7 +491,9 @@ async def drain_outbox(deps: Deps, *, ignore_backoff: bool = False, max_rows: in
     this drain, and while its oldest row backs off its newer rows wait, so its alerts keep
     their order and a 429's retry-after holds for the whole channel. A channel at its rate
     limit waits up to `rate_limit_wait_seconds` in all for a free slot; then its rows wait for
-    a later drain.
+    a later drain. `max_rows` bounds one drain of the daemon (the next drain goes on); None
+    sends everything due (a one-shot poll must not exit with due alerts unsent). Either way
+    the drain ends: a sent row is no longer due, a failing channel is not tried again.
     """
     assert deps.outbox is not None
     report = DrainReport()
@@ -501,7 +503,7 @@ async def drain_outbox(deps: Deps, *, ignore_backoff: bool = False, max_rows: in
     blocked: set[str] = set()
     waited = 0.0
     done = 0
-    while done < max_rows:
+    while max_rows is None or done < max_rows:
         rows = [r for r in deps.outbox.due(deps.clock(), limit=200,
                                            ignore_backoff=ignore_backoff)
                 if r.channel not in blocked and not _waits_for_digest(r, specs)]
@@ -509,6 +511,8 @@ async def drain_outbox(deps: Deps, *, ignore_backoff: bool = False, max_rows: in
             break
         progressed = False
         for row in rows:
+            if max_rows is not None and done >= max_rows:
+                break
             if row.channel in blocked:
                 continue
             spec = specs.get(row.channel)

@@ -63,7 +63,7 @@ def test_receiver_down_for_one_poll_then_every_alert_arrives_once_oldest_first(
     receiver.stop()
     first = run_cli("poll", cwd=tmp_path, env=env)
     assert first.code == 0, first.stderr
-    assert "3 waiting to retry" in first.stdout
+    assert "3 waiting (`monitor outbox` lists them)" in first.stdout
     assert "s3cr3t-path" not in first.stdout + first.stderr
     listing = run_cli("outbox", "--json", cwd=tmp_path, env=env).json()
     assert [a["status"] for a in listing["alerts"]] == ["pending"] * 3

@@ -231,3 +231,14 @@ def test_flush_sends_a_digest_before_its_interval(setup, receiver):
     report = run(drain_outbox(deps, ignore_backoff=True))
     assert (report.digests, report.sent, report.pending) == (1, 1, 0)
     assert receiver.requests[0].json()["data"]["count"] == 4
+
+
+def test_a_drain_without_a_row_cap_sends_everything_due(setup, receiver):
+    """The daemon's drains are capped (the next one goes on); `monitor poll` drains with no cap,
+    so it never exits with due alerts unsent."""
+    deps, clock = setup()
+    deps.store.enqueue_alerts(alerts(12), now=NOW)
+    assert run(drain_outbox(deps, max_rows=5)).sent == 5
+    report = run(drain_outbox(deps, max_rows=None))
+    assert (report.sent, report.pending) == (7, 0)
+    assert titles(receiver) == [f"Story {i}" for i in range(12)]
