@@ -620,7 +620,7 @@ def cmd_outbox_flush(args, stdout, stderr) -> int:
 
     async def go():
         async with Runtime(config, stdout=stdout) as deps:
-            return await drain_outbox(deps, ignore_backoff=True,
+            return await drain_outbox(deps, ignore_backoff=True, max_rows=None,
                                       rate_limit_wait_seconds=float("inf"))
 
     report = asyncio.run(go())

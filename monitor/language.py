@@ -47,8 +47,8 @@ _TEXT_MASK = (1 << _TEXT_BITS) - 1
 BATCH_TEXTS = 1 << _TEXT_BITS  # texts scored in one pass: bounds the temporary arrays (~10 MB)
 # Our profiles of these languages give a text of a-z words nothing a Latin-script language's
 # profile does not beat by far: among them and one Latin-script language, such a text is that
-# language at confidence 1.0 without scoring (checked on every Latin text of the development
-# sets and feeds, under every hint: tests/unit/test_language.py). On a feed farm 40 % of the items
+# language at confidence 1.0 without scoring (scoring says the same for every such text of the
+# real feeds and for random letter salads, under every hint: tests/unit/test_language.py). On a feed farm 40 % of the items
 # are English, and scoring is the costliest stage of a first poll. Shorter texts are scored: their
 # confidence can be below 1.0 ("Kyiv": 0.988), and they cost little.
 LATIN_SHORTCUT_LETTERS = 16
