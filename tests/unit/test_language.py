@@ -329,3 +329,16 @@ def test_the_latin_shortcut_gives_what_scoring_gives_for_every_a_z_text():
     (("en", "bg"), None), (("ru", "be"), None), (("de", "ru"), None)])
 def test_the_latin_shortcut_only_where_it_was_checked(languages, shortcut):
     assert Detector(languages).latin_shortcut == shortcut
+
+
+def test_clean_words_skips_the_markup_pass_only_where_it_could_not_match(monkeypatch):
+    from monitor import language
+
+    texts = [
+        "mail me at drone@factory.by today", "see https://example.com/беспилотник now",
+        "WWW.NASHANIVA.BY пiша", "a <b>bold</b> claim &amp; more", "AT&T; Q&A", "x@y", "<",
+        "Дроны-камикадзе: «Герань» & Ко", "plain text with no signs at all"] + _feed_texts()
+    fast = [clean_words(text) for text in texts]
+    assert fast[1] == ["see", "now"] and fast[3] == ["a", "bold", "claim", "more"]
+    monkeypatch.setattr(language, "_MARKUP_SIGNS", ("",))  # "" is in every text: always run it
+    assert [clean_words(text) for text in texts] == fast
