@@ -25,8 +25,8 @@ from monitor.errors import ConfigError
 from monitor.language import available_languages
 from monitor.match import RuleSet, RulesError, compile_rules
 from monitor.render.template import TemplateError, check_template
-from monitor.model import (ChannelSpec, FeedSpec, FetchSettings, HealthSettings, Rule,
-                           TranslationSettings)
+from monitor.model import (ChannelSpec, DeliverySettings, FeedSpec, FetchSettings,
+                           HealthSettings, Rule, TranslationSettings)
 
 DEFAULT_LANGUAGES = ("en", "ru", "be", "uk")
 
@@ -165,6 +165,12 @@ class TranslationModel(_Section):
     apertium_timeout: Duration = 60.0
 
 
+class DeliveryModel(_Section):
+    retry_first: Duration = 30.0
+    retry_max: Duration = 3600.0
+    max_attempts: int = Field(20, ge=1, le=1000)
+
+
 class HealthModel(_Section):
     feed_failing_after: Duration = 24 * 3600.0
     channels: list[Name] = []
@@ -265,6 +271,7 @@ class ConfigModel(_Section):
     fetch: FetchModel = FetchModel()
     translation: TranslationModel = TranslationModel()
     health: HealthModel = HealthModel()
+    delivery: DeliveryModel = DeliveryModel()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -284,6 +291,7 @@ class Config:
     translation: TranslationSettings
     health: HealthSettings
     matcher: RuleSet
+    delivery: DeliverySettings = DeliverySettings()
     secrets: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
@@ -602,6 +610,8 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
         translation=TranslationSettings(tr.enabled, str(models_dir), tr.device, tr.beam_size,
                                         tr.intra_threads, tr.apertium, tr.apertium_timeout),
         health=HealthSettings(model.health.feed_failing_after, tuple(model.health.channels)),
+        delivery=DeliverySettings(model.delivery.retry_first, model.delivery.retry_max,
+                                  model.delivery.max_attempts),
         matcher=matcher, secrets=tuple(sorted(set(secrets), key=len, reverse=True)),
         warnings=tuple(warnings), raw=json.loads(json.dumps(tree, default=str)),
     )

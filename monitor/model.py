@@ -241,6 +241,15 @@ class TranslationSettings:
 
 
 @dataclass(frozen=True)
+class DeliverySettings:
+    """`delivery:` in the config: how failed alerts are retried before they are dead."""
+
+    retry_first_seconds: float = 30.0  # the first retry's delay; each next one doubles
+    retry_max_seconds: float = 3600.0  # the longest delay between two attempts
+    max_attempts: int = 20  # with the defaults: dead after about 14 h of failures
+
+
+@dataclass(frozen=True)
 class HealthSettings:
     """`health:` in the config: alerts about feeds that keep failing."""
 

@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
 from monitor.errors import DeliveryError
-from monitor.model import Alert, ChannelSpec
+from monitor.model import Alert, ChannelSpec, DeliverySettings
 from monitor.retry import Backoff
 from monitor.store import OutboxRow, Store
 
@@ -27,6 +27,12 @@ class RetryPolicy:
     backoff: Backoff = field(default_factory=lambda: Backoff(base_seconds=30.0, factor=2.0,
                                                              max_seconds=3600.0, jitter=0.2))
     max_attempts: int = 20
+
+    @classmethod
+    def from_settings(cls, settings: DeliverySettings) -> RetryPolicy:
+        return cls(Backoff(base_seconds=settings.retry_first_seconds, factor=2.0,
+                           max_seconds=settings.retry_max_seconds, jitter=0.2),
+                   settings.max_attempts)
 
     def next_attempt_at(self, attempts_so_far: int, now: datetime, *,
                         retry_after_seconds: float | None = None,

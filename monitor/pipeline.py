@@ -29,7 +29,7 @@ from monitor.fetch import Fetcher
 from monitor.language import detector_for
 from monitor.model import (Alert, ChannelSpec, FeedOutcome, FeedSpec, FeedState, FetchStatus,
                            Item, Match, PollReport, Translation)
-from monitor.outbox import Outbox, form_digests, rate_wait_seconds
+from monitor.outbox import Outbox, RetryPolicy, form_digests, rate_wait_seconds
 from monitor.render import build_alert
 from monitor.render.health import feed_failing_alert, feed_recovered_alert
 from monitor.retry import Backoff
@@ -65,7 +65,8 @@ class Deps:
 
     def __post_init__(self) -> None:
         if self.outbox is None:
-            self.outbox = Outbox(self.store, rng=self.rng)
+            self.outbox = Outbox(self.store, RetryPolicy.from_settings(self.config.delivery),
+                                 rng=self.rng)
         if self.translations is None:
             self.translations = TranslationQueue(lambda: self.translator,
                                                  in_thread=self.translate_in_thread)

@@ -58,12 +58,12 @@ def setup(tmp_path, receiver, loop):
     made = []
     asyncio.set_event_loop(loop)
 
-    def make(extra="", policy=None):
+    def make(extra="", policy=None, top=""):
         clock = Clock(NOW)
         config = parse_config(
             "feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\n"
             f"channels:\n  - {{name: hook, type: webhook, url: '{receiver.url()}', "
-            f"timeout: 5s{extra}}}\n", base_dir=tmp_path, env={})
+            f"timeout: 5s{extra}}}\n{top}", base_dir=tmp_path, env={})
         store = connect(tmp_path / "state.db")
         deps = Deps(config=config, store=store, fetcher=None,
                     channels=build_channels(config.channels, stdout=None), clock=clock,
@@ -242,3 +242,17 @@ def test_a_drain_without_a_row_cap_sends_everything_due(setup, receiver):
     report = run(drain_outbox(deps, max_rows=None))
     assert (report.sent, report.pending) == (7, 0)
     assert titles(receiver) == [f"Story {i}" for i in range(12)]
+
+
+def test_the_config_sets_how_long_failed_alerts_are_retried(setup, receiver):
+    deps, clock = setup(top="delivery: {retry_first: 10s, retry_max: 20s, max_attempts: 2}\n")
+    assert deps.outbox.policy.max_attempts == 2
+    deps.store.enqueue_alerts(alerts(1), now=NOW)
+    receiver.script("/hook", Reply(500), Reply(500))
+    assert run(drain_outbox(deps)).failed == 1
+    clock.advance(5)  # the first retry comes after 10 s ± 20 % jitter
+    assert run(drain_outbox(deps)).failed == 0 and len(receiver.requests) == 1
+    clock.advance(8)
+    assert run(drain_outbox(deps)).dead == 1  # the second failure is the last attempt
+    assert len(receiver.requests) == 2
+    assert deps.store.outbox_counts() == {"dead": 1}

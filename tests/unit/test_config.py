@@ -241,3 +241,19 @@ def test_libyaml_and_pure_python_loaders_give_the_same_tree_lines_and_warnings()
         loader.dispose()
     assert trees[0] == trees[1]
     assert trees[0][1] == ["line 9: duplicate key 'url' (first on line 8); the last one wins"]
+
+
+def test_delivery_retries_default_and_are_checked(tmp_path):
+    base = "feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\n"
+    config = parse_config(base, base_dir=tmp_path, env={})
+    assert (config.delivery.retry_first_seconds, config.delivery.retry_max_seconds,
+            config.delivery.max_attempts) == (30.0, 3600.0, 20)
+    config = parse_config(base + "delivery: {retry_max: 6h, max_attempts: 80}\n",
+                          base_dir=tmp_path, env={})
+    assert (config.delivery.retry_max_seconds, config.delivery.max_attempts) == (6 * 3600.0, 80)
+    with pytest.raises(ConfigError) as info:
+        parse_config(base + "delivery: {max_attempts: 0, retry_frist: 1m}\n",
+                     base_dir=tmp_path, env={})
+    text = "\n".join(info.value.lines)
+    assert str(info.value) == "2 configuration errors"
+    assert "delivery.max_attempts" in text and "retry_first" in text, text  # did you mean
