@@ -201,6 +201,7 @@ class Daemon:
             return
         from monitor.deliver import build_channels
         from monitor.log import add_secrets
+        from monitor.outbox import RetryPolicy
 
         assert self.deps is not None and self.scheduler is not None
         add_secrets(new.secrets)
@@ -210,6 +211,7 @@ class Daemon:
             self.config = new
             self.deps.config = new
             self.deps.channels = build_channels(new.channels, stdout=self.stdout)
+            self.deps.outbox.policy = RetryPolicy.from_settings(new.delivery)
             for channel in old_channels.values():
                 await channel.aclose()
             if new.translation != old_translation:
