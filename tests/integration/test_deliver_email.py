@@ -143,7 +143,7 @@ def test_one_refused_recipient_does_not_stop_the_others(smtp):
 
 
 def test_server_down_is_transient():
-    from support.smtp_server import free_port
+    from support.ports import free_port
 
     ch = EmailChannel(ChannelSpec("mail", "email", {
         "host": "127.0.0.1", "port": free_port(), "security": "none",

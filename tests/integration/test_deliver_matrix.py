@@ -53,6 +53,14 @@ async def send_all(channel, alerts):
         await channel.aclose()
 
 
+def matrix_config(synapse, bot, room_id, tmp_path):
+    """A config whose one channel is the bot's Matrix room."""
+    return parse_config(
+        "feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\nchannels:\n"
+        f"  - {{name: matrix, type: matrix, homeserver: '{synapse.url}', room_id: '{room_id}', "
+        f"access_token: '{bot.access_token}'}}\n", base_dir=tmp_path, env={})
+
+
 def test_alert_arrives_as_an_html_notice(synapse, room):
     bot, reader, room_id = room
     alert = make_alert(title="@room <script>x</script> Завод беспилотников")
@@ -84,10 +92,7 @@ def test_a_retried_send_reuses_the_transaction_id_and_is_not_a_second_message(sy
 def test_outbox_after_a_lost_answer_delivers_once(synapse, room, tmp_path):
     """A send whose answer was lost (timeout) is retried by the outbox with the same txnId."""
     bot, reader, room_id = room
-    config = parse_config(
-        "feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\nchannels:\n"
-        f"  - {{name: matrix, type: matrix, homeserver: '{synapse.url}', room_id: '{room_id}', "
-        f"access_token: '{bot.access_token}'}}\n", base_dir=tmp_path, env={})
+    config = matrix_config(synapse, bot, room_id, tmp_path)
     store = connect(tmp_path / "state.db")
     alert = make_alert(channel="matrix")
     store.enqueue_alerts([alert], now=alert.created_at)
@@ -131,10 +136,7 @@ def test_burst_hits_the_real_rate_limit_and_the_outbox_waits_it_out(synapse, roo
     """Synapse's default rc_message is 0.2 messages/s with a burst of 10: the 11th alert of a
     burst gets 429 M_LIMIT_EXCEEDED with retry_after_ms, the channel pauses, nothing repeats."""
     bot, reader, room_id = room
-    config = parse_config(
-        "feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\nchannels:\n"
-        f"  - {{name: matrix, type: matrix, homeserver: '{synapse.url}', room_id: '{room_id}', "
-        f"access_token: '{bot.access_token}'}}\n", base_dir=tmp_path, env={})
+    config = matrix_config(synapse, bot, room_id, tmp_path)
     store = connect(tmp_path / "state.db")
     alerts = [make_alert(channel="matrix", key=f"b{i}", title=f"Burst {i}", translation=None) for i in range(12)]
     store.enqueue_alerts(alerts, now=alerts[0].created_at)

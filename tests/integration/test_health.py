@@ -16,14 +16,9 @@ from prometheus_client.parser import text_string_to_metric_families
 from support.cli import ROOT, run_cli, write_config
 from support.daemon import DaemonProcess, wait_for
 from support.feed_server import rss
+from support.ports import free_port
 
 pytestmark = pytest.mark.integration
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def get(port: int, path: str, method: str = "GET") -> tuple[int, str]:

@@ -8,7 +8,6 @@ The self-signed certificate is made by the `openssl` command for 127.0.0.1 and l
 from __future__ import annotations
 
 import email
-import socket
 import ssl
 import subprocess
 from dataclasses import dataclass
@@ -19,6 +18,8 @@ from pathlib import Path
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
+from support.ports import free_port
+
 
 def make_certificate(directory: Path) -> tuple[Path, Path]:
     cert, key = directory / "cert.pem", directory / "key.pem"
@@ -28,13 +29,6 @@ def make_certificate(directory: Path) -> tuple[Path, Path]:
                     "-keyout", str(key), "-out", str(cert)],
                    check=True, capture_output=True)
     return cert, key
-
-
-def free_port() -> int:
-    # aiosmtpd's Controller checks readiness by connecting to its port, so port 0 cannot work.
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

@@ -21,6 +21,8 @@ from urllib.parse import quote
 
 import httpx
 
+from support.ports import free_port
+
 ROOT = Path(__file__).resolve().parents[2]
 VENV = Path(os.environ.get("MONITOR_SYNAPSE_VENV", ROOT / ".cache" / "synapse-venv"))
 SECRET = "monitor-test-registration-secret"
@@ -50,14 +52,6 @@ def synapse_python() -> Path:
     return python
 
 
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @dataclass
 class User:
     user_id: str
@@ -67,7 +61,7 @@ class User:
 class Synapse:
     def __init__(self, workdir: Path) -> None:
         self.workdir = workdir
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None
         self.client = httpx.Client(base_url=self.url, timeout=30, trust_env=False)
