@@ -24,21 +24,24 @@ from monitor.store import OutboxRow, Store
 class RetryPolicy:
     """Capped exponential backoff with jitter; a row is dead after `max_attempts` failures."""
 
-    backoff: Backoff = field(default_factory=lambda: Backoff(base_seconds=30.0, factor=2.0,
-                                                             max_seconds=3600.0, jitter=0.2))
-    max_attempts: int = 20
+    backoff: Backoff = field(default_factory=lambda: _backoff(DeliverySettings()))
+    max_attempts: int = DeliverySettings.max_attempts
 
     @classmethod
     def from_settings(cls, settings: DeliverySettings) -> RetryPolicy:
-        return cls(Backoff(base_seconds=settings.retry_first_seconds, factor=2.0,
-                           max_seconds=settings.retry_max_seconds, jitter=0.2),
-                   settings.max_attempts)
+        return cls(_backoff(settings), settings.max_attempts)
 
     def next_attempt_at(self, attempts_so_far: int, now: datetime, *,
                         retry_after_seconds: float | None = None,
                         rng: random.Random | None = None) -> datetime:
         delay = self.backoff.delay(attempts_so_far + 1, rng, retry_after_seconds)
         return now + timedelta(seconds=delay)
+
+
+def _backoff(settings: DeliverySettings) -> Backoff:
+    """The config's delays (the defaults live in DeliverySettings), doubling, ±20 % jitter."""
+    return Backoff(base_seconds=settings.retry_first_seconds, factor=2.0,
+                   max_seconds=settings.retry_max_seconds, jitter=0.2)
 
 
 class Outbox:
