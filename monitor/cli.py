@@ -28,22 +28,41 @@ class _Parser(argparse.ArgumentParser):
         self.exit(EXIT_USAGE, f"monitor: error: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--config", "-c", default=os.environ.get("MONITOR_CONFIG", "config.yaml"),
-                        metavar="PATH", help="config file (default: ./config.yaml)")
-    common.add_argument("--state", metavar="PATH",
-                        help="state file (default: the config's `state:`, else monitor.db "
-                             "next to the config)")
-    common.add_argument("--log-format", choices=("text", "json"), default="text",
+def _add_common_options(parser: argparse.ArgumentParser, *, top: bool) -> None:
+    """The options every command shares. They are accepted before and after the command (and
+    between a command and its action): the top parser holds the defaults, and the copies in
+    the subparsers default to SUPPRESS, so a subparser sets only what was typed after the
+    command instead of overwriting with its defaults what came before (argparse copies a
+    subparser's whole namespace over the parent's). Given twice, the later one wins."""
+    def default(value):
+        return value if top else argparse.SUPPRESS
+
+    parser.add_argument("--config", "-c",
+                        default=default(os.environ.get("MONITOR_CONFIG") or "config.yaml"),
+                        metavar="PATH",
+                        help="config file (default: $MONITOR_CONFIG, else ./config.yaml)")
+    parser.add_argument("--state", metavar="PATH",
+                        default=default(os.environ.get("MONITOR_STATE") or None),
+                        help="state file (default: $MONITOR_STATE, else the config's "
+                             "`state:`, else monitor.db next to the config)")
+    parser.add_argument("--log-format", choices=("text", "json"), default=default("text"),
                         help="log line format on stderr (default: text)")
-    common.add_argument("--log-level", choices=("debug", "info", "warning", "error"),
-                        default=None, help="log level (default: info for run, warning for poll)")
-    common.add_argument("--debug", action="store_true",
+    parser.add_argument("--log-level", choices=("debug", "info", "warning", "error"),
+                        default=default(None),
+                        help="log level (default: info for run, warning for poll)")
+    parser.add_argument("--debug", action="store_true", default=default(False),
                         help="debug logging; re-raise errors with their traceback")
 
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    _add_common_options(common, top=False)
     parser = _Parser(prog="monitor", description="Multilingual news monitor with alerts.",
-                     parents=[common])
+                     epilog="The options above may be given before or after the command "
+                            "(monitor --state x.db poll, monitor poll --state x.db); given "
+                            "twice, the later one wins.")
+    _add_common_options(parser, top=True)
+    parser.set_defaults(models_dir=None)  # --models-dir: see _add_translation_commands
     parser.add_argument("--version", action="version", version=f"monitor {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
@@ -82,7 +101,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON instead of a table")
     p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("detect", help="print `language confidence` for each line of text")
+    p = sub.add_parser("detect", parents=[common],
+                       help="print `language confidence` for each line of text")
     p.add_argument("text", nargs="?", default="-", metavar="TEXT | -",
                    help="the text (each line is detected on its own); - or nothing reads stdin")
     p.add_argument("--languages", default="en,ru,be,uk", metavar="LIST",
@@ -277,11 +297,12 @@ def cmd_detect(args, stdout, stderr) -> int:
 
 def _add_translation_commands(sub, common) -> None:
     models_dir = argparse.ArgumentParser(add_help=False)
-    models_dir.add_argument("--models-dir", metavar="DIR",
+    models_dir.add_argument("--models-dir", metavar="DIR", default=argparse.SUPPRESS,
                             help="translation packages folder (default: the config's "
                                  "translation.models_dir)")
-    p = sub.add_parser("models", parents=[common], help="list, install or remove translation "
-                       "models (install FROM TO is the only command that downloads)")
+    p = sub.add_parser("models", parents=[common, models_dir],
+                       help="list, install or remove translation models (install FROM TO is "
+                            "the only command that downloads)")
     msub = p.add_subparsers(dest="models_command", metavar="ACTION", parser_class=_Parser,
                             required=True)
     q = msub.add_parser("list", parents=[common, models_dir],
@@ -513,7 +534,8 @@ def _add_alert_commands(sub, common) -> None:
     p.set_defaults(func=cmd_outbox_list)
     osub = p.add_subparsers(dest="outbox_command", metavar="ACTION", parser_class=_Parser)
     q = osub.add_parser("list", parents=[common], help="pending and dead alerts (the default)")
-    q.add_argument("--json", action="store_true", help="print JSON instead of a table")
+    q.add_argument("--json", action="store_true", default=argparse.SUPPRESS,
+                   help="print JSON instead of a table")
     q.set_defaults(func=cmd_outbox_list)
     q = osub.add_parser("retry", parents=[common], help="put dead alerts back in the queue")
     which = q.add_mutually_exclusive_group(required=True)

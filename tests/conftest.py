@@ -21,7 +21,7 @@ def clean_environ(monkeypatch, tmp_path):
     for name in list(os.environ):
         if name.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy",
                             "ssl_cert_file", "ssl_cert_dir", "requests_ca_bundle",
-                            "monitor_config"):
+                            "monitor_config", "monitor_state"):
             monkeypatch.delenv(name, raising=False)
     home = tmp_path / "home"
     home.mkdir()
