@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
+from monitor.config_yaml import LineList, LineMap, dotted, line_of, load_tree
 from monitor.errors import ConfigError
 from monitor.language import available_languages
 from monitor.match import RuleSet, RulesError, compile_rules
@@ -323,113 +324,16 @@ def _redact(node: Any, key: str = "", channel_type: str | None = None) -> Any:
     return node
 
 
-# ---------------------------------------------------------------------------------------------
-# YAML with line numbers
-
-
-class _LineMap(dict):
-    line: int = 0
-    key_lines: dict
-
-
-class _LineList(list):
-    line: int = 0
-    item_lines: list
-
-
-class _LineLoader(yaml.SafeLoader):
-    duplicate_warnings: list[str]
-
-    def construct_mapping(self, node, deep=False):  # type: ignore[override]
-        self.flatten_mapping(node)
-        result = _LineMap()
-        result.line = node.start_mark.line + 1
-        result.key_lines = {}
-        for key_node, value_node in node.value:
-            key = self.construct_object(key_node, deep=True)
-            if not isinstance(key, (str, int, float, bool)) and key is not None:
-                raise yaml.constructor.ConstructorError(
-                    None, None, "mapping keys must be plain scalars", key_node.start_mark)
-            if key in result:
-                self.duplicate_warnings.append(
-                    f"line {key_node.start_mark.line + 1}: duplicate key {key!r} "
-                    f"(first on line {result.key_lines[key]}); the last one wins")
-            result[key] = self.construct_object(value_node, deep=True)
-            result.key_lines[key] = key_node.start_mark.line + 1
-        return result
-
-    def construct_sequence(self, node, deep=False):  # type: ignore[override]
-        result = _LineList(self.construct_object(child, deep=True) for child in node.value)
-        result.line = node.start_mark.line + 1
-        result.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return result
-
-
-_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
-_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
-
-
-class _FastLineLoader(getattr(yaml, "CSafeLoader", _LineLoader)):  # type: ignore[misc]
-    """libyaml's parser (when PyYAML has it) with the same constructor, so the same lines:
-    half the time and a third less memory on a config of thousands of feeds. Its syntax
-    error messages differ, so a file it rejects is parsed again by _LineLoader to report."""
-
-    duplicate_warnings: list[str]
-    construct_mapping = _LineLoader.construct_mapping
-    construct_sequence = _LineLoader.construct_sequence
-
-
-_FastLineLoader.add_constructor("tag:yaml.org,2002:map", _FastLineLoader.construct_mapping)
-_FastLineLoader.add_constructor("tag:yaml.org,2002:seq", _FastLineLoader.construct_sequence)
-
-
-def _load_tree(text: str) -> tuple[Any, list[str]]:
-    """The YAML tree with line numbers, and the duplicate-key warnings. Raises YAMLError."""
-    for loader_class in (_FastLineLoader, _LineLoader):
-        loader = loader_class(text)
-        loader.duplicate_warnings = []
-        try:
-            return loader.get_single_data(), loader.duplicate_warnings
-        except yaml.YAMLError:
-            if loader_class is _LineLoader:
-                raise
-        finally:
-            loader.dispose()
-    raise AssertionError("unreachable")
-
-
-def _line_of(tree: Any, loc: tuple) -> int:
-    """The line of the deepest node along `loc` that exists in the YAML tree."""
-    node, line = tree, getattr(tree, "line", 1)
-    for step in loc:
-        if isinstance(node, _LineMap) and step in node:
-            line = node.key_lines.get(step, line)
-            node = node[step]
-        elif isinstance(node, _LineList) and isinstance(step, int) and 0 <= step < len(node):
-            line = node.item_lines[step]
-            node = node[step]
-        else:
-            break
-    return line
-
-
-def _dotted(loc: tuple) -> str:
-    out = ""
-    for step in loc:
-        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
-    return out or "(top level)"
-
-
 _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\$")
 
 
 def _substitute_env(node: Any, env: Mapping[str, str], loc: tuple, errors: list, secrets: list,
                     tree: Any) -> Any:
-    if isinstance(node, _LineMap):
+    if isinstance(node, LineMap):
         for key in list(node):
             node[key] = _substitute_env(node[key], env, loc + (key,), errors, secrets, tree)
         return node
-    if isinstance(node, _LineList):
+    if isinstance(node, LineList):
         for i, value in enumerate(node):
             node[i] = _substitute_env(value, env, loc + (i,), errors, secrets, tree)
         return node
@@ -526,7 +430,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
     env = os.environ if env is None else env
     base_dir = base_dir or Path.cwd()
     try:
-        tree, duplicates = _load_tree(text)
+        tree, duplicates = load_tree(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
@@ -537,7 +441,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
     warnings = [f"{label}:{w}" for w in duplicates]
     if tree is None:
         raise ConfigError(f"{label}:1: the file is empty", hint="see the README for an example")
-    if not isinstance(tree, _LineMap):
+    if not isinstance(tree, LineMap):
         raise ConfigError(f"{label}:1: the top level must be a mapping of keys")
 
     problems: list[tuple[tuple, str]] = []
@@ -585,8 +489,8 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
                 problems.append((loc, f"column {p.column}: {p.message}"))
 
     if problems:
-        problems.sort(key=lambda p: _line_of(tree, p[0]))
-        raise ConfigError([f"{label}:{_line_of(tree, loc)}: {_dotted(loc)}: {msg}"
+        problems.sort(key=lambda p: line_of(tree, p[0]))
+        raise ConfigError([f"{label}:{line_of(tree, loc)}: {dotted(loc)}: {msg}"
                            for loc, msg in problems])
     assert model is not None and matcher is not None
 
@@ -624,7 +528,7 @@ def _cross_check(model: ConfigModel, channels: list[_ChannelBase], tree: Any) ->
         seen: dict[str, int] = {}
         for index, item in enumerate(items):
             if item.name in seen:
-                first = _line_of(tree, (section, seen[item.name], "name"))
+                first = line_of(tree, (section, seen[item.name], "name"))
                 problems.append(((section, index, "name"),
                                  f"duplicate name '{item.name}' (first on line {first})"))
             seen.setdefault(item.name, index)

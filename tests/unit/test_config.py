@@ -215,7 +215,7 @@ def test_parse_rate(text, per_minute):
 
 
 def test_libyaml_and_pure_python_loaders_give_the_same_tree_lines_and_warnings():
-    from monitor import config as c
+    from monitor import config_yaml as c
 
     text = ("defaults: &d {interval: 15m}\n"
             "feeds:\n"

