@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
-from monitor.config_yaml import LineList, LineMap, dotted, line_of, load_tree
+from monitor.config_yaml import LineList, LineMap, TooDeepError, dotted, line_of, load_tree
 from monitor.errors import ConfigError
 from monitor.language import available_languages
 from monitor.match import RuleSet, RulesError, compile_rules
@@ -436,7 +436,8 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
         where = f"{label}:{mark.line + 1}:{mark.column + 1}" if mark else label
         problem = getattr(exc, "problem", None) or str(exc)
         context = getattr(exc, "context", None)
-        raise ConfigError(f"{where}: YAML syntax error: {problem}"
+        kind = "" if isinstance(exc, TooDeepError) else "YAML syntax error: "
+        raise ConfigError(f"{where}: {kind}{problem}"
                           + (f" ({context})" if context else "")) from None
     warnings = [f"{label}:{w}" for w in duplicates]
     if tree is None:

@@ -21,10 +21,43 @@ class LineList(list):
     item_lines: list
 
 
+# Deeper than any config needs; the constructor recurses once per level, and thousands of
+# levels ended in a RecursionError traceback.
+MAX_DEPTH = 100
+_TOO_DEEP = f"YAML nested more than {MAX_DEPTH} levels deep"
+
+
+class TooDeepError(yaml.constructor.ConstructorError):
+    """The document nests more than MAX_DEPTH mappings and lists."""
+
+
 class _LineLoader(yaml.SafeLoader):
     duplicate_warnings: list[str]
+    depth: int = 0
+
+    def enter(self, node) -> None:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise TooDeepError(None, None, _TOO_DEEP, node.start_mark)
 
     def construct_mapping(self, node, deep=False):  # type: ignore[override]
+        self.enter(node)
+        try:
+            return self._construct_mapping(node)
+        finally:
+            self.depth -= 1
+
+    def construct_sequence(self, node, deep=False):  # type: ignore[override]
+        self.enter(node)
+        try:
+            result = LineList(self.construct_object(child, deep=True) for child in node.value)
+        finally:
+            self.depth -= 1
+        result.line = node.start_mark.line + 1
+        result.item_lines = [child.start_mark.line + 1 for child in node.value]
+        return result
+
+    def _construct_mapping(self, node):
         self.flatten_mapping(node)
         result = LineMap()
         result.line = node.start_mark.line + 1
@@ -42,12 +75,6 @@ class _LineLoader(yaml.SafeLoader):
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
 
-    def construct_sequence(self, node, deep=False):  # type: ignore[override]
-        result = LineList(self.construct_object(child, deep=True) for child in node.value)
-        result.line = node.start_mark.line + 1
-        result.item_lines = [child.start_mark.line + 1 for child in node.value]
-        return result
-
 
 _LineLoader.add_constructor("tag:yaml.org,2002:map", _LineLoader.construct_mapping)
 _LineLoader.add_constructor("tag:yaml.org,2002:seq", _LineLoader.construct_sequence)
@@ -59,8 +86,11 @@ class _FastLineLoader(getattr(yaml, "CSafeLoader", _LineLoader)):  # type: ignor
     error messages differ, so a file it rejects is parsed again by _LineLoader to report."""
 
     duplicate_warnings: list[str]
+    depth = 0
+    enter = _LineLoader.enter
     construct_mapping = _LineLoader.construct_mapping
     construct_sequence = _LineLoader.construct_sequence
+    _construct_mapping = _LineLoader._construct_mapping
 
 
 _FastLineLoader.add_constructor("tag:yaml.org,2002:map", _FastLineLoader.construct_mapping)
@@ -74,9 +104,16 @@ def load_tree(text: str) -> tuple[Any, list[str]]:
         loader.duplicate_warnings = []
         try:
             return loader.get_single_data(), loader.duplicate_warnings
-        except yaml.YAMLError:
+        except TooDeepError:
+            raise  # the same answer from both loaders (and the pure one would recurse deeper)
+        except yaml.YAMLError as exc:
+            if "maximum nesting depth" in str(getattr(exc, "problem", "")):
+                # libyaml stops at 1,000 levels, where the pure loader would recurse to death.
+                raise TooDeepError(None, None, _TOO_DEEP, exc.problem_mark) from None
             if loader_class is _LineLoader:
                 raise
+        except RecursionError:  # the pure loader (PyYAML without libyaml) on a deep document
+            raise TooDeepError(None, None, _TOO_DEEP, None) from None
         finally:
             loader.dispose()
     raise AssertionError("unreachable")

@@ -8,7 +8,8 @@
     primary := "(" or ")" | "title:" primary | word | word* | "phrase"
 
 Operators are upper-case; lower-case and/or/not are ordinary words. Errors carry the 1-based
-column of the offending character in the query string.
+column of the offending character in the query string. Nesting is bounded (MAX_DEPTH), so no
+query can exhaust the stack of this recursive parser or of the tree walks after it.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from dataclasses import dataclass
 from typing import Union
 
 MAX_NEAR = 1000
+# Levels of parentheses, NOT, title: and NEAR around a term. Real rules use a handful; each
+# level costs up to five Python frames here and one or two in every walk of the tree, so 50
+# stays far below the interpreter's limit of 1,000 (200 parentheses reached it).
+MAX_DEPTH = 50
 FIELDS = ("title",)
 
 
@@ -203,6 +208,14 @@ class _Parser:
     def __init__(self, source: str) -> None:
         self.tokens = _lex(source)
         self.pos = 0
+        self.depth = 0  # levels of (, NOT, title: and NEAR around the current token
+
+    def enter(self, tok: _Token, levels: int = 1) -> None:
+        if self.depth + levels > MAX_DEPTH:
+            raise QuerySyntaxError(f"nested more than {MAX_DEPTH} levels deep (each "
+                                   "parenthesis, NOT, title: and NEAR is a level); write the "
+                                   "query flatter", tok.column)
+        self.depth += levels
 
     @property
     def tok(self) -> _Token:
@@ -248,17 +261,24 @@ class _Parser:
         if self.tok.kind in ("NOT", "NEG"):
             op = self.advance()
             self.expect_operand(op)
-            return Not(self.parse_unary(), op.column)
+            self.enter(op)
+            node = Not(self.parse_unary(), op.column)
+            self.depth -= 1
+            return node
         return self.parse_near()
 
     def parse_near(self) -> Node:
         left = self.parse_primary()
+        chain = 0  # a NEAR chain nests to the left: ((a NEAR b) NEAR c) NEAR d
         while self.tok.kind == "NEAR":
             op = self.advance()
             self.expect_operand(op)
             if self.tok.kind in ("NOT", "NEG"):
                 raise QuerySyntaxError("NOT cannot be a side of NEAR", self.tok.column)
+            self.enter(op)
+            chain += 1
             left = Near(left, self.parse_primary(), op.value, op.column)
+        self.depth -= chain
         return left
 
     def parse_primary(self) -> Node:
@@ -269,17 +289,22 @@ class _Parser:
                 raise QuerySyntaxError("empty parentheses", tok.column)
             if self.tok.kind == "END":
                 raise QuerySyntaxError("'(' is never closed", tok.column)
+            self.enter(tok)
             node = self.parse_or()
             if self.tok.kind != "RPAREN":
                 raise QuerySyntaxError("'(' is never closed", tok.column)
             self.advance()
+            self.depth -= 1
             return node
         if tok.kind == "FIELD":
             self.advance()
             if self.tok.kind == "NOT":
                 raise QuerySyntaxError(f"write NOT {tok.text}:… rather than {tok.text}:NOT …",
                                        self.tok.column)
-            return Field(tok.text, self.parse_primary(), tok.column)
+            self.enter(tok)
+            node = Field(tok.text, self.parse_primary(), tok.column)
+            self.depth -= 1
+            return node
         if tok.kind == "WORD":
             self.advance()
             if tok.text == "*":

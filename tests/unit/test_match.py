@@ -394,6 +394,16 @@ ERRORS = [
     ("drone &&", 7, "nothing to search for in '&&'"),
     ("drone (", 7, "'(' is never closed"),
 ]
+# Nesting is bounded (a query 200 parentheses deep ended in a RecursionError traceback): the
+# column is that of the parenthesis, NOT, title: or NEAR that opens level 51.
+DEEP = [
+    pytest.param("(" * 200 + "x" + ")" * 200, 51, id="200 parentheses"),
+    pytest.param("NOT " * 1000 + "x", 201, id="1000 NOTs"),
+    pytest.param("x" + " NEAR/1 x" * 2000, 453, id="a chain of 2000 NEARs"),
+    pytest.param("title:" * 60 + "x", 301, id="60 title: prefixes"),
+    pytest.param("a " + "(b OR " * 25 + "NOT " * 25 + "title:c" + ")" * 25, 253,
+                 id="25 parentheses, 25 NOTs and a title: count together"),
+]
 
 
 @pytest.mark.parametrize("query, column, message", [pytest.param(*e, id=repr(e[0]))
@@ -404,6 +414,25 @@ def test_compile_rules_reports_syntax_error_with_column(query, column, message):
     [problem] = caught.value.problems
     assert (problem.rule_index, problem.language, problem.column) == (1, "ru", column)
     assert message in problem.message
+
+
+@pytest.mark.parametrize("query, column", DEEP)
+def test_compile_rules_refuses_a_query_nested_more_than_50_deep(query, column):
+    with pytest.raises(RulesError) as caught:
+        compile_rules([Rule("deep", {"en": query})])
+    [problem] = caught.value.problems
+    assert (problem.column, problem.message) == (
+        column, "nested more than 50 levels deep (each parenthesis, NOT, title: and NEAR is a "
+                "level); write the query flatter")
+
+
+def test_query_nested_exactly_50_levels_deep_compiles_and_matches():
+    query = "(" * 49 + "NOT toy drone" + ")" * 49
+    ruleset = compile_rules([Rule("deep", {"en": query})])
+    assert [m.rule for m in ruleset.match(item("A drone factory"))] == ["deep"]
+    assert not ruleset.match(item("A toy drone"))
+    chain = "a" + " NEAR/5 a" * 50
+    assert compile_rules([Rule("near", {"en": chain})])
 
 
 def test_compile_rules_reports_every_bad_query_at_once():

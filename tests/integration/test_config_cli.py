@@ -1,0 +1,82 @@
+"""Config mistakes as an operator meets them: `monitor check`, `monitor run` and a SIGHUP reload
+of the real daemon, each answering with `file:line: key: problem` lines, never a traceback."""
+
+from __future__ import annotations
+
+import signal
+
+import pytest
+
+from support.cli import run_cli, write_config
+from support.daemon import DaemonProcess, wait_for
+from support.feed_server import rss
+
+pytestmark = pytest.mark.integration
+
+DEEP_QUERY = "(" * 200 + "drone" + ")" * 200
+DEEP_ERROR = ("rules[0].query: column 51: nested more than 50 levels deep (each parenthesis, "
+              "NOT, title: and NEAR is a level); write the query flatter")
+
+
+def line_of(path, text: str) -> int:
+    """The 1-based line of the first line of `path` containing `text`."""
+    lines = path.read_text(encoding="utf-8").splitlines()
+    return next(n for n, line in enumerate(lines, 1) if text in line)
+
+
+def test_check_reports_a_query_nested_200_deep_with_its_column(tmp_path):
+    config = write_config(tmp_path / "config.yaml", [{"name": "a",
+                                                      "url": "https://example.org/rss"}],
+                          rules=[{"name": "deep", "query": DEEP_QUERY}])
+    result = run_cli("check", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == \
+        f"monitor: error: config.yaml:{line_of(config, 'query:')}: {DEEP_ERROR}\n"
+
+
+@pytest.mark.parametrize("depth, column", [(150, 111), (5000, 1011)],
+                         ids=["150 levels (refused by us at level 101)",
+                              "5000 levels (refused by libyaml at level 1001)"])
+def test_check_reports_yaml_nested_too_deep_with_its_place(tmp_path, depth, column):
+    (tmp_path / "config.yaml").write_text(
+        "feeds:\n  - name: a\n    url: https://example.org/rss\n"
+        "languages: " + "[" * depth + "]" * depth + "\n", encoding="utf-8")
+    result = run_cli("check", cwd=tmp_path)
+    assert (result.code, result.stdout) == (2, "")
+    assert result.stderr == (f"monitor: error: config.yaml:4:{column}: YAML nested more than "
+                             "100 levels deep\n")
+
+
+def test_sighup_with_a_query_nested_200_deep_keeps_the_old_config(feed_server, tmp_path):
+    a = feed_server.set("/a.xml", rss([{"guid": "1", "title": "Alpha drone story"}]))
+    b = feed_server.set("/b.xml", rss([{"guid": "2", "title": "Bravo drone story"}]))
+    config = tmp_path / "config.yaml"
+    write_config(config, [{"name": "a", "url": a, "interval": "1s"}],
+                 rules=[{"name": "drones", "query": "drone"}])
+    daemon = DaemonProcess(tmp_path)
+    try:
+        wait_for(lambda: "Alpha drone story" in daemon.stdout(), what="feed a's alert")
+        write_config(config, [{"name": "a", "url": a, "interval": "1s"},
+                              {"name": "b", "url": b, "interval": "1s"}],
+                     rules=[{"name": "drones", "query": DEEP_QUERY}])
+        daemon.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "Config reload failed; keeping the old config" in daemon.stderr(),
+                 what="the reload error")
+        line = line_of(config, "query:")
+        assert f'error="config.yaml:{line}: {DEEP_ERROR}"' in daemon.stderr()
+        # The old config goes on (feed a is still checked, feed b is not), and a good
+        # config is taken on the next SIGHUP.
+        checks = daemon.stderr().count("Feed checked feed_name=a")
+        wait_for(lambda: daemon.stderr().count("Feed checked feed_name=a") > checks,
+                 what="feed a checked again under the old config")
+        assert "Bravo drone story" not in daemon.stdout()
+        write_config(config, [{"name": "a", "url": a, "interval": "1s"},
+                              {"name": "b", "url": b, "interval": "1s"}],
+                     rules=[{"name": "drones", "query": "drone"}])
+        daemon.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "Bravo drone story" in daemon.stdout(), what="feed b after reload")
+        assert daemon.stop(signal.SIGTERM) == 0
+        err = daemon.stderr()
+        assert "Traceback" not in err and "exception was never retrieved" not in err, err
+    finally:
+        daemon.close()
