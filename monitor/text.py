@@ -1,8 +1,10 @@
-"""Text helpers shared by normalize, language and match. Pure; stdlib only.
+"""Text helpers shared by normalize, language, match and render. Pure; stdlib and selectolax.
 
-`html_to_text` turns feed HTML into one line of plain text; `fold` is the case and
-orthography folding both sides of a keyword match go through; `WORD` finds the words in
-folded text (hyphens, dots and slashes split words; an apostrophe inside a word does not).
+`html_to_text` turns feed HTML into one line of plain text with a real HTML5 tokenizer and
+tree builder (lexbor, through selectolax); `strip_unseen` removes the invisible characters a
+publisher can use to spoof what a reader sees; `fold` is the case and orthography folding both
+sides of a keyword match go through; `WORD` finds the words in folded text (hyphens, dots and
+slashes split words; an apostrophe inside a word does not).
 """
 
 from __future__ import annotations
@@ -10,15 +12,39 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
+from html.parser import HTMLParser
 
-_SCRIPT_STYLE = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>", re.I | re.S)
-_COMMENT = re.compile(r"<!--.*?-->", re.S)
-# Block-level tags become spaces so "a</p><p>b" does not read as "ab".
-_TAG = re.compile(r"<[A-Za-z/!?][^>]*>")
-# Soft hyphen, zero-width space/joiners, word joiner, BOM: invisible, and they split words.
-_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"), None)
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_RARE_CHAR = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+from selectolax.lexbor import LexborHTMLParser
+
+# Elements whose content a reader never sees as text.
+_HIDDEN = ("script", "style", "noscript", "template", "iframe", "noembed", "noframes")
+_HIDDEN_TAG = re.compile(r"<(?:script|style|noscript|template|iframe|noembed|noframes)", re.I)
+# HTML5 tree construction checks the stack of open elements for each new element, so a body
+# of N nested <div>s costs O(N²) in lexbor as in browsers (20,000 took 0.44 s, 100,000 took
+# 13 s). Markup with more tags than this goes through html.parser, a tokenizer without a tree:
+# linear, 2-3x slower per tag. Real feed texts have at most 434 (tests/data/feeds).
+MAX_TREE_TAGS = 1000
+
+# Invisible format characters (Unicode Cf) that change how text reads without being seen:
+# the bidi embeddings, overrides and isolates (U+202A-E, U+2066-9; "Trojan Source",
+# CVE-2021-42574) and marks (U+200E/F, U+061C), zero-width space, word joiner and invisible
+# operators, the deprecated format controls U+206A-F, interlinear annotations, the BOM, the
+# Mongolian vowel separator, tag characters (they smuggle ASCII), and the soft hyphen. The
+# joiners ZWNJ/ZWJ are kept where a script needs them -- between two characters from U+0590
+# up (Persian, Urdu and Indic words, emoji sequences) -- and dropped elsewhere, where they
+# only hide a word from a search. Arabic and Syriac signs (U+0600-5 …) are visible and stay.
+_SPOOFING = ("\u00ad\u061c\u180e\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064"
+             "\u2066-\u206f\ufeff\ufff9-\ufffb\U000e0001\U000e0020-\U000e007f")
+_UNSEEN = re.compile(f"[{_SPOOFING}]|(?<![\u0590-\U0010ffff])[\u200c\u200d]"
+                     f"|[\u200c\u200d](?![\u0590-\U0010ffff])")
+# C0 and C1 controls (C1 includes CSI, U+009B: a terminal escape) become spaces.
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_RARE_CHAR = re.compile(f"[{_SPOOFING}\u200c\u200d\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+# For matching every joiner and format control is ignored.
+_INVISIBLE = dict.fromkeys(
+    [ord(c) for c in "\u00ad\u061c\u180e\u200b\u200c\u200d\u200e\u200f\u2060\ufeff"]
+    + [*range(0x202A, 0x202F), *range(0x2061, 0x2065), *range(0x2066, 0x2070),
+       *range(0xFFF9, 0xFFFC), 0xE0001, *range(0xE0020, 0xE0080)], None)
 
 
 def collapse_whitespace(text: str) -> str:
@@ -27,21 +53,74 @@ def collapse_whitespace(text: str) -> str:
     return " ".join(text.split())
 
 
+def strip_unseen(text: str) -> str:
+    """`text` without spoofing format characters (see _SPOOFING) and with control characters
+    as spaces. Every feed-provided string goes through it, and every string a renderer emits."""
+    # One search is a fraction of the cost of the substitutions, and nearly always finds none.
+    if text and _RARE_CHAR.search(text):
+        text = _CONTROL.sub(" ", _UNSEEN.sub("", text))
+    return text
+
+
 def html_to_text(markup: str) -> str:
-    """Strip tags, decode entities, drop invisible characters, collapse whitespace."""
+    """The text a reader of `markup` sees, on one line: tags gone (each one a space), entities
+    decoded, script/style/template content dropped, unseen characters removed, whitespace
+    collapsed. Attribute values, comments and CDATA never leak into the text."""
     if not markup:
         return ""
     if "<" in markup:
-        markup = _SCRIPT_STYLE.sub(" ", markup)
-        if "<!--" in markup:
-            markup = _COMMENT.sub(" ", markup)
-        markup = _TAG.sub(" ", markup)
-    if "&" in markup:
-        markup = html.unescape(markup)
-    # Both passes are rare; one search is a fraction of the cost of a dict translate.
-    if _RARE_CHAR.search(markup):
-        markup = _CONTROL.sub(" ", markup.translate(_INVISIBLE))
-    return collapse_whitespace(markup)
+        text = _markup_text(markup)
+    elif "&" in markup:
+        text = html.unescape(markup)
+    else:
+        text = markup
+    return collapse_whitespace(strip_unseen(text))
+
+
+def _markup_text(markup: str) -> str:
+    if markup.count("<") > MAX_TREE_TAGS:
+        return _tokenized_text(markup)
+    tree = LexborHTMLParser(markup)
+    if _HIDDEN_TAG.search(markup):
+        tree.strip_tags(list(_HIDDEN))
+    root = tree.root
+    # Head content counts too: a summary that starts with <title> puts it there.
+    return root.text(separator=" ") if root is not None else ""
+
+
+class _TextTokenizer(HTMLParser):
+    """The text of markup from html.parser's tokenizer: each tag a space, hidden elements'
+    content dropped (script and style are raw text to it already), comments and declarations
+    ignored."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.hidden = 0
+
+    def handle_starttag(self, tag: str, attrs: object) -> None:
+        if tag in _HIDDEN:
+            self.hidden += 1
+        self.parts.append(" ")
+
+    def handle_startendtag(self, tag: str, attrs: object) -> None:
+        self.parts.append(" ")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _HIDDEN and self.hidden:
+            self.hidden -= 1
+        self.parts.append(" ")
+
+    def handle_data(self, data: str) -> None:
+        if not self.hidden:
+            self.parts.append(data)
+
+
+def _tokenized_text(markup: str) -> str:
+    tokenizer = _TextTokenizer()
+    tokenizer.feed(markup)
+    tokenizer.close()
+    return "".join(tokenizer.parts)
 
 
 # Belarusian/Ukrainian apostrophe forms are one character for matching. Combining acute and
@@ -55,7 +134,7 @@ _FOLD = str.maketrans({
 })
 
 
-_RARE = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u0300\u0301’ʼ`ʹ′‘]")
+_RARE = re.compile(f"[{_SPOOFING}\u200c\u200d\u0300\u0301’ʼ`ʹ′‘]")
 
 
 def _marks() -> str:
@@ -95,7 +174,7 @@ def fold(text: str) -> str:
     return text.replace("ё", "е") if "ё" in text else text
 
 
-_LENGTH_CHANGING = re.compile("[\u00ad\u200b\u200c\u200d\u2060\ufeff\u0300\u0301]")
+_LENGTH_CHANGING = re.compile(f"[{_SPOOFING}\u200c\u200d\u0300\u0301]")
 
 
 def fold_keeps_offsets(text: str) -> bool:

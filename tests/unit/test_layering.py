@@ -30,7 +30,8 @@ ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
            "httpx": {"monitor.fetch", "monitor.deliver"},
            "feedparser": {"monitor.parse", "monitor.rss"},
            "aiosmtplib": {"monitor.deliver.email"}, "jinja2": {"monitor.render.template"},
-           "apprise": {"monitor.deliver.apprise"}, "Stemmer": {"monitor.stem"}}
+           "apprise": {"monitor.deliver.apprise"}, "Stemmer": {"monitor.stem"},
+           "selectolax": {"monitor.text"}}
 
 
 def modules():
