@@ -12,15 +12,17 @@ import re
 from collections import Counter
 from datetime import datetime
 from typing import Callable, Collection, Sequence
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from monitor.model import Entry, Item
-from monitor.text import fold, html_to_text
+from monitor.text import fold, html_to_text, strip_unseen
 
 # Tracking parameters that do not change which article a link points to.
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|yclid|mc_cid|mc_eid|_ga|at_medium|at_campaign"
                        r"|ref|ref_src|cmpid|ocid|sr_share|rss|from)$", re.I)
 _NON_WORD = re.compile(r"[\W_]+")
+_LINK_BREAKS = re.compile(r"[\t\n\r]")
+_LINK_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f]")
 MAX_SUMMARY_CHARS = 5000
 
 
@@ -108,15 +110,20 @@ def _hash_id(title: str, published_at: datetime | None, summary: str) -> str:
 
 
 def absolute_link(link: str | None, feed_url: str) -> str:
+    """An absolute http(s) link, or "": `javascript:`, `data:`, `mailto:` and links that stay
+    relative are dropped. Tabs and newlines are removed as browsers do (WHATWG URL), bidi and
+    other unseen characters too, and any other control or space is percent-encoded, so a
+    link is one line that shows what it opens."""
     if not link:
         return ""
-    link = link.strip()
-    if link[:8].lower().startswith(("http://", "https://")) \
-            or urlsplit(link).scheme in ("http", "https"):
-        return link
-    if feed_url and urlsplit(feed_url).scheme in ("http", "https"):
-        return urljoin(feed_url, link)
-    return link
+    link = strip_unseen(_LINK_BREAKS.sub("", link)).strip("\x00- ")
+    link = _LINK_UNSAFE.sub(lambda m: quote(m.group()), link)
+    if not (link[:8].lower().startswith(("http://", "https://"))
+            or urlsplit(link).scheme in ("http", "https")):
+        if not (feed_url and urlsplit(feed_url).scheme in ("http", "https")):
+            return ""
+        link = urljoin(feed_url, link)
+    return link if urlsplit(link).scheme in ("http", "https") else ""
 
 
 def canonical_link(link: str) -> str:

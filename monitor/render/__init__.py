@@ -96,25 +96,30 @@ def _clip(text: str, start: int, width: int) -> str:
 
 
 def render_text(alert: Alert) -> str:
-    """A multi-line plain-text alert: original and translation side by side."""
+    """A multi-line plain-text alert: original and translation side by side. Every field is
+    one line without control or bidi characters, and the link is http(s) or absent, whatever
+    the alert holds (rows stored by an older version, translations)."""
+    from monitor.render.view import one_line, safe_url
+
     if alert.kind == "digest":
         head = f"[digest] {len(alert.items)} alert{'s' if len(alert.items) != 1 else ''}"
         return "\n\n".join([head] + [render_text(a) for a in alert.items])
-    lines = [f"[{alert.rule}] {alert.title}"]
+    lines = [one_line(f"[{alert.rule}] {alert.title}")]
     t = alert.translation
     translated = t is not None and t.route != "identity"
     if translated and t.title:
-        lines.append(f"  {t.target_language}: {t.title}")
-    lines.append(f"  feed: {alert.feed} · {alert.published_at:%Y-%m-%d %H:%M} UTC · "
-                 f"language: {alert.language}")
-    if alert.link:
-        lines.append(f"  link: {alert.link}")
+        lines.append(f"  {t.target_language}: {one_line(t.title)}")
+    lines.append(one_line(f"  feed: {alert.feed} · {alert.published_at:%Y-%m-%d %H:%M} UTC · "
+                          f"language: {alert.language}"))
+    link = safe_url(alert.link)
+    if link:
+        lines.append(f"  link: {link}")
     if alert.matched_terms:
-        lines.append(f"  matched: {', '.join(alert.matched_terms)}")
+        lines.append(f"  matched: {one_line(', '.join(alert.matched_terms))}")
     if alert.snippet:
-        lines.append(f"  {alert.snippet}")
+        lines.append(f"  {one_line(alert.snippet)}")
     if translated and t.summary:
-        lines.append(f"  {t.target_language}: {t.summary}")
+        lines.append(f"  {t.target_language}: {one_line(t.summary)}")
     elif t is not None and t.note:
-        lines.append(f"  ({t.note})")
+        lines.append(f"  ({one_line(t.note)})")
     return "\n".join(lines)

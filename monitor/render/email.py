@@ -28,9 +28,9 @@ SUBJECT_CHARS = 200
 
 def email_subject(view: AlertView) -> str:
     if view.kind == "digest":
-        return trim(f"[monitor] {digest_headline(view)}", SUBJECT_CHARS)
+        return trim(one_line(f"[monitor] {digest_headline(view)}"), SUBJECT_CHARS)
     if view.kind == "test":
-        return trim(f"[monitor] {view.headline}", SUBJECT_CHARS)
+        return trim(one_line(f"[monitor] {view.headline}"), SUBJECT_CHARS)
     return trim(one_line(f"[monitor] {view.rule}: {view.headline}"), SUBJECT_CHARS)
 
 

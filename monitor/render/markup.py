@@ -10,9 +10,8 @@ from __future__ import annotations
 import html
 import re
 from typing import Callable, Sequence
-from urllib.parse import quote, urlsplit
 
-from monitor.render.view import clean
+from monitor.render.view import clean, safe_url  # noqa: F401 - safe_url is used from here
 
 Escape = Callable[[str], str]
 
@@ -42,15 +41,6 @@ def teams_escape(text: str) -> str:
 
 def plain(text: str) -> str:
     return clean(text)
-
-
-def safe_url(url: str) -> str:
-    """An http(s) URL with the characters that would end a link in any markup percent-encoded,
-    or "" for anything else (javascript:, data:, relative)."""
-    url = (url or "").strip()
-    if urlsplit(url).scheme.lower() not in ("http", "https"):
-        return ""
-    return quote(url, safe=":/?#@!$&'*+,;=%-._~")
 
 
 def marked(segments: Sequence[tuple[str, bool]], escape: Escape, open_: str,

@@ -10,9 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timezone
+from urllib.parse import quote, urlsplit
 
 from monitor.model import Alert
 from monitor.render import snippet_segments
+from monitor.text import strip_unseen
 
 TRANSLATION_UNAVAILABLE = "translation unavailable"
 # Words that notify a whole room on some service (Slack, Discord, Mattermost, Matrix).
@@ -26,13 +28,34 @@ def neutralise_mentions(text: str) -> str:
 
 
 def clean(text: str) -> str:
-    """Feed text for a chat message: no control characters, no mass mentions."""
-    return neutralise_mentions(_CONTROL.sub(" ", text or ""))
+    """Feed text for a chat message: no control or spoofing characters, no mass mentions."""
+    return neutralise_mentions(_text(text))
 
 
 def one_line(text: str) -> str:
     """For anything that becomes a header or a title: CR, LF and controls become spaces."""
-    return " ".join(_CONTROL.sub(" ", (text or "").replace("\r", " ").replace("\n", " ")).split())
+    return " ".join(_text(text).replace("\r", " ").replace("\n", " ").split())
+
+
+def _text(text: str | None) -> str:
+    """Controls become spaces (newlines stay); bidi and other spoofing characters go
+    (monitor.text.strip_unseen). Normalisation did so for feed text; this covers rows stored
+    before, translations, and the config's own names."""
+    return _CONTROL.sub(" ", strip_unseen(text or ""))
+
+
+_LINK_BREAKS = re.compile(r"[\t\n\r]")
+
+
+def safe_url(url: str) -> str:
+    """An http(s) URL with the characters that would end a link in any markup (and every
+    non-ASCII one, bidi controls included) percent-encoded, or "" for anything else
+    (javascript:, data:, relative). Tabs and newlines are removed first, as browsers do
+    (WHATWG URL: "remove all ASCII tab or newline"), so `java\nscript:` is `javascript:`."""
+    url = _LINK_BREAKS.sub("", url or "").strip("\x00- ")
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        return ""
+    return quote(url, safe=":/?#@!$&'*+,;=%-._~")
 
 
 @dataclass(frozen=True)
@@ -90,14 +113,14 @@ def alert_view(alert: Alert) -> AlertView:
     published_at = alert.published_at.astimezone(timezone.utc)
     return AlertView(
         kind=alert.kind, id=alert.id, rule=one_line(alert.rule), feed=one_line(alert.feed),
-        title=one_line(alert.title), link=alert.link.strip(),
+        title=one_line(alert.title), link=safe_url(alert.link),
         published=f"{published_at:%Y-%m-%d %H:%M} UTC", published_at=published_at,
         language=alert.language, matched_terms=tuple(one_line(m) for m in alert.matched_terms),
-        snippet=tuple((_CONTROL.sub(" ", s), hit) for s, hit in
+        snippet=tuple((_text(s), hit) for s, hit in
                       snippet_segments(alert.title, alert.summary, alert.hits)),
-        summary=_CONTROL.sub(" ", alert.summary or ""),
+        summary=_text(alert.summary),
         translated_title=one_line(t.title) if has_translation and t and t.title else None,
-        translated_summary=(_CONTROL.sub(" ", t.summary) if has_translation and t and t.summary
+        translated_summary=(_text(t.summary) if has_translation and t and t.summary
                             else None),
         target_language=t.target_language if t else None,
         translation_note=note,
@@ -108,5 +131,6 @@ def alert_view(alert: Alert) -> AlertView:
 def digest_headline(view: AlertView) -> str:
     n = len(view.items)
     rules = sorted({i.rule for i in view.items})
-    return (f"{n} new match{'es' if n != 1 else ''}"
-            + (f" for {', '.join(rules)}" if len(rules) <= 3 else f" for {len(rules)} rules"))
+    return one_line(f"{n} new match{'es' if n != 1 else ''}"
+                    + (f" for {', '.join(rules)}" if len(rules) <= 3
+                       else f" for {len(rules)} rules"))

@@ -12,6 +12,8 @@ from typing import Any
 
 from monitor.model import Alert
 from monitor.render.limits import trim
+from monitor.render.view import safe_url
+from monitor.text import strip_unseen
 
 EVENT_TYPES = {"match": "alert.matched", "digest": "alert.digest", "test": "alert.test",
                "feed_failing": "feed.failing", "feed_recovered": "feed.recovered"}
@@ -38,17 +40,19 @@ def _data(alert: Alert, summary_chars: int) -> dict[str, Any]:
                 "alerts": [_data(a, DIGEST_SUMMARY_CHARS) for a in alert.items]}
     t = alert.translation
     return {
-        "id": alert.id, "kind": alert.kind, "rule": alert.rule, "feed": alert.feed,
-        "item_id": alert.item_id, "title": alert.title,
-        "summary": trim(alert.summary, summary_chars), "link": alert.link,
+        "id": alert.id, "kind": alert.kind, "rule": strip_unseen(alert.rule),
+        "feed": strip_unseen(alert.feed),
+        "item_id": alert.item_id, "title": strip_unseen(alert.title),
+        "summary": trim(strip_unseen(alert.summary), summary_chars), "link": safe_url(alert.link),
         "published_at": _iso(alert.published_at), "language": alert.language,
         "matched_terms": list(alert.matched_terms),
-        "snippet": alert.snippet,
+        "snippet": strip_unseen(alert.snippet),
         "hits": [{"term": h.term, "field": h.field, "start": h.start, "end": h.end}
                  for h in alert.hits],
         "translation": None if t is None else {
             "source_language": t.source_language, "target_language": t.target_language,
-            "title": t.title, "summary": t.summary, "route": t.route or None, "note": t.note},
+            "title": t.title and strip_unseen(t.title), "summary": t.summary and
+            strip_unseen(t.summary), "route": t.route or None, "note": t.note},
     }
 
 
