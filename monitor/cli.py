@@ -240,10 +240,7 @@ def cmd_status(args, stdout, stderr) -> int:
     from monitor.store import connect
 
     config = _load(args)
-    if not config.state_path.exists():
-        raise MonitorError(f"state {config.state_path}: no such file",
-                           hint="run `monitor poll` first")
-    with connect(config.state_path) as store:
+    with connect(config.state_path, readonly=True) as store:
         states = {s.name: s for s in store.feed_states()}
         counts = {f.name: store.item_count(f.name) for f in config.feeds}
         outbox = store.outbox_counts()
@@ -578,18 +575,15 @@ def cmd_test_alert(args, stdout, stderr) -> int:
     return EXIT_OK
 
 
-def _open_store(config):
+def _open_store(config, *, readonly: bool = False):
     from monitor.store import connect
 
-    if not config.state_path.exists():
-        raise MonitorError(f"state {config.state_path}: no such file",
-                           hint="run `monitor poll` first")
-    return connect(config.state_path)
+    return connect(config.state_path, create=False, readonly=readonly)
 
 
 def cmd_outbox_list(args, stdout, stderr) -> int:
     config = _load(args)
-    with _open_store(config) as store:
+    with _open_store(config, readonly=True) as store:
         rows = store.outbox_rows(("pending", "dead"), limit=10_000)
         counts = store.outbox_counts()
     if args.json:

@@ -7,7 +7,8 @@
     │   └── ParseError            e.g. "not a feed (got text/html)"
     ├── TranslationError          item-level; the item is delivered untranslated, with a note
     ├── DeliveryError             channel, transient; drives outbox retry or dead-letter
-    └── StoreError                SQLite unusable (locked, corrupt, foreign, bad migration); fatal
+    └── StoreError                SQLite unusable (locked, corrupt, foreign, full, read-only)
+        └── StateGoneError        the state file was deleted or replaced while in use; stop
 
 Messages are one line, `<what failed>: <why>`, never with secrets or tracebacks. An optional
 `hint` says what to do; the CLI prints it on the next line.
@@ -110,3 +111,9 @@ class DeliveryError(MonitorError):
 
 class StoreError(MonitorError):
     """The state file cannot be used."""
+
+
+class StateGoneError(StoreError):
+    """The state path no longer names the open state file (deleted, replaced, or its lock
+    gone). Whatever runs must stop: its writes would go to a file no one reads again, and
+    another poller may already have started on the path."""

@@ -18,12 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from monitor.errors import StoreError
-
-try:
-    import fcntl
-except ImportError:  # not on Windows: no lock there
-    fcntl = None  # type: ignore[assignment]
 from monitor.model import Alert, FeedState, Hit, Item, Match, Translation
+from monitor.statefile import StateFileWatch, lock_state, state_error, wal_is_empty
 
 # "mntr" in ASCII: marks the file as ours, so a foreign SQLite file is refused, not migrated.
 APPLICATION_ID = 0x6D6E7472
@@ -177,6 +173,7 @@ class Store:
         self.db = db
         self.path = path
         self.lock_fd: int | None = None  # held by connect(exclusive=True) until close()
+        self.watch: StateFileWatch | None = None  # set by connect() for a file it can write
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -192,17 +189,35 @@ class Store:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    def check_file(self) -> None:
+        """Raises StateGoneError if the state path no longer names this store's file."""
+        if self.watch is not None:
+            self.watch.check()
+
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, retried while another process holds the write lock."""
+        """BEGIN IMMEDIATE … COMMIT, retried while another process holds the write lock.
+
+        Raises StoreError with SQLite's own reason (disk full, read-only, I/O error), after
+        rolling back: nothing of a failed transaction is committed. Raises StateGoneError,
+        before writing anything, when the state file was deleted or replaced meanwhile.
+        """
+        self.check_file()
         _retry_busy(lambda: self.db.execute("BEGIN IMMEDIATE"), self.path)
         try:
             yield self.db
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        else:
             _retry_busy(lambda: self.db.execute("COMMIT"), self.path)
+        except BaseException as exc:
+            # SQLite has already rolled back after some errors (a COMMIT that hit a full disk):
+            # a second ROLLBACK would raise "no transaction is active" and hide the reason.
+            if self.db.in_transaction:
+                try:
+                    self.db.execute("ROLLBACK")
+                except sqlite3.Error:
+                    pass  # the first error is the one to report
+            if isinstance(exc, sqlite3.Error):
+                raise _error(self.path, exc) from None
+            raise
 
     def is_writable(self) -> bool:
         try:
@@ -513,11 +528,18 @@ def connect(path: str | os.PathLike, *, create: bool = True, readonly: bool = Fa
     `exclusive`: also hold an flock on `<state>.lock` until close(), so a second `monitor run`
     or `monitor poll` on the same file refuses at once instead of polling and alerting twice.
     The kernel drops the lock when the process dies, even by SIGKILL.
+
+    `readonly`: a connection that cannot write (`status`, `outbox`, a poll's workers). It
+    works on a read-only file or directory, and it never checkpoints or deletes the WAL.
+    A writable store checks at open that it really can write, so a read-only state is
+    refused at start with one line, not with a traceback at the first commit.
     """
     path = str(path)
-    lock_fd = _lock(path) if exclusive and path != ":memory:" else None
+    lock_fd = lock_state(path) if exclusive and path != ":memory:" else None
     try:
         store = _open(path, create=create, readonly=readonly)
+        if path != ":memory:" and not readonly:
+            store.watch = StateFileWatch.of(path, lock_fd)
     except BaseException:
         if lock_fd is not None:
             os.close(lock_fd)
@@ -530,8 +552,8 @@ def probe_writable(path: str | os.PathLike, timeout_seconds: float = 2.0) -> str
     """None when a write transaction commits on the state file within the timeout, else why
     not. Uses its own connection, so it can run in a thread beside the daemon's."""
     try:
-        db = sqlite3.connect(Path(path).resolve().as_uri() + "?mode=rw", uri=True,
-                             timeout=timeout_seconds, isolation_level=None)
+        db = sqlite3.connect(_uri(str(path), "rw"), uri=True, timeout=timeout_seconds,
+                             isolation_level=None)
         try:
             db.execute("BEGIN IMMEDIATE")
             db.execute("UPDATE meta SET value = value WHERE key = 'created_at'")
@@ -539,57 +561,44 @@ def probe_writable(path: str | os.PathLike, timeout_seconds: float = 2.0) -> str
         finally:
             db.close()
     except sqlite3.Error as exc:
-        return f"state {path}: {exc}"
+        return str(_error(str(path), exc))
     return None
 
 
-def _lock(path: str) -> int | None:
-    if fcntl is None:
-        return None
-    lock_path = path + ".lock"
-    try:
-        Path(lock_path).parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT, 0o644)
-    except OSError as exc:
-        raise StoreError(f"state {path}: cannot create the lock file {lock_path}: "
-                         f"{exc.strerror or exc}") from None
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except OSError as exc:
-        holder = os.pread(fd, 20, 0).decode("ascii", "replace").strip()
-        os.close(fd)
-        if isinstance(exc, BlockingIOError):
-            who = f" (pid {holder})" if holder.isdigit() else ""
-            raise StoreError(f"state {path}: in use by another monitor{who}",
-                             hint="run one `monitor run` or `monitor poll` per state file; "
-                                  "stop the other one or use another --state") from None
-        raise StoreError(f"state {path}: cannot lock {lock_path}: {exc.strerror or exc}") from None
-    os.ftruncate(fd, 0)
-    os.pwrite(fd, f"{os.getpid()}\n".encode(), 0)
-    return fd
+def _uri(path: str, mode: str, **params: str) -> str:
+    """A `file:` URI (special characters escaped) with `mode` (ro, rw, rwc) and parameters."""
+    query = "&".join(f"{k}={v}" for k, v in {"mode": mode, **params}.items())
+    return f"{Path(os.path.abspath(path)).as_uri()}?{query}"
+
+
+def _error(path: str, exc: sqlite3.Error) -> StoreError:
+    return state_error(path, _errorname(exc), str(exc))
+
+
+def _errorname(exc: sqlite3.Error) -> str:
+    # Set on every error SQLite itself reports; absent on the module's own (a closed
+    # connection, a misuse), which map to no particular advice.
+    return getattr(exc, "sqlite_errorname", None) or ""
 
 
 def _open(path: str, *, create: bool, readonly: bool) -> Store:
-    if path != ":memory:":
+    # Never open() the file ourselves to look at its header: see monitor.statefile. SQLite
+    # itself refuses a file that is not a database (SQLITE_NOTADB) before writing anything.
+    memory = path == ":memory:"
+    if not memory:
         exists = os.path.exists(path)
-        if not exists and not create:
+        if not exists and (readonly or not create):
             raise StoreError(f"state {path}: no such file", hint="run `monitor poll` first")
-        if exists:
-            _check_header(path)
-        elif not readonly:
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        if not exists:
+            try:
+                Path(path).parent.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise StoreError(f"state {path}: cannot create its directory: "
+                                 f"{exc.strerror or exc}") from None
     try:
-        uri = f"file:{path}?mode=ro" if readonly and path != ":memory:" else path
-        db = sqlite3.connect(uri, uri=readonly and path != ":memory:", isolation_level=None,
-                             timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
-        db.row_factory = sqlite3.Row
-        db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-        app_id = db.execute("PRAGMA application_id").fetchone()[0]
-        version = db.execute("PRAGMA user_version").fetchone()[0]
-        tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
-    except sqlite3.DatabaseError as exc:
-        raise StoreError(f"state {path}: not a usable SQLite file ({exc})",
-                         hint="point --state at another file; this one is left untouched") from None
+        db, app_id, version, tables = _connect(path, readonly=readonly, create=create)
+    except sqlite3.Error as exc:
+        raise _error(path, exc) from None
     if tables and app_id != APPLICATION_ID:
         db.close()
         raise StoreError(f"state {path}: this SQLite file belongs to another program",
@@ -598,28 +607,69 @@ def _open(path: str, *, create: bool, readonly: bool) -> Store:
         db.close()
         raise StoreError(f"state {path}: written by a newer monitor (schema {version}, "
                          f"this one knows {len(MIGRATIONS)})", hint="upgrade monitor")
+    if readonly and version < len(MIGRATIONS) and tables:
+        # An older schema: a reader cannot migrate it, so open it for writing once.
+        db.close()
+        return _open(path, create=False, readonly=False)
     if not readonly:
         try:
-            if path != ":memory:":
+            if not memory:
                 _retry_busy(lambda: db.execute("PRAGMA journal_mode = WAL"), path)
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
             _migrate(db, path, version)
-        except sqlite3.DatabaseError as exc:
+            _require_writable(db, path)
+        except (sqlite3.Error, StoreError) as exc:
             db.close()
-            raise StoreError(f"state {path}: {exc}") from None
+            if isinstance(exc, StoreError):
+                raise
+            raise _error(path, exc) from None
     return Store(db, path)
 
 
-def _check_header(path: str) -> None:
+def _connect(path: str, *, readonly: bool,
+             create: bool) -> tuple[sqlite3.Connection, int, int, int]:
+    """A connection and the file's application id, schema version and table count."""
+    if path == ":memory:":
+        uris = [":memory:"]
+    elif readonly:
+        # A read-only connection to a WAL database needs the -shm file. In a read-only
+        # directory, or on a full disk, SQLite cannot create or size it; when no committed
+        # data waits in the WAL, the database file alone is the whole state and can be read
+        # as immutable instead.
+        uris = [_uri(path, "ro"), _uri(path, "ro", immutable="1")]
+    else:
+        uris = [_uri(path, "rwc" if create else "rw")]
+    for attempt, uri in enumerate(uris):
+        db = sqlite3.connect(uri, uri=uri != ":memory:", isolation_level=None,
+                             timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
+        try:
+            db.row_factory = sqlite3.Row
+            db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+            app_id = db.execute("PRAGMA application_id").fetchone()[0]
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            tables = db.execute("SELECT count(*) FROM sqlite_master").fetchone()[0]
+            return db, app_id, version, tables
+        except sqlite3.Error as exc:
+            db.close()
+            name = _errorname(exc)
+            can_fall_back = name.startswith(("SQLITE_READONLY", "SQLITE_CANTOPEN",
+                                             "SQLITE_IOERR", "SQLITE_FULL"))
+            if attempt + 1 == len(uris) or not can_fall_back or not wal_is_empty(path):
+                raise
+    raise AssertionError("unreachable")
+
+
+def _require_writable(db: sqlite3.Connection, path: str) -> None:
+    """Raise StoreError now if this connection cannot write (a read-only file: SQLite opens it
+    read-only without a word, and BEGIN IMMEDIATE alone succeeds in WAL mode). Writes nothing:
+    the update is rolled back."""
     try:
-        with open(path, "rb") as fh:
-            head = fh.read(16)
-    except OSError as exc:
-        raise StoreError(f"state {path}: cannot read: {exc.strerror}") from None
-    if head and head != b"SQLite format 3\x00":
-        raise StoreError(f"state {path}: not an SQLite file (corrupt or foreign)",
-                         hint="point --state at another file; this one is left untouched")
+        _retry_busy(lambda: db.execute("BEGIN IMMEDIATE"), path)
+        db.execute("UPDATE meta SET value = value WHERE key = 'created_at'")
+    finally:
+        if db.in_transaction:
+            db.execute("ROLLBACK")
 
 
 def _migrate(db: sqlite3.Connection, path: str, version: int) -> None:
@@ -639,21 +689,22 @@ def _migrate(db: sqlite3.Connection, path: str, version: int) -> None:
             db.execute(f"PRAGMA user_version = {number + 1}")
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
 
 
 def _retry_busy(op: Callable[[], Any], path: str, attempts: int = 50) -> Any:
-    """Run `op`, retrying while SQLite says the database is busy or locked."""
+    """Run `op`, retrying while SQLite says the database is busy or locked. Any other SQLite
+    error becomes a StoreError with its own reason."""
     delay = 0.01
     for attempt in range(attempts):
         try:
             return op()
         except sqlite3.OperationalError as exc:
-            text = str(exc).lower()
-            if ("locked" not in text and "busy" not in text) or attempt == attempts - 1:
-                raise StoreError(f"state {path}: {exc}",
-                                 hint="another monitor may be using this state file") from None
+            busy = _errorname(exc).startswith(("SQLITE_BUSY", "SQLITE_LOCKED"))
+            if not busy or attempt == attempts - 1:
+                raise _error(path, exc) from None
             time.sleep(delay)
             delay = min(delay * 2, 0.5)
 

@@ -17,7 +17,7 @@ LAYERS = {
     "monitor.language_tables": 1, "monitor.config_yaml": 1,
     "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.match": 2,
     "monitor.render": 2,
-    "monitor.config": 3,
+    "monitor.config": 3, "monitor.statefile": 3,
     "monitor.fetch": 4, "monitor.translate": 4, "monitor.deliver": 4, "monitor.store": 4,
     "monitor.outbox": 4, "monitor.digest": 4,
     "monitor.pipeline": 5,
