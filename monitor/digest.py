@@ -1,24 +1,22 @@
 """Digest stage: a fetched body → the feed's new items, with their language and matches.
 
-parse → entry ids → the ids the store has not seen → normalize those only → language → match.
-Only new items get the costly work (HTML to text, language detection, matching): a feed that
-gained two items costs two items, not thirty. `seen_keys` asks the store; in a poll's worker
-process it is the worker's own read-only connection.
+parse → entry ids → the ids the store has not seen (or reused for a new story) → normalize
+those only → language → match. Only new items get the costly work (HTML to text, language
+detection, matching): a feed that gained two items costs two items, not thirty. `seen` is the
+store; in a poll's worker process it is the worker's own read-only connection.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import Callable, Mapping, Sequence
+from typing import Mapping
 
 from monitor.config import Config
 from monitor.language import detect_many
 from monitor.model import FeedSpec, Item, Match
-from monitor.normalize import normalize_entries
+from monitor.normalize import SeenItems, normalize_new_entries
 from monitor.parse import parse_feed
-
-SeenKeys = Callable[[Sequence[str]], set[str]]
 
 
 @dataclass(frozen=True)
@@ -31,16 +29,12 @@ class Digest:
 
 
 def digest_body(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, str],
-                fetched_at: datetime, config: Config, seen_keys: SeenKeys) -> Digest:
+                fetched_at: datetime, config: Config, seen: SeenItems) -> Digest:
     """The new items of one fetched body. Raises ParseError."""
     parsed = parse_feed(body, feed=feed.name, headers=headers)
-
-    def unseen(keys: list[str]) -> set[str]:
-        return set(keys) - seen_keys(keys)
-
     items, emitted = [], set()
-    for item in normalize_entries(parsed.entries, feed=feed.name, feed_url=url,
-                                  fetched_at=fetched_at, keep=unseen):
+    for item in normalize_new_entries(parsed.entries, feed=feed.name, feed_url=url,
+                                      fetched_at=fetched_at, seen=seen):
         if item.key not in emitted:  # the first copy of an item a feed lists twice
             emitted.add(item.key)
             items.append(item)

@@ -131,6 +131,18 @@ class Item:
 
 
 @dataclass(frozen=True)
+class SeenItem:
+    """What the store remembers of an item it has recorded: enough to tell an edit of the item
+    from a new story published under the same guid."""
+
+    key: str
+    item_id: str
+    link: str
+    canonical_link: str
+    title: str
+
+
+@dataclass(frozen=True)
 class Hit:
     """Where a query term matched: field ("title" or "summary"), character span, and the term."""
 

@@ -11,10 +11,10 @@ import hashlib
 import re
 from collections import Counter
 from datetime import datetime
-from typing import Callable, Collection, Sequence
+from typing import Callable, Collection, Mapping, Protocol, Sequence
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
-from monitor.model import Entry, Item
+from monitor.model import Entry, Item, SeenItem
 from monitor.text import fold, html_to_text, strip_unseen
 
 # Tracking parameters that do not change which article a link points to.
@@ -44,6 +44,62 @@ def normalize_entries(entries: Sequence[Entry], *, feed: str, feed_url: str,
     wanted = keep(keys)
     return [_normalize(e, item_id, feed=feed, feed_url=feed_url, fetched_at=fetched_at, key=key)
             for e, item_id, key in zip(entries, ids, keys) if key in wanted]
+
+
+class SeenItems(Protocol):
+    """What the store knows of a feed's items (monitor.store.Store is one)."""
+
+    def seen_links(self, keys: Sequence[str]) -> Mapping[str, str]: ...
+
+    def item_revisions(self, feed: str, item_ids: Sequence[str]
+                       ) -> Mapping[str, Sequence[SeenItem]]: ...
+
+
+def normalize_new_entries(entries: Sequence[Entry], *, feed: str, feed_url: str,
+                          fetched_at: datetime, seen: SeenItems) -> list[Item]:
+    """The entries that are new items, normalised; the others cost a key and a look-up.
+
+    An entry whose id was seen is the same item when its link is unchanged, or when only its
+    link or only its title changed (an edit). When both changed, the feed reuses the id for a
+    new story (a "latest story" slot, a bot): the entry is a new item, keyed by its id and its
+    link, so keys of items already stored never change.
+    """
+    ids = entry_ids(entries)
+    keys = [item_key(feed, item_id) for item_id in ids]
+    links = seen.seen_links(keys)
+    new: list[tuple[Entry, str, str]] = []
+    changed: list[tuple[Entry, str, str]] = []  # id seen, link changed: an edit or a new story
+    for entry, item_id, key in zip(entries, ids, keys):
+        if key not in links:
+            new.append((entry, item_id, key))
+        elif links[key] != absolute_link(entry.link, feed_url):
+            changed.append((entry, item_id, canonical_link(absolute_link(entry.link, feed_url))))
+    if changed:
+        revisions = seen.item_revisions(feed, [item_id for _, item_id, _ in changed])
+        for entry, item_id, link in changed:
+            key = _revision_key(entry, item_id, link, revisions.get(item_id, ()), feed=feed)
+            if key is not None:
+                new.append((entry, item_id, key))
+        order = {id(e): n for n, e in enumerate(entries)}
+        new.sort(key=lambda n: order[id(n[0])])
+    return [_normalize(e, item_id, feed=feed, feed_url=feed_url, fetched_at=fetched_at, key=key)
+            for e, item_id, key in new]
+
+
+def _revision_key(entry: Entry, item_id: str, link: str, revisions: Sequence[SeenItem], *,
+                  feed: str) -> str | None:
+    """The key of `entry` as a new story under a seen id, or None when it is an edit."""
+    if not revisions or any(r.canonical_link == link for r in revisions):
+        return None  # a link this id had before (tracking parameters ignored): the same item
+    if _same_title(html_to_text(entry.title), revisions[-1].title):
+        return None  # the link of the latest story under this id moved: an edit
+    return item_key(feed, f"{item_id}\0{link}")
+
+
+def _same_title(title: str, recorded: str) -> bool:
+    # The store keeps 500 characters of a title; folding forgives case and punctuation edits.
+    title, recorded = title[:500], recorded[:500]
+    return title == recorded or bool(title_key(title)) and title_key(title) == title_key(recorded)
 
 
 def entry_ids(entries: Sequence[Entry]) -> list[str]:

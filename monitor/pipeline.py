@@ -299,7 +299,7 @@ async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) ->
                                                   result.http_status,
                                                   elapsed_ms=result.elapsed_ms))
     digest = digest_body(result.body, feed=feed, url=result.url, headers=result.headers,
-                         fetched_at=now, config=deps.config, seen_keys=deps.store.seen_keys)
+                         fetched_at=now, config=deps.config, seen=deps.store)
     if digest.is_bozo:
         log.warning("Feed is not well-formed; using what could be read", extra={"fields": {
             "feed_name": feed.name, "entries": digest.entries, "error": digest.bozo_message}})

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from monitor.errors import StoreError
-from monitor.model import Alert, FeedState, Hit, Item, Match, Translation
+from monitor.model import Alert, FeedState, Hit, Item, Match, SeenItem, Translation
 from monitor.statefile import StateFileWatch, lock_state, state_error, wal_is_empty
 
 # "mntr" in ASCII: marks the file as ours, so a foreign SQLite file is refused, not migrated.
@@ -256,6 +256,28 @@ class Store:
             seen.update(r[0] for r in self.db.execute(
                 f"SELECT key FROM items WHERE key IN ({marks})", chunk))
         return seen
+
+    def seen_links(self, keys: Sequence[str]) -> dict[str, str]:
+        """Those of `keys` the store has recorded, each with the item's link as recorded."""
+        seen: dict[str, str] = {}
+        for chunk in _chunks(list(dict.fromkeys(keys)), 500):
+            marks = ",".join("?" * len(chunk))
+            seen.update(self.db.execute(
+                f"SELECT key, link FROM items WHERE key IN ({marks})", chunk).fetchall())
+        return seen
+
+    def item_revisions(self, feed: str, item_ids: Sequence[str]) -> dict[str, list[SeenItem]]:
+        """Every recorded item of `feed` under each of `item_ids` (a guid some feeds reuse for
+        each new story), oldest first."""
+        found: dict[str, list[SeenItem]] = {}
+        for chunk in _chunks(list(dict.fromkeys(item_ids)), 500):
+            marks = ",".join("?" * len(chunk))
+            for key, item_id, link, canonical, title in self.db.execute(
+                    f"SELECT key, item_id, link, canonical_link, title FROM items "
+                    f"WHERE feed = ? AND item_id IN ({marks}) ORDER BY rowid", (feed, *chunk)):
+                found.setdefault(item_id, []).append(
+                    SeenItem(key, item_id, link, canonical, title))
+        return found
 
     def unseen(self, items: Sequence[Item]) -> list[Item]:
         """The items whose key the store has not recorded, in input order, first copy only."""

@@ -22,26 +22,54 @@ def config():
                         "channels: [{name: c, type: console}]\n", path="c.yaml")
 
 
+class Seen:
+    """Answers as the store does, and records how often it was asked."""
+
+    def __init__(self, links, revisions=None):
+        self.links, self.revisions, self.asked = links, revisions or {}, []
+
+    def seen_links(self, keys):
+        self.asked.append(list(keys))
+        return {k: v for k, v in self.links.items() if k in keys}
+
+    def item_revisions(self, feed, item_ids):
+        self.asked.append(("revisions", list(item_ids)))
+        return {i: self.revisions[i] for i in item_ids if i in self.revisions}
+
+
 def test_digest_body_returns_only_unseen_items_with_language_and_matches():
-    asked = []
-
-    def seen_keys(keys):
-        asked.append(list(keys))
-        return {item_key("f", "b")}
-
+    seen = Seen({item_key("f", "b"): "https://x.org/b"})  # an RSS guid is a permalink
     digest = digest_body(BODY, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
-                         headers={}, fetched_at=NOW, config=config(), seen_keys=seen_keys)
+                         headers={}, fetched_at=NOW, config=config(), seen=seen)
     assert digest.entries == 4
     assert [i.id for i in digest.items][1:] == ["c"]  # "b" was seen
     assert [i.language for i in digest.items] == ["ru", "be"]
     assert [(m.rule, m.item_key) for m in digest.matches] == \
         [("drones", digest.items[0].key), ("drones", digest.items[1].key)]
-    assert len(asked) == 1  # one store query per body
+    assert len(seen.asked) == 1  # one store query per body
 
 
 def test_digest_body_keeps_the_first_copy_of_a_repeated_item():
     # A guid listed twice names no item: both copies get the id of their title, and one stays.
     digest = digest_body(BODY, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
-                         headers={}, fetched_at=NOW, config=config(), seen_keys=lambda k: set())
+                         headers={}, fetched_at=NOW, config=config(), seen=Seen({}))
     ids = [i.id for i in digest.items]
     assert ids[1:] == ["b", "c"] and ids[0].startswith("sha1:") and len(ids) == 3
+
+
+def test_digest_body_asks_for_revisions_only_when_a_seen_link_changed():
+    from monitor.model import SeenItem
+
+    body = BODY.replace(b"<guid>b</guid>", b"<guid>b</guid><link>https://x.org/new</link>")
+    old = SeenItem(item_key("f", "b"), "b", "https://x.org/old", "x.org/old", "Дождь в Гродно")
+    seen = Seen({old.key: old.link}, {"b": [old]})
+    digest = digest_body(body, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
+                         headers={}, fetched_at=NOW, config=config(), seen=seen)
+    assert "b" not in [i.id for i in digest.items]  # only the link moved: an edit
+    assert seen.asked[1] == ("revisions", ["b"])
+    renamed = body.replace("Дождь в Гродно".encode(), "Снег в Бресте и Пинске".encode())
+    seen = Seen({old.key: old.link}, {"b": [old]})
+    digest = digest_body(renamed, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
+                         headers={}, fetched_at=NOW, config=config(), seen=seen)
+    [new] = [i for i in digest.items if i.id == "b"]  # link and title changed: a new story
+    assert new.key not in (old.key, item_key("f", "b")) and new.link == "https://x.org/new"
