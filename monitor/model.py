@@ -173,6 +173,29 @@ class Translation:
 
 
 @dataclass(frozen=True)
+class Source:
+    """One feed's copy of a story, as an alert names it: always with that feed's own link."""
+
+    feed: str
+    title: str
+    link: str
+    published_at: datetime
+    language: str = ""
+    item_key: str = ""
+
+
+@dataclass(frozen=True)
+class StoryRoot:
+    """The alert a follow-up follows: the first alert of the story for the rule and channel."""
+
+    alert_id: str
+    item_key: str
+    title: str  # the headline that alert showed
+    feed: str
+    link: str
+
+
+@dataclass(frozen=True)
 class Alert:
     """One alert for one (rule, item, channel). `id` is stable across retries and restarts."""
 
@@ -192,9 +215,16 @@ class Alert:
     hits: tuple[Hit, ...] = ()
     translation: Translation | None = None
     created_at: datetime | None = None
-    kind: str = "match"  # "match", "feed_failing", "feed_recovered", "test", "digest"
+    # "match", "follow_up", "more_matches", "feed_failing", "feed_recovered", "test", "digest"
+    kind: str = "match"
     # A digest (kind "digest") carries the alerts it summarises; every other kind has none.
     items: tuple["Alert", ...] = ()
+    # A follow-up: the alert it follows, and the new sources of that story (the first is the
+    # item this alert's own fields describe). A "more_matches" summary: the matches it stands
+    # for (up to a bound) and how many there were.
+    follows: StoryRoot | None = None
+    sources: tuple[Source, ...] = ()
+    count: int = 0
 
 
 @dataclass(frozen=True)

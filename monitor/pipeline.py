@@ -16,7 +16,6 @@ import asyncio
 import hashlib
 import logging
 import random
-from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import AsyncIterator, Awaitable, Callable, Iterable, Sequence
@@ -30,15 +29,14 @@ from monitor.language import detector_for
 from monitor.model import (Alert, ChannelSpec, FeedOutcome, FeedSpec, FeedState, FetchStatus,
                            Item, Match, PollReport, Translation)
 from monitor.outbox import Outbox, RetryPolicy, form_digests, rate_wait_seconds
-from monitor.render import build_alert
 from monitor.render.health import feed_failing_alert, feed_recovered_alert
 from monitor.retry import Backoff
 from monitor.store import OutboxRow, Store
+from monitor.stories import earlier_copies, story_alerts
 from monitor.translate import Translator, UnavailableTranslator, build_translator
 from monitor.workers import SharedCursor, cores, fork_map
 
 log = logging.getLogger(__name__)
-DUPLICATE_WINDOW = timedelta(days=3)
 CHUNK_FEEDS = 100  # feeds committed per transaction in a large poll
 
 
@@ -81,7 +79,7 @@ class FeedCheck:
     outcome: FeedOutcome
     items: list[Item] = field(default_factory=list)  # new in this poll
     matches: list[Match] = field(default_factory=list)
-    duplicates: dict[str, str] = field(default_factory=dict)  # item key → earlier item key
+    duplicates: dict[str, str] = field(default_factory=dict)  # item key → story's first copy
 
 
 # -- polling ---------------------------------------------------------------------------------
@@ -237,12 +235,14 @@ async def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps,
         if keep_items or outcome.status == "error":
             report.feeds.append(outcome)
     chunk.clear()
-    _mark_duplicates(checks, deps.store)
+    for check, copies in zip(checks, earlier_copies([c.items for c in checks], deps.store)):
+        check.duplicates = copies
     translations = await _translate(checks, deps)
     commit_now = deps.clock()
     rows = []
-    for check in checks:
-        alerts = _alerts_for(check, translations, deps.config, commit_now)
+    alerts_of = story_alerts([(c.items, c.matches, c.duplicates) for c in checks], translations,
+                             deps.config, deps.store, commit_now)
+    for check, alerts in zip(checks, alerts_of):
         alerts += _feed_health_alerts(check, deps.config, commit_now)
         rows.append((check.state, check.items, check.duplicates, check.matches, alerts))
         report.item_count += len(check.items)
@@ -334,43 +334,6 @@ def _failed(feed: FeedSpec, state: FeedState, exc: FeedError, deps: Deps,
     return FeedCheck(feed, state, outcome)
 
 
-def _mark_duplicates(checks: Sequence[FeedCheck], store: Store) -> None:
-    """The same story from two feeds (same link, or same folded title within 3 days) is kept
-    once: the later copy is recorded with `duplicate_of` and its matches are dropped."""
-    candidates = []
-    for check in checks:
-        links_in_feed = Counter(i.canonical_link for i in check.items if i.canonical_link)
-        for item in check.items:
-            # A link every item of a feed shares (a home page) names no story.
-            if item.canonical_link and links_in_feed[item.canonical_link] > 1:
-                item = replace(item, canonical_link="")
-            candidates.append((check, item))
-    in_store = store.find_duplicates([item for _, item in candidates], window=DUPLICATE_WINDOW)
-    seen_links: dict[str, str] = {}
-    seen_titles: dict[str, list[tuple[str, str, datetime]]] = {}
-    for check, item in candidates:
-        link = item.canonical_link
-        earlier = seen_links.get(link) if link else None
-        if earlier is None and item.title_key:
-            for feed, key, when in seen_titles.get(item.title_key, ()):
-                if feed != item.feed and abs(when - item.published_at) <= DUPLICATE_WINDOW:
-                    earlier = key
-                    break
-        if earlier is None:
-            earlier = in_store.get(item.key)
-        if earlier is not None:
-            check.duplicates[item.key] = earlier
-        else:
-            if link:
-                seen_links[link] = item.key
-            if item.title_key:
-                seen_titles.setdefault(item.title_key, []).append(
-                    (item.feed, item.key, item.published_at))
-    for check in checks:
-        if check.duplicates:
-            check.matches = [m for m in check.matches if m.item_key not in check.duplicates]
-
-
 async def _translate(checks: Sequence[FeedCheck], deps: Deps) -> dict[str, Translation]:
     """One request for every matched item of the chunk, so the backend can batch."""
     keys = {m.item_key for c in checks for m in c.matches}
@@ -435,20 +398,6 @@ class TranslationQueue:
         if self._executor is not None:
             self._executor.shutdown(wait=True)
             self._executor = None
-
-
-def _alerts_for(check: FeedCheck, translations: dict[str, Translation], config: Config,
-                now: datetime) -> list[Alert]:
-    if not check.matches:
-        return []
-    by_key = {i.key: i for i in check.items}
-    rules = {r.name: r for r in config.rules}
-    alerts = []
-    for match in check.matches:
-        item = by_key[match.item_key]
-        for channel in config.channels_for(rules[match.rule]):
-            alerts.append(build_alert(match, item, channel, translations.get(item.key), now))
-    return alerts
 
 
 def _feed_health_alerts(check: FeedCheck, config: Config, now: datetime) -> list[Alert]:
@@ -538,9 +487,12 @@ async def drain_outbox(deps: Deps, *, ignore_backoff: bool = False, max_rows: in
     return report
 
 
+DIGESTED_KINDS = ("match", "follow_up", "more_matches")  # as Store.waiting_for_digest
+
+
 def _waits_for_digest(row: OutboxRow, specs: dict[str, ChannelSpec]) -> bool:
     spec = specs.get(row.channel)
-    return bool(spec and spec.digest_seconds and row.kind == "match")
+    return bool(spec and spec.digest_seconds and row.kind in DIGESTED_KINDS)
 
 
 async def _deliver_row(deps: Deps, row: OutboxRow, report: DrainReport) -> bool:

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from monitor.errors import StoreError
-from monitor.model import Alert, FeedState, Hit, Item, Match, SeenItem, Translation
+from monitor.model import (Alert, FeedState, Hit, Item, Match, SeenItem, Source, StoryRoot,
+                           Translation)
 from monitor.statefile import StateFileWatch, lock_state, state_error, wal_is_empty
 
 # "mntr" in ASCII: marks the file as ours, so a foreign SQLite file is refused, not migrated.
@@ -431,6 +432,16 @@ class Store:
               ensure_ascii=False), _iso(now), _iso(a.created_at or now)) for a in alerts])
         return db.total_changes - before
 
+    def alerts_by_id(self, alert_ids: Sequence[str]) -> dict[str, Alert]:
+        """The recorded alerts among `alert_ids` (whatever their status)."""
+        found: dict[str, Alert] = {}
+        for chunk in _chunks(list(dict.fromkeys(alert_ids)), 500):
+            marks = ",".join("?" * len(chunk))
+            for alert_id, payload in self.db.execute(
+                    f"SELECT alert_id, payload FROM outbox WHERE alert_id IN ({marks})", chunk):
+                found[alert_id] = alert_from_json(json.loads(payload))
+        return found
+
     def due_outbox(self, now: datetime, *, channel: str | None = None,
                    limit: int = 100, ignore_backoff: bool = False,
                    keep_order: bool = False) -> list[OutboxRow]:
@@ -461,10 +472,12 @@ class Store:
         return [_outbox_row(r) for r in self.db.execute(sql, args)]
 
     def waiting_for_digest(self, channel: str, *, limit: int = 500) -> list[OutboxRow]:
-        """A digest channel's pending match alerts, oldest first."""
+        """A digest channel's pending alerts about items (matches, follow-ups, summaries),
+        oldest first."""
         return [_outbox_row(r) for r in self.db.execute(
-            "SELECT * FROM outbox WHERE channel = ? AND status = 'pending' AND kind = 'match' "
-            "ORDER BY id LIMIT ?", (channel, limit))]
+            "SELECT * FROM outbox WHERE channel = ? AND status = 'pending' "
+            "AND kind IN ('match', 'follow_up', 'more_matches') ORDER BY id LIMIT ?",
+            (channel, limit))]
 
     def create_digest(self, digest: Alert, member_ids: Sequence[int], *, now: datetime) -> int:
         """Enqueue `digest` and move its members to 'batched', at once. Returns the digest's
@@ -792,6 +805,13 @@ def alert_to_json(a: Alert) -> dict[str, Any]:
             "title": t.title, "summary": t.summary, "route": t.route, "note": t.note},
         "created_at": _iso(a.created_at),
         **({"items": [alert_to_json(i) for i in a.items]} if a.items else {}),
+        **({"follows": {"alert_id": a.follows.alert_id, "item_key": a.follows.item_key,
+                        "title": a.follows.title, "feed": a.follows.feed,
+                        "link": a.follows.link}} if a.follows else {}),
+        **({"sources": [{"feed": s.feed, "title": s.title, "link": s.link,
+                         "published_at": _iso(s.published_at), "language": s.language,
+                         "item_key": s.item_key} for s in a.sources]} if a.sources else {}),
+        **({"count": a.count} if a.count else {}),
     }
 
 
@@ -807,4 +827,8 @@ def alert_from_json(d: dict[str, Any]) -> Alert:
         translation=None if t is None else Translation(**t),
         created_at=_dt(d.get("created_at")),
         items=tuple(alert_from_json(i) for i in d.get("items", ())),
+        follows=StoryRoot(**d["follows"]) if d.get("follows") else None,
+        sources=tuple(Source(**{**s, "published_at": _dt(s["published_at"])})
+                      for s in d.get("sources", ())),
+        count=d.get("count", 0),
     )

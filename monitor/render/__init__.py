@@ -105,6 +105,16 @@ def render_text(alert: Alert) -> str:
         head = f"[digest] {len(alert.items)} alert{'s' if len(alert.items) != 1 else ''}"
         return "\n\n".join([head] + [render_text(a) for a in alert.items])
     lines = [one_line(f"[{alert.rule}] {alert.title}")]
+    if alert.kind == "more_matches":
+        lines += [f"  - {s.title} ({s.feed}, {s.published_at:%Y-%m-%d %H:%M} UTC): {s.link}"
+                  for s in alert.sources]
+        if alert.count > len(alert.sources):
+            lines.append(f"  …and {alert.count - len(alert.sources)} more")
+        return "\n".join(lines)
+    if alert.kind == "follow_up" and alert.follows is not None:
+        feeds = ", ".join(dict.fromkeys(s.feed for s in alert.sources))
+        lines.append(f"  also reported by {feeds} (follow-up to: {alert.follows.title})")
+        lines += [f"  - {s.title} ({s.feed}): {s.link}" for s in alert.sources]
     t = alert.translation
     translated = t is not None and t.route != "identity"
     if translated and t.title:

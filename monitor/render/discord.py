@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from monitor.render.limits import trim, trim_atomic, trim_escaped, utf16
+from monitor.render.limits import fit_lines, trim, trim_atomic, trim_escaped, utf16
 from monitor.render.markup import markdown_escape, marked, safe_url
 from monitor.render.view import AlertView, digest_headline
 
@@ -40,10 +40,25 @@ def discord_payload(view: AlertView, body: str | None = None) -> dict[str, Any]:
     return {"embeds": [embed], "allowed_mentions": {"parse": []}}
 
 
+def _sources(view: AlertView, room: int = DESCRIPTION // 2) -> str:
+    lines = []
+    for s in view.sources:
+        label = trim_escaped(s.title, 200, markdown_escape, utf16)
+        url = safe_url(s.link)
+        lines.append((f"• [{label}]({url})" if url else f"• {label}")
+                     + f" — {trim_escaped(s.feed, 100, markdown_escape, utf16)}")
+    return fit_lines(lines, view.count, room, utf16)
+
+
 def _description(view: AlertView, room: int) -> str:
+    if view.kind == "more_matches":
+        return _sources(view, room)
     head = ""
+    if view.lead:
+        head = "*" + trim_escaped(view.lead, 400, markdown_escape, utf16) + "*\n" \
+            + _sources(view) + "\n\n"
     if view.translated_title:
-        head = "**Original:** " + trim_escaped(view.title, 600, markdown_escape, utf16) + "\n"
+        head += "**Original:** " + trim_escaped(view.title, 600, markdown_escape, utf16) + "\n"
     has_tail = bool(view.translated_summary or view.translation_note)
     room -= utf16(head)
     snippet = trim_atomic(marked(view.snippet, markdown_escape, "**", "**"),

@@ -29,8 +29,13 @@ SUBJECT_CHARS = 200
 def email_subject(view: AlertView) -> str:
     if view.kind == "digest":
         return trim(one_line(f"[monitor] {digest_headline(view)}"), SUBJECT_CHARS)
-    if view.kind == "test":
+    if view.kind in ("test", "more_matches"):
         return trim(one_line(f"[monitor] {view.headline}"), SUBJECT_CHARS)
+    if view.kind == "follow_up":
+        # The followed alert's subject with "Re: ", so clients that thread by subject (Gmail)
+        # put it under that alert as well as those that follow In-Reply-To.
+        return trim(one_line(f"Re: [monitor] {view.rule}: {view.follows_title}"),
+                    SUBJECT_CHARS)
     return trim(one_line(f"[monitor] {view.rule}: {view.headline}"), SUBJECT_CHARS)
 
 
@@ -39,8 +44,9 @@ def message_id(alert_id: str, domain: str) -> str:
 
 
 def story_id(alert: Alert, domain: str) -> str:
-    """One root id per story (the item), whatever rule matched it."""
-    digest = hashlib.blake2b(alert.item_key.encode(), digest_size=10).hexdigest()
+    """One root id per story (its first item), whatever rule matched it."""
+    key = alert.follows.item_key if alert.follows else alert.item_key
+    digest = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
     return f"<story-{digest}@{domain}>"
 
 
@@ -62,8 +68,12 @@ def email_html(view: AlertView, body_text: str | None = None) -> str:
         rows = "".join(f"<li>{_a(i.link, esc(i.headline))}<br><small>{esc(i.feed)} · "
                        f"{esc(i.rule)} · {esc(i.published)}</small></li>" for i in view.items)
         inner = f"<h2>{esc(digest_headline(view))}</h2><ul>{rows}</ul>"
+    elif view.kind == "more_matches":
+        inner = f"<h2>{esc(view.headline)}</h2>" + _sources_html(view)
     else:
         parts = [f"<h2>{_a(view.link, esc(view.headline))}</h2>"]
+        if view.lead:
+            parts.append(f"<p><i>{esc(view.lead)}</i></p>{_sources_html(view)}")
         if view.translated_title:
             parts.append(f"<p><i>Original:</i> {esc(view.title)}</p>")
         snippet = marked(view.snippet, esc, "<mark>", "</mark>")
@@ -79,6 +89,14 @@ def email_html(view: AlertView, body_text: str | None = None) -> str:
         parts.append(f"<table>{facts}</table>")
         inner = "".join(parts)
     return f'<!DOCTYPE html><html><head><meta charset="utf-8"></head><body>{inner}</body></html>'
+
+
+def _sources_html(view: AlertView) -> str:
+    esc = lambda s: html.escape(s, quote=True)  # noqa: E731
+    rows = "".join(f"<li>{_a(s.link, esc(s.title))} <small>{esc(s.feed)} · {esc(s.published)}"
+                   f"</small></li>" for s in view.sources)
+    more = f"<p>…and {view.more_sources} more</p>" if view.more_sources else ""
+    return f"<ul>{rows}</ul>{more}"
 
 
 def _a(url: str, label: str) -> str:
@@ -113,6 +131,11 @@ def email_message(alert: Alert, *, sender: str, recipients: list[str], now: date
         root = story_id(alert, domain)
         msg["In-Reply-To"] = root
         msg["References"] = root
+    elif alert.kind == "follow_up" and alert.follows is not None:
+        # RFC 5322 §3.6.4: the parent's References, then the parent's Message-ID.
+        parent = message_id(alert.follows.alert_id, domain)
+        msg["In-Reply-To"] = parent
+        msg["References"] = f"{story_id(alert, domain)} {parent}"
     msg["Auto-Submitted"] = "auto-generated"  # RFC 3834: no auto-replies
     msg["X-Monitor-Alert-Id"] = alert.id
     msg.set_content(body_text if body_text is not None else email_text(view, alert))

@@ -180,3 +180,22 @@ def trim_atomic(markup: str, limit: int, atom: re.Pattern, measure: Measure = ch
             out.append(trim(token, room - used, measure, ellipsis=""))
         break
     return "".join(out).rstrip() + ellipsis
+
+
+def fit_lines(lines: list[str], total: int, room: int, measure: Measure = chars,
+              sep: str = "\n") -> str:
+    """As many of `lines` as fit in `room`, then "…and N more" for the rest of `total` (which
+    may exceed len(lines): a summary lists some of the matches it stands for)."""
+    total = max(total, len(lines))
+    reserve = measure(f"{sep}…and {total} more")
+    out: list[str] = []
+    used = 0
+    for n, line in enumerate(lines):
+        cost = measure(line) + (measure(sep) if out else 0)
+        if used + cost + (reserve if n + 1 < total else 0) > room:
+            break
+        out.append(line)
+        used += cost
+    if total > len(out):
+        out.append(f"…and {total - len(out)} more")
+    return sep.join(out)

@@ -47,8 +47,24 @@ def _link(url: str, label_html: str) -> str:
     return f'<a href="{html.escape(href, quote=True)}">{label_html}</a>' if href else label_html
 
 
+def _sources_html(view: AlertView) -> str:
+    rows = "".join(f"<li>{_link(s.link, html_escape(s.title))} — {html_escape(s.feed)}</li>"
+                   for s in view.sources)
+    more = f"<p>…and {view.more_sources} more</p>" if view.more_sources else ""
+    return f"<ul>{rows}</ul>{more}"
+
+
+def _sources_plain(view: AlertView) -> list[str]:
+    lines = [f"• {plain(s.title)} — {plain(s.feed)} {s.link}" for s in view.sources]
+    return lines + ([f"…and {view.more_sources} more"] if view.more_sources else [])
+
+
 def _html(view: AlertView) -> str:
+    if view.kind == "more_matches":
+        return f"<p><b>{html_escape(view.headline)}</b></p>" + _sources_html(view)
     parts = [f"<p><b>{_link(view.link, html_escape(view.headline))}</b></p>"]
+    if view.lead:
+        parts.append(f"<p><i>{html_escape(view.lead)}</i></p>" + _sources_html(view))
     if view.translated_title:
         parts.append(f"<p><i>Original:</i> {html_escape(view.title)}</p>")
     snippet = marked(view.snippet, html_escape, "<b>", "</b>")
@@ -64,7 +80,11 @@ def _html(view: AlertView) -> str:
 
 
 def _plain(view: AlertView) -> str:
+    if view.kind == "more_matches":
+        return "\n".join([plain(view.headline)] + _sources_plain(view))
     lines = [plain(view.headline)]
+    if view.lead:
+        lines += [plain(view.lead)] + _sources_plain(view)
     if view.translated_title:
         lines.append(f"Original: {plain(view.title)}")
     if view.link:

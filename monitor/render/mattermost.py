@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from monitor.render.limits import trim_atomic, trim_escaped
+from monitor.render.limits import fit_lines, trim_atomic, trim_escaped
 from monitor.render.markup import markdown_escape, marked, safe_url
 from monitor.render.view import AlertView, digest_headline
 
@@ -32,7 +32,12 @@ def mattermost_text(view: AlertView, body: str | None = None) -> str:
             lines.append(f"- {md_link(item.link, trim_escaped(item.headline, 300, markdown_escape))}"
                          f" — {markdown_escape(item.feed)} · {markdown_escape(item.published)}")
         return trim_atomic("\n".join(lines), POST_CHARS, _ATOM)
+    if view.kind == "more_matches":
+        return trim_atomic(f"#### {markdown_escape(view.headline)}\n" + _sources(view),
+                           POST_CHARS, _ATOM)
     lines = [f"#### {md_link(view.link, trim_escaped(view.headline, 500, markdown_escape))}"]
+    if view.lead:
+        lines.append(f"*{trim_escaped(view.lead, 500, markdown_escape)}*\n" + _sources(view))
     if view.translated_title:
         lines.append(f"**Original:** {trim_escaped(view.title, 500, markdown_escape)}")
     snippet = marked(view.snippet, markdown_escape, "**", "**")
@@ -45,6 +50,12 @@ def mattermost_text(view: AlertView, body: str | None = None) -> str:
         lines.append(f"*{markdown_escape(view.translation_note)}*")
     lines.append(markdown_escape(view.facts_line))
     return trim_atomic("\n\n".join(lines), POST_CHARS, _ATOM)
+
+
+def _sources(view: AlertView, room: int = POST_CHARS // 2) -> str:
+    return fit_lines([f"- {md_link(s.link, trim_escaped(s.title, 300, markdown_escape))}"
+                      f" — {trim_escaped(s.feed, 100, markdown_escape)}" for s in view.sources],
+                     view.count, room)
 
 
 def mattermost_payload(text: str) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from monitor.render.limits import trim, trim_atomic, trim_escaped
+from monitor.render.limits import fit_lines, trim, trim_atomic, trim_escaped
 from monitor.render.markup import marked, safe_url, slack_escape
 from monitor.render.view import AlertView, clean, digest_headline
 
@@ -45,10 +45,21 @@ def slack_payload(view: AlertView, body: str | None = None) -> dict[str, Any]:
             "unfurl_links": False, "unfurl_media": False}
 
 
+def _sources(view: AlertView, room: int = SECTION_CHARS // 2) -> str:
+    return fit_lines([f"• {slack_link(s.link, s.title, 250)} — "
+                      f"{trim_escaped(s.feed, 100, slack_escape)}" for s in view.sources],
+                     view.count, room)
+
+
 def _section(view: AlertView) -> str:
     """Title link (the original when a translation heads the message), snippet with hits in
-    bold, then the translated summary or why there is none; the snippet gives way first."""
+    bold, then the translated summary or why there is none; the snippet gives way first.
+    A follow-up starts with the sources it adds; a summary is its list of matches."""
+    if view.kind == "more_matches":
+        return _sources(view, SECTION_CHARS)
     head = ("*Original:* " if view.translated_title else "") + slack_link(view.link, view.title)
+    if view.lead:
+        head = f"_{trim_escaped(view.lead, 400, slack_escape)}_\n{_sources(view)}\n{head}"
     has_tail = bool(view.translated_summary or view.translation_note)
     room = SECTION_CHARS - len(head) - 2
     snippet = trim_atomic(marked(view.snippet, slack_escape, "*", "*"),

@@ -39,6 +39,18 @@ def _block(text: str, **style: Any) -> dict[str, Any]:
     return {"type": "TextBlock", "text": text, "wrap": True, **style}
 
 
+def _sources(view: AlertView) -> list[dict[str, Any]]:
+    blocks = []
+    for s in view.sources:
+        url = safe_url(s.link)
+        label = trim_escaped(s.title, 200, teams_escape)
+        blocks.append(_block((f"[{label}]({url})" if url else label)
+                             + f" — {teams_escape(s.feed)}", spacing="Small"))
+    if view.more_sources:
+        blocks.append(_block(f"…and {view.more_sources} more", isSubtle=True))
+    return blocks
+
+
 def _card(view: AlertView, body: str | None, budget: int) -> dict[str, Any]:
     blocks: list[dict[str, Any]]
     if view.kind == "digest":
@@ -51,12 +63,18 @@ def _card(view: AlertView, body: str | None, budget: int) -> dict[str, Any]:
         if len(view.items) > max(1, budget // 60):
             blocks.append(_block(f"…and {len(view.items) - max(1, budget // 60)} more",
                                  isSubtle=True))
+    elif view.kind == "more_matches":
+        blocks = [_block(teams_escape(view.headline), size="Medium", weight="Bolder"),
+                  *_sources(view)]
     elif body is not None:
         blocks = [_block(trim_escaped(view.headline, 300, teams_escape), size="Medium",
                          weight="Bolder"), _block(trim(body, budget))]
     else:
         blocks = [_block(trim_escaped(view.headline, 300, teams_escape), size="Medium",
                          weight="Bolder")]
+        if view.lead:
+            blocks += [_block(trim_escaped(view.lead, 400, teams_escape), isSubtle=True),
+                       *_sources(view)]
         if view.translated_title:
             blocks.append(_block("Original: " + trim_escaped(view.title, 300, teams_escape),
                                  isSubtle=True, spacing="None"))

@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 from typing import Any
 
-from monitor.render.limits import trim_escaped, trim_html, utf16
+from monitor.render.limits import fit_lines, trim_escaped, trim_html, utf16
 from monitor.render.markup import html_escape, marked, safe_url
 from monitor.render.view import AlertView, digest_headline
 
@@ -28,8 +28,14 @@ def telegram_text(view: AlertView, body: str | None = None) -> str:
         return trim_html(body, TEXT_LIMIT, utf16)
     if view.kind == "digest":
         return _digest(view)
+    if view.kind == "more_matches":
+        head = "<b>" + html_escape(view.headline) + "</b>"
+        return head + "\n" + _sources(view, TEXT_LIMIT - _visible(head) - 1)
     parts = ["<b>" + telegram_link(view.link, trim_escaped(view.headline, 400, html_escape,
                                                             utf16)) + "</b>"]
+    if view.lead:
+        parts.append("<i>" + trim_escaped(view.lead, 400, html_escape, utf16) + "</i>\n"
+                     + _sources(view))
     if view.translated_title:
         parts.append("<i>" + trim_escaped(view.title, 400, html_escape, utf16) + "</i>")
     facts = trim_escaped(view.facts_line, 400, html_escape, utf16)
@@ -56,6 +62,12 @@ def telegram_text(view: AlertView, body: str | None = None) -> str:
 def telegram_payload(chat_id: int | str, text: str) -> dict[str, Any]:
     return {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
             "link_preview_options": {"is_disabled": True}}
+
+
+def _sources(view: AlertView, room: int = TEXT_LIMIT // 2) -> str:
+    lines = ["• " + telegram_link(s.link, trim_escaped(s.title, 200, html_escape, utf16))
+             + " — " + trim_escaped(s.feed, 100, html_escape, utf16) for s in view.sources]
+    return fit_lines(lines, view.count, room, _visible)
 
 
 def _visible(markup: str) -> int:

@@ -59,6 +59,16 @@ def safe_url(url: str) -> str:
 
 
 @dataclass(frozen=True)
+class SourceView:
+    """One feed's copy of a story, always with that feed's own link."""
+
+    feed: str
+    title: str
+    link: str
+    published: str
+
+
+@dataclass(frozen=True)
 class AlertView:
     kind: str
     id: str
@@ -77,11 +87,32 @@ class AlertView:
     target_language: str | None
     translation_note: str | None   # "translation unavailable: …" when there is no translation
     items: tuple["AlertView", ...] = ()  # a digest's alerts
+    follows_id: str | None = None  # a follow-up: the alert it follows…
+    follows_title: str | None = None  # …and that alert's headline
+    sources: tuple[SourceView, ...] = ()  # a follow-up's new sources; a summary's matches
+    count: int = 0  # a "more_matches" summary: how many matches it stands for
 
     @property
     def headline(self) -> str:
         """The title a reader sees first: the translation when there is one."""
+        if self.kind == "more_matches":
+            return self.title
         return self.translated_title or self.title
+
+    @property
+    def lead(self) -> str | None:
+        """The line that says what a follow-up or a summary is, before anything else."""
+        if self.kind == "follow_up":
+            feeds = ", ".join(dict.fromkeys(s.feed for s in self.sources)) or self.feed
+            return f"Also reported by {feeds} (follow-up to: {self.follows_title})"
+        if self.kind == "more_matches":
+            return self.title
+        return None
+
+    @property
+    def more_sources(self) -> int:
+        """Matches a summary stands for beyond the sources it lists."""
+        return max(0, self.count - len(self.sources))
 
     @property
     def snippet_text(self) -> str:
@@ -125,6 +156,12 @@ def alert_view(alert: Alert) -> AlertView:
         target_language=t.target_language if t else None,
         translation_note=note,
         items=tuple(alert_view(a) for a in alert.items),
+        follows_id=alert.follows.alert_id if alert.follows else None,
+        follows_title=one_line(alert.follows.title) if alert.follows else None,
+        sources=tuple(SourceView(one_line(s.feed), one_line(s.title), s.link.strip(),
+                                 f"{s.published_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC")
+                      for s in alert.sources),
+        count=alert.count,
     )
 
 

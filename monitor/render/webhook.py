@@ -16,6 +16,7 @@ from monitor.render.view import safe_url
 from monitor.text import strip_unseen
 
 EVENT_TYPES = {"match": "alert.matched", "digest": "alert.digest", "test": "alert.test",
+               "follow_up": "alert.follow_up", "more_matches": "alert.more_matches",
                "feed_failing": "feed.failing", "feed_recovered": "feed.recovered"}
 SUMMARY_CHARS = 8000  # keeps one alert well under the 20 KB Standard Webhooks advises
 DIGEST_SUMMARY_CHARS = 1000
@@ -39,6 +40,18 @@ def _data(alert: Alert, summary_chars: int) -> dict[str, Any]:
         return {"id": alert.id, "count": len(alert.items),
                 "alerts": [_data(a, DIGEST_SUMMARY_CHARS) for a in alert.items]}
     t = alert.translation
+    extra: dict[str, Any] = {}
+    if alert.follows is not None:
+        f = alert.follows
+        extra["follows"] = {"id": f.alert_id, "title": strip_unseen(f.title),
+                            "feed": strip_unseen(f.feed), "link": safe_url(f.link)}
+    if alert.sources:
+        extra["sources"] = [{"feed": strip_unseen(s.feed), "title": strip_unseen(s.title),
+                             "link": safe_url(s.link),
+                             "published_at": _iso(s.published_at), "language": s.language or None}
+                            for s in alert.sources]
+    if alert.kind == "more_matches":
+        extra["count"] = alert.count
     return {
         "id": alert.id, "kind": alert.kind, "rule": strip_unseen(alert.rule),
         "feed": strip_unseen(alert.feed),
@@ -53,6 +66,7 @@ def _data(alert: Alert, summary_chars: int) -> dict[str, Any]:
             "source_language": t.source_language, "target_language": t.target_language,
             "title": t.title and strip_unseen(t.title), "summary": t.summary and
             strip_unseen(t.summary), "route": t.route or None, "note": t.note},
+        **extra,
     }
 
 

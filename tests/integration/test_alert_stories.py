@@ -82,3 +82,83 @@ def test_an_edit_of_only_the_title_or_only_the_link_is_the_same_item(tmp_path, f
     assert "1 new item" in run_cli("poll", cwd=tmp_path).stdout
     assert [d["data"]["title"] for d in delivered(receiver)][-1] == \
         "Border guards shoot down a drone"
+
+
+PHISH = "https://evil.example/phish"
+REAL = "https://www.outlet.example/2026/11/24/drone-plant-yelabuga"
+TITLE = "Drone plant in Yelabuga doubles its output"
+
+
+def two_feeds(tmp_path, feed_server, channels, *, evil_items, outlet_items=()):
+    evil = feed_server.set("/evil.xml", rss(evil_items))
+    outlet = feed_server.set("/outlet.xml", rss(list(outlet_items)))
+    write_config(tmp_path / "config.yaml",
+                 [{"name": "evil", "url": evil, "language": "en"},
+                  {"name": "outlet", "url": outlet, "language": "en"}],
+                 rules=[{"name": "drones", "query": "drone"}], channels=channels)
+
+
+def story(guid, link, **extra):
+    return {"guid": guid, "title": TITLE, "link": link, "pubDate": "Tue, 24 Nov 2026 10:00:00 GMT",
+            "description": "The drone plant hires students.", **extra}
+
+
+@pytest.mark.parametrize("same_poll", [True, False], ids=["in one poll", "a poll later"])
+def test_a_hostile_feed_publishing_first_does_not_hide_the_real_outlet(
+        tmp_path, feed_server, receiver, same_poll):
+    two_feeds(tmp_path, feed_server, hook(receiver), evil_items=[story("e1", PHISH)],
+              outlet_items=[story("o1", REAL)] if same_poll else [])
+    assert run_cli("poll", cwd=tmp_path).code == 0
+    if not same_poll:
+        feed_server.update("/outlet.xml", rss([story("o1", REAL)]))
+        assert run_cli("poll", cwd=tmp_path).code == 0
+    first, second = delivered(receiver)
+    assert first["type"] == "alert.matched"
+    assert (first["data"]["feed"], first["data"]["link"]) == ("evil", PHISH)
+    # The outlet's item reaches the reader as a follow-up naming the outlet with its own link.
+    assert second["type"] == "alert.follow_up"
+    data = second["data"]
+    assert (data["feed"], data["link"]) == ("outlet", REAL)
+    assert [(s["feed"], s["link"]) for s in data["sources"]] == [("outlet", REAL)]
+    assert data["follows"]["id"] == first["data"]["id"]
+    assert PHISH not in str(data["sources"]) and data["follows"]["link"] == PHISH
+    assert data["id"] != first["data"]["id"]
+    # Nothing more on a later poll.
+    assert run_cli("poll", cwd=tmp_path).code == 0 and len(delivered(receiver)) == 2
+
+
+def test_a_later_copy_alerts_on_its_own_when_the_first_copy_did_not_match(
+        tmp_path, feed_server, receiver):
+    # Same link, so the same story; only the outlet's copy says "drone".
+    quiet = {"guid": "e1", "title": "Yelabuga plant doubles its output", "link": REAL,
+             "description": "The plant hires students."}
+    two_feeds(tmp_path, feed_server, hook(receiver), evil_items=[quiet],
+              outlet_items=[story("o1", REAL)])
+    assert run_cli("poll", cwd=tmp_path).code == 0
+    [got] = delivered(receiver)
+    assert got["type"] == "alert.matched"
+    assert (got["data"]["feed"], got["data"]["title"]) == ("outlet", TITLE)
+
+
+def test_a_follow_up_email_threads_under_the_first_alert(tmp_path, feed_server):
+    from support.smtp_server import SmtpServer
+
+    smtp = SmtpServer(security="none").start()
+    try:
+        mail = [{"name": "mail", "type": "email", "host": "127.0.0.1", "port": smtp.port,
+                 "security": "none", "from": "Monitor <alerts@example.org>",
+                 "to": ["desk@example.org"], "timeout": "5s"}]
+        two_feeds(tmp_path, feed_server, mail, evil_items=[story("e1", PHISH)],
+                  outlet_items=[story("o1", REAL)])
+        result = run_cli("poll", cwd=tmp_path)
+        assert result.code == 0, result.stderr
+        first, second = (env.message for env in smtp.received)
+    finally:
+        smtp.stop()
+    assert second["In-Reply-To"].strip() == first["Message-ID"].strip()
+    assert second["References"].split() == [first["References"].strip(),
+                                            first["Message-ID"].strip()]
+    assert second["Subject"] == "Re: " + first["Subject"]
+    html = second.get_body(("html",)).get_content()
+    assert f'<a href="{REAL}">' in html and "outlet" in html
+    assert PHISH not in second.get_body(("plain",)).get_content().split("follow-up to")[0]

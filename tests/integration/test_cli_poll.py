@@ -161,7 +161,7 @@ def test_poll_dry_run_changes_nothing(feed_server, tmp_path):
     assert "alerts: 1 sent" in real.stdout
 
 
-def test_the_same_story_from_two_feeds_is_alerted_once(feed_server, tmp_path):
+def test_the_same_story_from_two_feeds_alerts_once_then_follows_up(feed_server, tmp_path):
     story = {"title": "Завод в Минске начал выпускать беспилотники",
              "link": "https://news.example.by/2026/11/zavod?utm_source=rss"}
     a = feed_server.set("/a.xml", rss([{"guid": "a1", **story}]))
@@ -171,9 +171,12 @@ def test_the_same_story_from_two_feeds_is_alerted_once(feed_server, tmp_path):
                  rules=[{"name": "r", "query": "завод"}])
     doc = run_cli("poll", "--json", cwd=tmp_path).json()
     assert len(doc["items"]) == 2
-    assert [m["feed"] for m in doc["matches"]] == ["a"]
+    assert [m["feed"] for m in doc["matches"]] == ["a", "b"]
     db = sqlite3.connect(tmp_path / "monitor.db")
-    assert db.execute("SELECT count(*) FROM outbox").fetchone()[0] == 1
+    # One alert, and one follow-up naming the second source (issue 11 #7: a copy never hides
+    # another source).
+    assert [k for (k,) in db.execute("SELECT kind FROM outbox ORDER BY id")] == \
+        ["match", "follow_up"]
     assert db.execute("SELECT count(*) FROM items WHERE duplicate_of IS NOT NULL").fetchone()[0] \
         == 1
 

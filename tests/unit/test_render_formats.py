@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from monitor.model import Translation
+from monitor.model import Source, StoryRoot, Translation
 from monitor.render.discord import discord_payload
 from monitor.render.email import email_message
 from monitor.render.limits import utf16, utf8
@@ -34,11 +34,22 @@ def views():
                                                               route="argos:ru-en"))),
         "untranslated": alert_view(make_alert(translation=Translation(
             "be", "en", note="translation unavailable: no be→en route"))),
+        "follow_up": alert_view(make_alert(
+            kind="follow_up", feed="outlet", link=OUTLET, follows=StoryRoot(
+                "al_root", "item-0", HOSTILE, "evil", "https://evil.example/phish"),
+            sources=(Source("outlet", HOSTILE, OUTLET, NOW),
+                     Source("@everyone <b>x</b>", "Second copy", OUTLET + "?b", NOW)))),
+        "more_matches": alert_view(make_alert(
+            kind="more_matches", title="280 more matches of rule drones in feed flood",
+            link="", count=280, translation=None, sources=tuple(
+                Source("flood", f"{HOSTILE} {i} " + "слово " * 40, f"{OUTLET}/{i}", NOW)
+                for i in range(20)))),
         "digest": alert_view(make_alert(kind="digest", items=tuple(
             make_alert(key=str(i), title=f"{HOSTILE} {i} " + "слово " * 40) for i in range(300)))),
     }
 
 
+OUTLET = "https://outlet.example/2026/11/story"
 CASES = list(views())
 
 
@@ -192,3 +203,27 @@ def test_template_errors_are_reported_with_their_line():
 def test_template_sandbox_refuses_attribute_tricks():
     with pytest.raises(TemplateError, match="unsafe"):
         check_template("{{ title.__class__.__mro__[1].__subclasses__() }}", "console")
+
+
+FORMATS = {"slack": lambda v: json.dumps(slack_payload(v), ensure_ascii=False),
+           "discord": lambda v: json.dumps(discord_payload(v), ensure_ascii=False),
+           "telegram": telegram_text, "mattermost": mattermost_text,
+           "teams": lambda v: json.dumps(teams_payload(v), ensure_ascii=False),
+           "matrix": lambda v: matrix_content(v)["formatted_body"],
+           "email": lambda v: email_message(make_alert(), sender="a@b.org", recipients=["c@d.org"],
+                                            now=NOW).as_string()}
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "email"])
+def test_a_follow_up_names_each_new_source_with_its_own_link(fmt):
+    out = FORMATS[fmt](views()["follow_up"])
+    assert OUTLET in out and OUTLET + "?b" in out
+    assert "Also reported by outlet, @" in out.replace("\\", "")
+    assert "evil.example" not in out  # the followed alert's link stands for no source here
+
+
+@pytest.mark.parametrize("fmt", [f for f in FORMATS if f != "email"])
+def test_a_more_matches_summary_lists_links_and_the_rest_as_a_count(fmt):
+    out = FORMATS[fmt](views()["more_matches"])
+    assert f"{OUTLET}/0" in out and "280 more matches of rule drones in feed flood" in out
+    assert "more" in out.rsplit(f"{OUTLET}/", 1)[1]  # "…and 260 more" after the listed links
