@@ -158,7 +158,7 @@ def alert_view(alert: Alert) -> AlertView:
         items=tuple(alert_view(a) for a in alert.items),
         follows_id=alert.follows.alert_id if alert.follows else None,
         follows_title=one_line(alert.follows.title) if alert.follows else None,
-        sources=tuple(SourceView(one_line(s.feed), one_line(s.title), s.link.strip(),
+        sources=tuple(SourceView(one_line(s.feed), one_line(s.title), safe_url(s.link),
                                  f"{s.published_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC")
                       for s in alert.sources),
         count=alert.count,
