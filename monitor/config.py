@@ -154,6 +154,7 @@ class FetchModel(_Section):
     max_redirects: int = Field(5, ge=0, le=30)
     user_agent: str = ""
     backoff_max: Duration = 24 * 3600.0
+    allow_private_redirects: bool = False
 
 
 class TranslationModel(_Section):
@@ -511,7 +512,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
         target_language=model.target_language, languages=tuple(model.languages),
         fetch=FetchSettings(f.concurrency, f.per_host, f.connect_timeout, f.read_timeout,
                             f.total_timeout, f.max_body_size, f.max_redirects, f.user_agent,
-                            f.backoff_max),
+                            f.backoff_max, f.allow_private_redirects),
         translation=TranslationSettings(tr.enabled, str(models_dir), tr.device, tr.beam_size,
                                         tr.intra_threads, tr.apertium, tr.apertium_timeout),
         health=HealthSettings(model.health.feed_failing_after, tuple(model.health.channels)),

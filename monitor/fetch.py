@@ -2,19 +2,23 @@
 
 One `Fetcher` (one httpx.AsyncClient) per run. It limits concurrency overall and per host,
 sends conditional requests (ETag / Last-Modified), caps the body while streaming, enforces a
-total time limit, and classifies every outcome in one place: `_classify`.
+total time limit, follows redirects itself so that `monitor.netpolicy` can refuse each hop
+into private address space or from https to http, and classifies every outcome in one place:
+`_classify`.
 """
 
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import ssl
 import time
+import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import AsyncIterator
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote, urljoin, urlsplit
 
 import httpx
 
@@ -22,6 +26,7 @@ from monitor import __version__
 from monitor.decompress import ACCEPT_ENCODING, DecodeError, decoder_for
 from monitor.errors import FetchError, root_cause
 from monitor.model import FeedState, FetchResult, FetchSettings, FetchStatus
+from monitor.netpolicy import Hops, RedirectPolicy, Refused, Resolver
 from monitor.retry import parse_retry_after
 
 DEFAULT_USER_AGENT = f"monitor/{__version__} (multilingual news monitor; python-httpx)"
@@ -35,18 +40,26 @@ class Fetcher:
     """Fetches feeds over one shared client. Use as an async context manager."""
 
     def __init__(self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None,
-                 verify: bool | ssl.SSLContext = True) -> None:
+                 verify: bool | ssl.SSLContext = True, resolver: Resolver | None = None) -> None:
         self.settings = settings
         self._transport = transport
         self._verify = verify
+        self._resolver = resolver
         self._client: httpx.AsyncClient | None = None
         self._all = asyncio.Semaphore(settings.concurrency)
         self._per_host: dict[str, asyncio.Semaphore] = {}
+        # What httpx's trust_env reads too: through a proxy, the peer is the proxy.
+        self._proxies = urllib.request.getproxies_environment()
+        self.redirect_policy = RedirectPolicy(
+            allow_private=settings.allow_private_redirects,
+            public_endpoints=frozenset(filter(None, os.environ.get(
+                "MONITOR_TEST_PUBLIC_ENDPOINTS", "").replace(",", " ").split())))
 
     def clone(self, settings: FetchSettings) -> "Fetcher":
         """An unopened Fetcher with other limits but the same transport and TLS settings (a
         poll's worker process opens its own client: a connection cannot cross a fork)."""
-        return Fetcher(settings, transport=self._transport, verify=self._verify)
+        return Fetcher(settings, transport=self._transport, verify=self._verify,
+                       resolver=self._resolver)
 
     async def __aenter__(self) -> "Fetcher":
         s = self.settings
@@ -56,8 +69,7 @@ class Fetcher:
         self._client = httpx.AsyncClient(
             transport=self._transport,
             verify=self._verify,
-            follow_redirects=True,
-            max_redirects=s.max_redirects,
+            follow_redirects=False,  # _get follows them, checking each hop
             timeout=httpx.Timeout(connect=s.connect_timeout_seconds, read=s.read_timeout_seconds,
                                   write=s.read_timeout_seconds, pool=s.total_timeout_seconds),
             # A small pool: httpcore rescans every pooled connection per request, so its CPU
@@ -96,6 +108,9 @@ class Fetcher:
                 raise FetchError(feed_name, f"no complete answer within "
                                  f"{self.settings.total_timeout_seconds:g}s",
                                  error_kind="timeout") from None
+            except Refused as exc:
+                raise FetchError(feed_name, str(exc), error_kind="blocked",
+                                 transient=False) from None
             except httpx.HTTPError as exc:
                 raise _map_httpx_error(feed_name, exc, self.settings) from exc
             elapsed = (time.perf_counter() - started) * 1000
@@ -108,25 +123,56 @@ class Fetcher:
             headers["If-None-Match"] = state.etag
         if state.last_modified:
             headers["If-Modified-Since"] = state.last_modified
-        async with self._client.stream("GET", url, headers=headers) as response:
-            result = _classify(feed_name, url, response, now)
-            if result is not None:
-                if result.status is FetchStatus.NOT_MODIFIED:
-                    # A 304 has no body, but h11 only marks the exchange complete once it is
-                    # read; an unread response closes the connection instead of reusing it.
-                    await response.aread()
-                return result
-            body = await _read_capped(feed_name, response, self.settings.max_body_bytes)
-        if not body.strip():
-            raise FetchError(feed_name, f"HTTP {response.status_code} with an empty body",
-                             error_kind="empty", status=response.status_code)
-        return FetchResult(
-            status=FetchStatus.OK, url=str(response.url), http_status=response.status_code,
-            body=body, headers=_headers(response.headers),
-            etag=response.headers.get("etag"),
-            last_modified=response.headers.get("last-modified"),
-            permanent_url=_permanent_redirect(url, response),
-        )
+        hops = self.redirect_policy.hops(state.url, self._resolver)
+        start_url = url
+        try:
+            await hops.before(None, url)
+        except Refused:
+            if url == state.url:
+                raise
+            # A permanent redirect saved before this policy existed: start again from the
+            # configured URL, without the saved URL's validators, and let the result put it
+            # back as the feed's URL.
+            url = start_url = state.url
+            headers = {}
+        statuses: list[int] = []
+        for _ in range(self.settings.max_redirects + 1):
+            response = await self._client.send(
+                self._client.build_request("GET", url, headers=headers), stream=True)
+            try:
+                if hops.checks(url):
+                    await hops.connected(url, _peer(url, response, self._proxies))
+                location = response.headers.get("location")
+                if response.status_code in _REDIRECTS and location:
+                    target = urljoin(url, location.strip())
+                    statuses.append(response.status_code)
+                    await _discard(response)
+                    await hops.before(url, target)
+                    url = target
+                    continue
+                final = url if statuses else None
+                moved = _permanent_redirect(state.fetch_url, start_url, final, statuses)
+                result = _classify(feed_name, url, response, now, moved)
+                if result is not None:
+                    if result.status is FetchStatus.NOT_MODIFIED:
+                        # A 304 has no body, but h11 only marks the exchange complete once it
+                        # is read; an unread response closes the connection, not reusing it.
+                        await response.aread()
+                    return result
+                body = await _read_capped(feed_name, response, self.settings.max_body_bytes)
+            finally:
+                await response.aclose()
+            if not body.strip():
+                raise FetchError(feed_name, f"HTTP {response.status_code} with an empty body",
+                                 error_kind="empty", status=response.status_code)
+            return FetchResult(
+                status=FetchStatus.OK, url=url, http_status=response.status_code,
+                body=body, headers=_headers(response.headers),
+                etag=response.headers.get("etag"),
+                last_modified=response.headers.get("last-modified"),
+                permanent_url=moved,
+            )
+        raise httpx.TooManyRedirects("too many redirects")
 
 
 class _Cookies(httpx.Cookies):
@@ -140,7 +186,8 @@ class _Cookies(httpx.Cookies):
             super().extract_cookies(response)
 
 
-def _classify(feed: str, url: str, response: httpx.Response, now: datetime) -> FetchResult | None:
+def _classify(feed: str, url: str, response: httpx.Response, now: datetime,
+              moved: str | None = None) -> FetchResult | None:
     """Decide what a response means. None: a 2xx whose body should be read. Raises FetchError.
 
     Every HTTP outcome is decided here (Miniflux `ResponseHandler`): 304, 4xx/5xx, Retry-After,
@@ -148,10 +195,10 @@ def _classify(feed: str, url: str, response: httpx.Response, now: datetime) -> F
     """
     status = response.status_code
     if status == 304:
-        return FetchResult(status=FetchStatus.NOT_MODIFIED, url=str(response.url), http_status=304,
+        return FetchResult(status=FetchStatus.NOT_MODIFIED, url=url, http_status=304,
                            etag=response.headers.get("etag"),
                            last_modified=response.headers.get("last-modified"),
-                           permanent_url=_permanent_redirect(url, response))
+                           permanent_url=moved)
     if 200 <= status < 300:
         if status == 204:
             raise FetchError(feed, "HTTP 204 No Content", error_kind="empty", status=204)
@@ -211,14 +258,37 @@ async def _then_flush(raw: AsyncIterator[bytes]) -> AsyncIterator[bytes | None]:
     yield None
 
 
-def _permanent_redirect(url: str, response: httpx.Response) -> str | None:
-    """The new URL when every hop was 301/308 (RFC 9110 §15.4: only those are permanent)."""
-    if not response.history:
+def _permanent_redirect(fetch_url: str, start_url: str, final_url: str | None,
+                        statuses: list[int]) -> str | None:
+    """The URL to save as the feed's: where every hop from `start_url` was 301/308 (RFC 9110
+    §15.4: only those are permanent), or `start_url` itself when it replaced a saved URL the
+    redirect policy refuses. Every hop has passed that policy."""
+    new = start_url
+    if final_url is not None and all(s in _PERMANENT_REDIRECTS for s in statuses):
+        new = final_url
+    return new if new != fetch_url else None
+
+
+async def _discard(response: httpx.Response) -> None:
+    """Read a redirect's (small) body so its connection can be reused; a large one is cut."""
+    size = 0
+    async for chunk in response.aiter_raw():
+        size += len(chunk)
+        if size > 64 * 1024:
+            break
+
+
+def _peer(url: str, response: httpx.Response,
+          proxies: dict[str, str]) -> tuple[str, int] | None:
+    """The address the response came from (httpx's documented `network_stream` extension);
+    None through a mock transport, or a proxy (whose address it would be)."""
+    parts = urlsplit(url)
+    if (parts.scheme.lower() in proxies or "all" in proxies) \
+            and not urllib.request.proxy_bypass_environment(parts.hostname or "", proxies):
         return None
-    if all(r.status_code in _PERMANENT_REDIRECTS for r in response.history):
-        final = str(response.url)
-        return final if final != url else None
-    return None
+    stream = response.extensions.get("network_stream")
+    address = stream.get_extra_info("server_addr") if stream is not None else None
+    return (str(address[0]), int(address[1])) if address else None
 
 
 def _headers(headers: httpx.Headers) -> dict[str, str]:

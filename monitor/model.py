@@ -267,6 +267,9 @@ class FetchSettings:
     max_redirects: int = 5
     user_agent: str = ""  # empty: "monitor/<version> (+https://github.com/monitor)"
     backoff_max_seconds: float = 24 * 3600.0
+    # Redirects into loopback, private, link-local … space are refused unless set (a LAN);
+    # see monitor.netpolicy.
+    allow_private_redirects: bool = False
 
 
 @dataclass(frozen=True)
