@@ -8,7 +8,6 @@ into the plain values of `monitor.model`. Every problem is reported at once as
 
 from __future__ import annotations
 
-import base64
 import difflib
 import json
 import os
@@ -19,9 +18,12 @@ from typing import Annotated, Any, Literal, Mapping, Union
 from urllib.parse import urlsplit
 
 import yaml
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
+                      ValidationInfo)
 
 from monitor.config_yaml import LineList, LineMap, TooDeepError, dotted, line_of, load_tree
+from monitor.config_values import (check_feed_url, check_http_url, check_language,
+                                   is_webhook_secret, parse_duration, parse_rate, parse_size)
 from monitor.errors import ConfigError
 from monitor.language import available_languages
 from monitor.match import RuleSet, RulesError, compile_rules
@@ -32,90 +34,19 @@ from monitor.model import (ChannelSpec, DeliverySettings, FeedSpec, FetchSetting
 DEFAULT_LANGUAGES = ("en", "ru", "be", "uk")
 
 # ---------------------------------------------------------------------------------------------
-# Value parsers shared by the schema
+# Value types of the schema (the parsers live in config_values)
 
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d|w)?\s*$")
-_DURATION_UNITS = {"ms": 0.001, "s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
-_SIZE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(b|kb|kib|mb|mib|gb|gib)?\s*$", re.I)
-_SIZE_UNITS = {"b": 1, "kb": 1000, "kib": 1024, "mb": 1000**2, "mib": 1024**2,
-               "gb": 1000**3, "gib": 1024**3, None: 1}
-
-
-def parse_duration(value: Any) -> float:
-    """`30s`, `15m`, `2h`, `1d` (or a number of seconds) → seconds."""
-    if isinstance(value, bool):
-        raise ValueError(f"must be a duration like 30s, 15m, 2h or 1d, got {value!r}")
-    if isinstance(value, (int, float)):
-        seconds = float(value)
-    else:
-        m = _DURATION.match(str(value))
-        if not m:
-            raise ValueError(f"must be a duration like 30s, 15m, 2h or 1d, got {value!r}")
-        seconds = float(m.group(1)) * _DURATION_UNITS[m.group(2)]
-    if seconds <= 0:
-        raise ValueError(f"must be positive, got {value!r}")
-    return seconds
-
-
-def parse_size(value: Any) -> int:
-    """`10MB`, `512KiB` (or a number of bytes) → bytes."""
-    if isinstance(value, int) and not isinstance(value, bool):
-        size = value
-    else:
-        m = _SIZE.match(str(value))
-        if not m:
-            raise ValueError(f"must be a size like 10MB or 512KiB, got {value!r}")
-        size = int(float(m.group(1)) * _SIZE_UNITS[m.group(2) and m.group(2).lower()])
-    if size <= 0:
-        raise ValueError(f"must be positive, got {value!r}")
-    return size
-
-
-def parse_rate(value: Any) -> float:
-    """`20/min`, `1/s`, `100/h` → messages per minute."""
-    m = re.match(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute|h|hour)\s*$", str(value))
-    if not m:
-        raise ValueError(f"must be a rate like 20/min, got {value!r}")
-    per = {"s": 1 / 60, "sec": 1 / 60, "second": 1 / 60, "m": 1, "min": 1, "minute": 1,
-           "h": 60, "hour": 60}[m.group(2)]
-    rate = float(m.group(1)) / per
-    if rate <= 0:
-        raise ValueError(f"must be positive, got {value!r}")
-    return rate
-
-
-def _check_language(value: Any) -> str:
-    if not isinstance(value, str) or not re.fullmatch(r"[a-z]{2,3}", value):
-        raise ValueError(f"must be a language code like en, ru, be, got {value!r}")
-    return value
-
-
-def _check_feed_url(value: Any) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ValueError("must be an http(s) URL or a file path")
-    scheme = urlsplit(value).scheme.lower()
-    if scheme in ("http", "https"):
-        if not urlsplit(value).netloc:
-            raise ValueError(f"must be an http(s) URL with a host, got {value!r}")
-    elif scheme not in ("", "file") and not re.match(r"^[A-Za-z]:[\\/]", value):
-        raise ValueError(f"must be an http(s) URL or a file path, got {value!r}")
-    return value
-
-
-def _check_http_url(value: Any) -> str:
-    if not isinstance(value, str) or urlsplit(value).scheme not in ("http", "https") \
-            or not urlsplit(value).netloc:
-        raise ValueError("must be an http(s) URL")
-    return value
+def _feed_url(value: Any, info: ValidationInfo) -> str:
+    return check_feed_url(value, (info.context or {}).get("base_dir"))
 
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]
 Size = Annotated[int, BeforeValidator(parse_size)]
 Rate = Annotated[float, BeforeValidator(parse_rate)]
-Language = Annotated[str, BeforeValidator(_check_language)]
-FeedUrl = Annotated[str, BeforeValidator(_check_feed_url)]
-HttpUrl = Annotated[str, BeforeValidator(_check_http_url)]
+Language = Annotated[str, BeforeValidator(check_language)]
+FeedUrl = Annotated[str, BeforeValidator(_feed_url)]
+HttpUrl = Annotated[str, BeforeValidator(check_http_url)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 # ---------------------------------------------------------------------------------------------
@@ -452,7 +383,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
 
     model: ConfigModel | None = None
     try:
-        model = ConfigModel.model_validate(dict(tree))
+        model = ConfigModel.model_validate(dict(tree), context={"base_dir": base_dir})
     except ValidationError as exc:
         problems.extend(_validation_errors(exc, ConfigModel, ()))
 
@@ -557,7 +488,7 @@ def _cross_check(model: ConfigModel, channels: list[_ChannelBase], tree: Any) ->
                              "username and password need security: starttls or tls "
                              "(no login over plain text)"))
         if isinstance(c, WebhookChannel) and c.secret is not None \
-                and not _is_webhook_secret(c.secret):
+                and not is_webhook_secret(c.secret):
             problems.append((("channels", index, "secret"),
                              "must be a Standard Webhooks secret: whsec_<base64>"))
     known = available_languages()  # profile file names only: no detector is built here
@@ -573,15 +504,6 @@ def _cross_check(model: ConfigModel, channels: list[_ChannelBase], tree: Any) ->
                                      f"language '{lang}' is not in languages "
                                      f"({', '.join(model.languages)})"))
     return problems
-
-
-def _is_webhook_secret(secret: str) -> bool:
-    if not re.fullmatch(r"whsec_[A-Za-z0-9+/=]{8,}", secret):
-        return False
-    try:
-        return len(base64.b64decode(secret.removeprefix("whsec_"), validate=True)) >= 8
-    except ValueError:
-        return False
 
 
 def _unknown_channel(name: str, names: list[str]) -> str:

@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from monitor import __version__
+from monitor.config_values import http_url_problem
 from monitor.errors import DeliveryError, root_cause
 from monitor.retry import parse_retry_after
 
@@ -72,7 +73,11 @@ def target(url: str) -> str:
     """`scheme://host[:port]`: what may appear in logs and errors about a secret URL."""
     parts = urlsplit(url)
     host = parts.hostname or "?"
-    return f"{parts.scheme}://{host}" + (f":{parts.port}" if parts.port else "")
+    try:
+        port = parts.port
+    except ValueError:  # out of range or not a number: send_request refuses such a URL
+        port = None
+    return f"{parts.scheme}://{host}" + (f":{port}" if port else "")
 
 
 async def send_request(shared: SharedClient, channel: str, method: str, url: str, *,
@@ -80,6 +85,10 @@ async def send_request(shared: SharedClient, channel: str, method: str, url: str
                        secrets: Iterable[str] = ()) -> Answer:
     """Send one request; return the answer, or raise a DeliveryError for a network failure."""
     where = target(url)
+    problem = http_url_problem(url)
+    if problem:  # config checks it; httpx would fail on some of these with a bare ValueError
+        raise DeliveryError(channel, f"the configured URL for {where} is not usable: {problem}",
+                            transient=False)
     try:
         async with shared.client.stream(method, url, content=content, headers=dict(headers),
                                         timeout=timeout_seconds) as response:

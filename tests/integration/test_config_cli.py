@@ -18,10 +18,12 @@ DEEP_ERROR = ("rules[0].query: column 51: nested more than 50 levels deep (each 
               "NOT, title: and NEAR is a level); write the query flatter")
 
 
-def line_of(path, text: str) -> int:
-    """The 1-based line of the first line of `path` containing `text`."""
+def line_of(path, text: str, after: str = "") -> int:
+    """The 1-based line of the first line of `path` containing `text` (after the first line
+    containing `after`)."""
     lines = path.read_text(encoding="utf-8").splitlines()
-    return next(n for n, line in enumerate(lines, 1) if text in line)
+    start = next(n for n, line in enumerate(lines) if after in line)
+    return next(n for n, line in enumerate(lines[start:], start + 1) if text in line)
 
 
 def test_check_reports_a_query_nested_200_deep_with_its_column(tmp_path):
@@ -80,3 +82,42 @@ def test_sighup_with_a_query_nested_200_deep_keeps_the_old_config(feed_server, t
         assert "Traceback" not in err and "exception was never retrieved" not in err, err
     finally:
         daemon.close()
+
+
+# -- test-alert never dies with a traceback, whatever the URL ---------------------------------
+
+def _closed_port() -> int:
+    from support.ports import free_port
+
+    return free_port()  # nothing listens there once the probe socket is closed
+
+
+@pytest.mark.parametrize("ctype, key, url, code, error", [
+    ("webhook", "url", "http://127.0.0.1:99999/hook?token=SECRET", 2,
+     "config.yaml:{line}: channels[0].url: port 99999 is out of range (1-65535)"),
+    ("slack", "url", "https://exa mple.org/services/SECRET", 2,
+     "config.yaml:{line}: channels[0].url: must not contain spaces or line breaks (write a "
+     "space in a path as %20)"),
+    ("matrix", "homeserver", "https://xn--zz.example.org", 2,
+     "config.yaml:{line}: channels[0].homeserver: 'xn--zz.example.org' is not a valid host "
+     "name"),
+    ("discord", "url", "discord.com/api/webhooks/SECRET", 2,
+     "config.yaml:{line}: channels[0].url: must start with http:// or https://"),
+    ("webhook", "url", "http://127.0.0.1:{closed}/hook?token=SECRET", 1,
+     "channel c: cannot connect to http://127.0.0.1:{closed}: "),
+], ids=["webhook port 99999", "a space in a slack host", "broken punycode in a matrix host",
+        "a discord url without a scheme", "a closed loopback port"])
+def test_test_alert_answers_every_bad_url_in_one_line(tmp_path, ctype, key, url, code, error):
+    closed = _closed_port()
+    channel = {"name": "c", "type": ctype, key: url.format(closed=closed)}
+    if ctype == "matrix":
+        channel.update(room_id="!r:example.org", access_token="t")
+    config = write_config(tmp_path / "config.yaml", [{"name": "a",
+                                                      "url": "https://example.org/rss"}],
+                          channels=[channel])
+    result = run_cli("test-alert", "c", cwd=tmp_path)
+    expected = error.format(line=line_of(config, f"{key}:", after="channels:"), closed=closed)
+    assert (result.code, result.stdout) == (code, "")
+    assert result.stderr.startswith(f"monitor: error: {expected}"), result.stderr
+    assert result.stderr.count("\n") == 1 and result.stderr.endswith("\n"), result.stderr
+    assert "SECRET" not in result.stderr

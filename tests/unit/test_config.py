@@ -2,7 +2,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.config import load_config, parse_config, parse_duration, parse_rate, parse_size
+from monitor.config import load_config, parse_config
+from monitor.config_values import parse_duration, parse_rate, parse_size
 from monitor.errors import ConfigError
 
 GOOD = """\
@@ -90,7 +91,8 @@ BAD = [
         id="ftp url is refused"),
     pytest.param(
         "feeds:\n  - name: a\n    url: https://x.org/f\n    interval: soon\n",
-        ["c.yaml:4: feeds[0].interval: must be a duration like 30s, 15m, 2h or 1d, got 'soon'"],
+        ["c.yaml:4: feeds[0].interval: must be a duration like 30s, 15m, 2h or 1d (units: ms, "
+         "s, m, h, d, w), got 'soon'"],
         id="bad duration"),
     pytest.param(
         "feeds:\n  - url: https://x.org/f\n",
@@ -190,14 +192,15 @@ def test_shipped_config_is_valid():
 
 
 @pytest.mark.parametrize("text, seconds", [
-    ("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400), (45, 45), ("1.5h", 5400),
-    ("250ms", 0.25),
+    ("30s", 30), ("15m", 900), ("2h", 7200), ("1d", 86400), ("1.5h", 5400),
+    ("250ms", 0.25), ("2w", 1209600), (" 10 s ", 10),
 ])
 def test_parse_duration(text, seconds):
     assert parse_duration(text) == seconds
 
 
-@pytest.mark.parametrize("text", ["", "5 minutes", "-5m", "0s", True, "m"])
+@pytest.mark.parametrize("text", ["", "5 minutes", "-5m", "0s", True, "m", 45, "45", 1.5, None,
+                                  [], "5M"])
 def test_parse_duration_rejects(text):
     with pytest.raises(ValueError):
         parse_duration(text)
