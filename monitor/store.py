@@ -124,8 +124,25 @@ def _m3_outbox_digests(db: sqlite3.Connection) -> None:
     """)
 
 
+def _m4_outbox_turns(db: sqlite3.Connection) -> None:
+    # Each row's feed and turn, so a channel's due rows are taken round-robin across feeds: one
+    # feed's flood cannot hold every other feed's alerts behind it (issue 11 #12). Rows already
+    # queued keep their order (turn = id) and get their feed from the payload.
+    columns = {r[1] for r in db.execute("PRAGMA table_info(outbox)")}
+    if "feed" not in columns:
+        db.execute("ALTER TABLE outbox ADD COLUMN feed TEXT NOT NULL DEFAULT ''")
+    if "turn" not in columns:
+        db.execute("ALTER TABLE outbox ADD COLUMN turn INTEGER NOT NULL DEFAULT 0")
+    db.execute("UPDATE outbox SET feed = coalesce(json_extract(payload, '$.feed'), ''), "
+               "turn = id WHERE status = 'pending'")
+    _script(db, """
+    CREATE INDEX IF NOT EXISTS outbox_lane ON outbox(status, channel, feed, turn);
+    CREATE INDEX IF NOT EXISTS outbox_turn ON outbox(status, turn, id)
+    """)
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2_translation_cache,
-                                                          _m3_outbox_digests]
+                                                          _m3_outbox_digests, _m4_outbox_turns]
 TRANSLATION_CACHE_DAYS = 30
 
 
@@ -425,11 +442,14 @@ class Store:
     @staticmethod
     def _enqueue(db: sqlite3.Connection, alerts: Sequence[Alert], now: datetime) -> int:
         before = db.total_changes
+        turns = _turns(db, alerts)
         db.executemany(
             "INSERT OR IGNORE INTO outbox (alert_id, channel, rule, item_key, kind, payload, "
-            "status, attempts, next_attempt_at, created_at) VALUES (?,?,?,?,?,?,'pending',0,?,?)",
+            "status, attempts, next_attempt_at, created_at, feed, turn) "
+            "VALUES (?,?,?,?,?,?,'pending',0,?,?,?,?)",
             [(a.id, a.channel, a.rule, a.item_key, a.kind, json.dumps(alert_to_json(a),
-              ensure_ascii=False), _iso(now), _iso(a.created_at or now)) for a in alerts])
+              ensure_ascii=False), _iso(now), _iso(a.created_at or now), _lane(a), turn)
+             for a, turn in zip(alerts, turns)])
         return db.total_changes - before
 
     def alerts_by_id(self, alert_ids: Sequence[str]) -> dict[str, Alert]:
@@ -445,29 +465,33 @@ class Store:
     def due_outbox(self, now: datetime, *, channel: str | None = None,
                    limit: int = 100, ignore_backoff: bool = False,
                    keep_order: bool = False) -> list[OutboxRow]:
-        """Pending rows whose next attempt is due, oldest first.
+        """Pending rows whose next attempt is due, in turn: each channel's rows round-robin
+        across feeds (see `_turns`), each feed's oldest first. One feed's flood cannot hold
+        another feed's alert behind its backlog (issue 11 #12).
 
-        With `keep_order`, a channel whose oldest pending row is still backing off yields
-        nothing: its newer rows wait behind it, so each channel receives alerts in order.
+        With `keep_order`, a channel whose first pending row (in turn) is still backing off
+        yields nothing: its later rows wait behind it, so each channel receives alerts in order.
         """
-        sql = "SELECT * FROM outbox o WHERE status = 'pending'"
+        sql = "SELECT o.* FROM outbox o WHERE status = 'pending'"
         args: list[Any] = []
         if not ignore_backoff:
             if keep_order:
-                # Each channel's first row still backing off, found once for all rows (a
-                # correlated NOT EXISTS rescanned the channel's earlier rows for every row:
-                # seconds for a few thousand pending alerts).
-                sql = ("WITH blocked AS (SELECT channel, MIN(id) AS first FROM outbox "
-                       "WHERE status = 'pending' AND next_attempt_at > ? GROUP BY channel) "
+                # Each channel's first row still backing off, found once for all rows (few rows
+                # back off: those that failed).
+                sql = ("WITH backing AS (SELECT channel, turn, id, ROW_NUMBER() OVER "
+                       "(PARTITION BY channel ORDER BY turn, id) AS n FROM outbox "
+                       "WHERE status = 'pending' AND next_attempt_at > ?), "
+                       "blocked AS (SELECT channel, turn, id FROM backing WHERE n = 1) "
                        "SELECT o.* FROM outbox o LEFT JOIN blocked b ON b.channel = o.channel "
-                       "WHERE o.status = 'pending' AND (b.first IS NULL OR o.id < b.first)")
+                       "WHERE o.status = 'pending' "
+                       "AND (b.channel IS NULL OR (o.turn, o.id) < (b.turn, b.id))")
                 args.append(_iso(now))
             sql += " AND o.next_attempt_at <= ?"
             args.append(_iso(now))
         if channel is not None:
             sql += " AND o.channel = ?"
             args.append(channel)
-        sql += " ORDER BY o.id LIMIT ?"
+        sql += " ORDER BY o.turn, o.id LIMIT ?"
         args.append(limit)
         return [_outbox_row(r) for r in self.db.execute(sql, args)]
 
@@ -747,6 +771,34 @@ def _retry_busy(op: Callable[[], Any], path: str, attempts: int = 50) -> Any:
 def _chunks(seq: Sequence[str], size: int) -> Iterator[Sequence[str]]:
     for i in range(0, len(seq), size):
         yield seq[i:i + size]
+
+
+def _lane(alert: Alert) -> str:
+    """The feed whose turn an outbox row takes (a digest spans feeds: a lane of its own)."""
+    return alert.feed if alert.kind != "digest" else ""
+
+
+def _turns(db: sqlite3.Connection, alerts: Sequence[Alert]) -> list[int]:
+    """Each new row's turn: after its feed's last pending row on the channel, and never before
+    the channel's first pending row. Rows go out in turn order, so a feed whose first alert
+    arrives behind another feed's backlog of thousands is sent next, and two feeds with
+    backlogs alternate (start-time fair queuing with one slot per row)."""
+    front: dict[str, int] = {}
+    last: dict[tuple[str, str], int] = {}
+    turns = []
+    for a in alerts:
+        lane = (a.channel, _lane(a))
+        if lane not in last:
+            if a.channel not in front:
+                front[a.channel] = db.execute(
+                    "SELECT min(turn) FROM outbox WHERE status = 'pending' AND channel = ?",
+                    (a.channel,)).fetchone()[0] or 0
+            tail = db.execute("SELECT max(turn) FROM outbox WHERE status = 'pending' "
+                              "AND channel = ? AND feed = ?", lane).fetchone()[0]
+            last[lane] = max(front[a.channel] - 1, tail if tail is not None else -1)
+        last[lane] += 1
+        turns.append(last[lane])
+    return turns
 
 
 def _upsert_feed(db: sqlite3.Connection, s: FeedState) -> None:

@@ -216,8 +216,27 @@ def test_due_outbox_in_order_holds_each_channel_behind_its_first_row_backing_off
     expected = [r.id for r in everything if r.next_attempt_at <= NOW
                 and r.id < blocked.get(r.channel, 10**9)]
     assert blocked and expected
-    assert [r.id for r in store.due_outbox(NOW, limit=1000, keep_order=True)] == expected
-    assert [r.id for r in store.due_outbox(NOW, limit=5, keep_order=True)] == expected[:5]
     channel_of = {r.id: r.channel for r in everything}
+    due = [r.id for r in store.due_outbox(NOW, limit=1000, keep_order=True)]
+    # Channels are lanes of their own (taken in turns); within a channel, one feed's rows
+    # keep their order.
+    assert sorted(due) == expected
+    for c in "abc":
+        assert [i for i in due if channel_of[i] == c] == [i for i in expected if channel_of[i] == c]
+    assert [r.id for r in store.due_outbox(NOW, limit=5, keep_order=True)] == due[:5]
     assert [r.id for r in store.due_outbox(NOW, limit=1000, keep_order=True, channel="b")] == \
         [i for i in expected if channel_of[i] == "b"]
+
+
+def test_due_outbox_takes_a_channels_rows_round_robin_across_feeds(store):
+    # One feed's flood queued first, then two other feeds' alerts: those go out within one
+    # turn of every feed, not after the flood (issue 11 #12). Each feed's rows stay in order.
+    flood = [item(feed="flood", id=str(n), title=f"Flood item {n} long enough") for n in range(300)]
+    quiet = [item(feed=f, id="1", title=f"Quiet item of {f} long enough") for f in ("a", "b")]
+    for feed, items in (("flood", flood), ("a", quiet[:1]), ("b", quiet[1:])):
+        store.commit_poll(FeedState(name=feed, url="u"), items, {}, [],
+                          [alert(i, channel="c") for i in items], now=NOW)
+    due = store.due_outbox(NOW, limit=6, keep_order=True)
+    assert [r.alert.feed for r in due] == ["flood", "a", "b", "flood", "flood", "flood"]
+    rows = store.due_outbox(NOW, limit=1000, keep_order=True)
+    assert [r.alert.item_id for r in rows if r.alert.feed == "flood"] == [str(n) for n in range(300)]
