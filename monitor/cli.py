@@ -452,7 +452,7 @@ def _poll_json(report) -> dict:
     return {
         "feeds": [{"name": o.name, "url": o.url, "status": o.status,
                    "http_status": o.http_status, "new_items": o.new_items, "error": o.error,
-                   "error_kind": o.error_kind}
+                   "error_kind": o.error_kind, "left_out": o.left_out}
                   for o in report.feeds],
         "items": [{"id": i.id, "feed": i.feed, "title": i.title, "summary": i.summary,
                    "link": i.link, "published": _iso(i.published_at), "language": i.language}
@@ -472,6 +472,10 @@ def _print_poll_summary(report, drained, dry_run: bool, out: IO[str]) -> None:
     for o in report.feeds:
         if o.status == "error":
             out.write(f"{o.error}\n")
+        if o.left_out:
+            out.write(f"feed {o.name}: {o.new_items + o.left_out} new items, more than "
+                      f"max_items_per_check; the newest {o.new_items} were taken, "
+                      f"{o.left_out} wait for the next checks\n")
     parts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(by_status.items()))
     line = (f"{sum(by_status.values())} feeds ({parts}); {report.item_count} new items; "
             f"{report.match_count} matches")

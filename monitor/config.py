@@ -63,6 +63,7 @@ class FeedModel(_Section):
     language: Language | None = None
     interval: Duration | None = None
     enabled: bool = True
+    max_items_per_check: int | None = Field(None, ge=1, le=1_000_000)
 
 
 class RuleModel(_Section):
@@ -73,6 +74,8 @@ class RuleModel(_Section):
 
 class DefaultsModel(_Section):
     interval: Duration = 900.0
+    max_items_per_check: int = Field(200, ge=1, le=1_000_000)
+    max_alerts_per_rule: int = Field(20, ge=1, le=1_000_000)
 
 
 class FetchModel(_Section):
@@ -225,6 +228,7 @@ class Config:
     health: HealthSettings
     matcher: RuleSet
     delivery: DeliverySettings = DeliverySettings()
+    max_alerts_per_rule: int = 20  # per rule, per feed check; the rest in one summary alert
     secrets: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
@@ -427,9 +431,11 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
                            for loc, msg in problems])
     assert model is not None and matcher is not None
 
-    defaults_interval = model.defaults.interval
+    defaults = model.defaults
     feeds = tuple(FeedSpec(f.name, _resolve_feed_url(f.url, base_dir), f.language,
-                           f.interval or defaults_interval, f.enabled) for f in model.feeds)
+                           f.interval or defaults.interval, f.enabled,
+                           f.max_items_per_check or defaults.max_items_per_check)
+                  for f in model.feeds)
     channels = tuple(_channel_spec(c) for c in channel_models)
     state_path = Path(state_override) if state_override else \
         _resolve_path(model.state or "monitor.db", base_dir)
@@ -449,6 +455,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
         health=HealthSettings(model.health.feed_failing_after, tuple(model.health.channels)),
         delivery=DeliverySettings(model.delivery.retry_first, model.delivery.retry_max,
                                   model.delivery.max_attempts),
+        max_alerts_per_rule=defaults.max_alerts_per_rule,
         matcher=matcher, secrets=tuple(sorted(set(secrets), key=len, reverse=True)),
         warnings=tuple(warnings), raw=json.loads(json.dumps(tree, default=str)),
     )

@@ -26,22 +26,25 @@ class Digest:
     entries: int
     is_bozo: bool = False
     bozo_message: str | None = None
+    left_out: int = 0  # new items beyond the feed's max_items_per_check: taken by later checks
 
 
 def digest_body(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, str],
                 fetched_at: datetime, config: Config, seen: SeenItems) -> Digest:
     """The new items of one fetched body. Raises ParseError."""
     parsed = parse_feed(body, feed=feed.name, headers=headers)
+    new, left_out = normalize_new_entries(parsed.entries, feed=feed.name, feed_url=url,
+                                          fetched_at=fetched_at, seen=seen,
+                                          limit=feed.max_items_per_check)
     items, emitted = [], set()
-    for item in normalize_new_entries(parsed.entries, feed=feed.name, feed_url=url,
-                                      fetched_at=fetched_at, seen=seen):
+    for item in new:
         if item.key not in emitted:  # the first copy of an item a feed lists twice
             emitted.add(item.key)
             items.append(item)
     items = _with_languages(items, feed, config)
     matches = tuple(m for item in items for m in config.matcher.match(item))
     return Digest(tuple(items), matches, len(parsed.entries), parsed.is_bozo,
-                  parsed.bozo_message)
+                  parsed.bozo_message, left_out)
 
 
 def _with_languages(items: list[Item], feed: FeedSpec, config: Config) -> list[Item]:

@@ -22,6 +22,8 @@ class FeedSpec:
     language: str | None = None  # a hint, not truth
     interval_seconds: float = 900.0
     enabled: bool = True
+    # New items taken per check, newest first; the rest wait for the next checks.
+    max_items_per_check: int = 200
 
 
 @dataclass(frozen=True)
@@ -240,6 +242,7 @@ class FeedOutcome:
     error_kind: str | None = None
     is_bozo: bool = False
     elapsed_ms: float = 0.0
+    left_out: int = 0  # new items beyond max_items_per_check, left for the next checks
 
 
 @dataclass

@@ -56,8 +56,11 @@ class SeenItems(Protocol):
 
 
 def normalize_new_entries(entries: Sequence[Entry], *, feed: str, feed_url: str,
-                          fetched_at: datetime, seen: SeenItems) -> list[Item]:
-    """The entries that are new items, normalised; the others cost a key and a look-up.
+                          fetched_at: datetime, seen: SeenItems,
+                          limit: int | None = None) -> tuple[list[Item], int]:
+    """The entries that are new items, normalised (at most `limit`, the newest: an undated
+    entry counts as published now), and how many more new ones were left out. The others cost
+    a key and a look-up.
 
     An entry whose id was seen is the same item when its link is unchanged, or when only its
     link or only its title changed (an edit). When both changed, the feed reuses the id for a
@@ -82,8 +85,15 @@ def normalize_new_entries(entries: Sequence[Entry], *, feed: str, feed_url: str,
                 new.append((entry, item_id, key))
         order = {id(e): n for n, e in enumerate(entries)}
         new.sort(key=lambda n: order[id(n[0])])
+    left_out = 0
+    if limit is not None and len(new) > limit:
+        # Newest first (a stable sort: feed order among equal dates), then back in feed order.
+        kept = {id(n[0]) for n in sorted(new, key=lambda n: n[0].published_at or fetched_at,
+                                          reverse=True)[:limit]}
+        left_out = len(new) - limit
+        new = [n for n in new if id(n[0]) in kept]
     return [_normalize(e, item_id, feed=feed, feed_url=feed_url, fetched_at=fetched_at, key=key)
-            for e, item_id, key in new]
+            for e, item_id, key in new], left_out
 
 
 def _revision_key(entry: Entry, item_id: str, link: str, revisions: Sequence[SeenItem], *,

@@ -33,6 +33,7 @@ from monitor.render.health import feed_failing_alert, feed_recovered_alert
 from monitor.retry import Backoff
 from monitor.store import OutboxRow, Store
 from monitor.stories import earlier_copies, story_alerts
+from monitor.alert_caps import cap_matches, more_matches_alerts
 from monitor.translate import Translator, UnavailableTranslator, build_translator
 from monitor.workers import SharedCursor, cores, fork_map
 
@@ -232,17 +233,22 @@ async def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps,
     for _, done in chunk:
         outcome = done if isinstance(done, FeedOutcome) else done.outcome
         report.feed_counts[outcome.status] = report.feed_counts.get(outcome.status, 0) + 1
-        if keep_items or outcome.status == "error":
+        if keep_items or outcome.status == "error" or outcome.left_out:
             report.feeds.append(outcome)
     chunk.clear()
     for check, copies in zip(checks, earlier_copies([c.items for c in checks], deps.store)):
         check.duplicates = copies
-    translations = await _translate(checks, deps)
+    capped = [cap_matches(c.items, c.matches, deps.config.max_alerts_per_rule) for c in checks]
+    translations = await _translate(checks, [alerted for alerted, _ in capped], deps)
     commit_now = deps.clock()
     rows = []
-    alerts_of = story_alerts([(c.items, c.matches, c.duplicates) for c in checks], translations,
-                             deps.config, deps.store, commit_now)
-    for check, alerts in zip(checks, alerts_of):
+    alerts_of = story_alerts([(c.items, alerted, c.duplicates)
+                              for c, (alerted, _) in zip(checks, capped)],
+                             translations, deps.config, deps.store, commit_now)
+    for check, alerts, (_, rest) in zip(checks, alerts_of, capped):
+        if rest:
+            alerts += more_matches_alerts(check.feed.name, rest, check.items, deps.config,
+                                          commit_now)
         alerts += _feed_health_alerts(check, deps.config, commit_now)
         rows.append((check.state, check.items, check.duplicates, check.matches, alerts))
         report.item_count += len(check.items)
@@ -303,11 +309,21 @@ async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) ->
     if digest.is_bozo:
         log.warning("Feed is not well-formed; using what could be read", extra={"fields": {
             "feed_name": feed.name, "entries": digest.entries, "error": digest.bozo_message}})
+    if digest.left_out:
+        log.warning("Feed has more new items than max_items_per_check; the newest were taken, "
+                    "the rest wait for the next checks", extra={"fields": {
+                        "feed_name": feed.name, "taken": len(digest.items),
+                        "left_for_later": digest.left_out,
+                        "max_items_per_check": feed.max_items_per_check}})
+        # The items left out are still new: the next check must fetch and read the body in
+        # full (no validators, no "same bytes" shortcut) until none are left.
+        state.etag = state.last_modified = None
+        body_hash = None
     state.body_hash = body_hash
     state.items_total += len(digest.items)
     outcome = FeedOutcome(feed.name, state.fetch_url, "ok", result.http_status,
                           len(digest.items), is_bozo=digest.is_bozo,
-                          elapsed_ms=result.elapsed_ms)
+                          elapsed_ms=result.elapsed_ms, left_out=digest.left_out)
     return FeedCheck(feed, state, outcome, list(digest.items), list(digest.matches))
 
 
@@ -334,9 +350,10 @@ def _failed(feed: FeedSpec, state: FeedState, exc: FeedError, deps: Deps,
     return FeedCheck(feed, state, outcome)
 
 
-async def _translate(checks: Sequence[FeedCheck], deps: Deps) -> dict[str, Translation]:
-    """One request for every matched item of the chunk, so the backend can batch."""
-    keys = {m.item_key for c in checks for m in c.matches}
+async def _translate(checks: Sequence[FeedCheck], alerted: Sequence[Sequence[Match]],
+                     deps: Deps) -> dict[str, Translation]:
+    """One request for every item of the chunk that alerts, so the backend can batch."""
+    keys = {m.item_key for matches in alerted for m in matches}
     items = [i for c in checks for i in c.items if i.key in keys]
     if not items:
         return {}

@@ -63,7 +63,7 @@ def test_poll_json_schema_and_windows_1251_cyrillic(feed_server, data_dir, tmp_p
     doc = run_cli("poll", "--json", cwd=tmp_path).json()
     assert set(doc) == {"feeds", "items", "matches"}
     assert set(doc["feeds"][0]) == {"name", "url", "status", "http_status", "new_items", "error",
-                                    "error_kind"}
+                                    "error_kind", "left_out"}
     item = doc["items"][0]
     assert set(item) == {"id", "feed", "title", "summary", "link", "published", "language"}
     assert item["title"] == "В Турции психически нездоровый мужчина взорвал хлопушку в здании " \
