@@ -20,7 +20,7 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import Config, load_config
-from monitor.errors import ConfigError, MonitorError
+from monitor.errors import ConfigError, MonitorError, StateGoneError
 from monitor.health import HealthServer
 from monitor.metrics import Metrics, render
 from monitor.model import FeedSpec
@@ -58,6 +58,7 @@ class Daemon:
         # between drains, so a drain never sees half of each, and a channel is never closed
         # under an in-flight send (which could fail it after the receiver took it).
         self.drain_lock = asyncio.Lock()
+        self.exit_code = 0  # 1 when the daemon stopped because its state file was gone
 
     async def run(self) -> None:
         self.runtime = Runtime(self.config, stdout=self.stdout)
@@ -103,6 +104,15 @@ class Daemon:
                 loop.remove_signal_handler(sig)
         log.info("Daemon stopped")
 
+    def _state_gone(self, exc: StateGoneError) -> None:
+        """Stop, once, with exit status 1: whatever the daemon wrote from now on would go to
+        a file no one reads again, and a new poller may already own the path."""
+        if self.exit_code == 0:
+            log.error("State file gone; stopping", extra={"fields": {
+                "error": str(exc), "hint": exc.hint}})
+        self.exit_code = 1
+        self.stopping.set()
+
     def _request_stop(self, sig: signal.Signals) -> None:
         log.info("Signal received", extra={"fields": {"signal": sig.name}})
         self.stopping.set()
@@ -139,6 +149,8 @@ class Daemon:
             self.metrics.record_poll(report.feeds, len(report.items), len(report.matches))
             if report.alerts:
                 self.wake_delivery.set()
+        except StateGoneError as exc:
+            self._state_gone(exc)
         except MonitorError as exc:
             log.error("Feed check failed", extra={"fields": {"feed_name": name,
                                                               "error": str(exc)}})
@@ -154,9 +166,15 @@ class Daemon:
             self.wake_delivery.clear()  # before draining: a wake-up during the drain counts
             try:
                 if self.deps is not None:
+                    # Also the daemon's watch on its state file when nothing is written: a
+                    # deleted or replaced state is noticed within one cycle.
+                    self.deps.store.check_file()
                     async with self.drain_lock:
                         drained = await drain_outbox(self.deps)
                     self.metrics.record_drain(drained.sent, drained.failed, drained.dead)
+            except StateGoneError as exc:
+                self._state_gone(exc)
+                return
             except MonitorError as exc:
                 log.error("Delivery failed", extra={"fields": {"error": str(exc)}})
             except Exception:
@@ -238,4 +256,4 @@ def run_daemon(config: Config, *, args: Any, stdout: IO[str]) -> int:
                     health_host=getattr(args, "health_host", "127.0.0.1"),
                     health_port=getattr(args, "health_port", None))
     asyncio.run(daemon.run())
-    return 0
+    return daemon.exit_code

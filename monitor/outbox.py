@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
-from monitor.errors import DeliveryError
+from monitor.errors import DeliveryError, StoreError
 from monitor.model import Alert, ChannelSpec, DeliverySettings
 from monitor.retry import Backoff
 from monitor.store import OutboxRow, Store
@@ -50,14 +50,28 @@ class Outbox:
         self.store = store
         self.policy = policy or RetryPolicy()
         self.rng = rng or random.Random()
+        # Rows a channel accepted that the store could not mark sent (a full disk): kept
+        # here until it can, so they are not sent again meanwhile (every drain would repeat
+        # them for as long as the disk stays full).
+        self.unrecorded: dict[int, datetime] = {}
 
     def due(self, now: datetime, *, limit: int = 100, ignore_backoff: bool = False,
             channel: str | None = None) -> list[OutboxRow]:
+        """Due rows, oldest first. Records the sends it still owes the store first, and
+        raises StoreError if it still cannot: nothing more is sent until it can."""
+        if self.unrecorded:
+            for row_id, sent_at in list(self.unrecorded.items()):
+                self.store.mark_sent([row_id], sent_at)
+                del self.unrecorded[row_id]
         return self.store.due_outbox(now, limit=limit, ignore_backoff=ignore_backoff,
                                      channel=channel, keep_order=True)
 
     def delivered(self, row: OutboxRow, now: datetime) -> None:
-        self.store.mark_sent([row.id], now)
+        try:
+            self.store.mark_sent([row.id], now)
+        except StoreError:
+            self.unrecorded[row.id] = now
+            raise
 
     def failed(self, row: OutboxRow, error: DeliveryError, now: datetime) -> str:
         """Record a failed attempt; returns the row's new status ("pending" or "dead")."""

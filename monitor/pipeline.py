@@ -514,8 +514,10 @@ def _waits_for_digest(row: OutboxRow, specs: dict[str, ChannelSpec]) -> bool:
 
 async def _deliver_row(deps: Deps, row: OutboxRow, report: DrainReport) -> bool:
     """Send one row and record the outcome. False when its channel should be left alone for
-    the rest of the drain (a transient failure)."""
+    the rest of the drain (a transient failure). Raises StateGoneError, sending nothing,
+    when the state file is gone: the send could never be recorded."""
     assert deps.outbox is not None
+    deps.store.check_file()
     channel = deps.channels.get(row.channel)
     try:
         if channel is None:

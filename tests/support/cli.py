@@ -8,6 +8,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -23,12 +24,15 @@ class Result:
 
 
 def run_cli(*args: str, cwd: Path, env: dict[str, str] | None = None,
-            timeout: float = 120, input: str | None = None) -> Result:
+            timeout: float = 120, input: str | None = None,
+            wrap: Callable[[list[str]], list[str]] | None = None) -> Result:
+    """`wrap` may rewrite the command line (support.privileges.without_root_override)."""
     full_env = {k: v for k, v in os.environ.items()
                 if not k.lower().endswith("_proxy")}
     full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
     full_env.update(env or {})
-    proc = subprocess.run([sys.executable, "-m", "monitor", *args], cwd=cwd, env=full_env,
+    argv = [sys.executable, "-m", "monitor", *args]
+    proc = subprocess.run(wrap(argv) if wrap else argv, cwd=cwd, env=full_env,
                           capture_output=True, text=True, timeout=timeout, input=input)
     return Result(proc.returncode, proc.stdout, proc.stderr)
 

@@ -23,7 +23,8 @@ def wait_for(predicate, timeout: float = 20.0, what: str = "condition", every: f
 
 class DaemonProcess:
     def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None,
-                 tag: str = "") -> None:
+                 tag: str = "", wrap=None) -> None:
+        """`wrap` may rewrite the command line (as in support.cli.run_cli)."""
         self.out_path = cwd / f"daemon{tag}.stdout"
         self.err_path = cwd / f"daemon{tag}.stderr"
         self.out = open(self.out_path, "ab")
@@ -31,7 +32,8 @@ class DaemonProcess:
         full_env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
         full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
         full_env.update(env or {})
-        self.proc = subprocess.Popen([sys.executable, "-m", "monitor", "run", *args], cwd=cwd,
+        argv = [sys.executable, "-m", "monitor", "run", *args]
+        self.proc = subprocess.Popen(wrap(argv) if wrap else argv, cwd=cwd,
                                      stdout=self.out, stderr=self.err, env=full_env,
                                      stdin=subprocess.DEVNULL)
 
