@@ -22,12 +22,13 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
                       ValidationInfo)
 
 from monitor.config_yaml import LineList, LineMap, TooDeepError, dotted, line_of, load_tree
-from monitor.config_values import (check_feed_url, check_http_url, check_language,
-                                   is_webhook_secret, parse_duration, parse_rate, parse_size)
+from monitor.config_problems import kind_of, problems_of
+from monitor.config_refs import cross_check, items
+from monitor.config_values import (check_chat_id, check_feed_url, check_http_url,
+                                   check_language, check_query, check_webhook_secret,
+                                   parse_duration, parse_rate, parse_size)
 from monitor.errors import ConfigError
-from monitor.language import available_languages
 from monitor.match import RuleSet, RulesError, compile_rules
-from monitor.render.template import TemplateError, check_template
 from monitor.model import (ChannelSpec, DeliverySettings, FeedSpec, FetchSettings,
                            HealthSettings, Rule, TranslationSettings)
 
@@ -48,6 +49,9 @@ Language = Annotated[str, BeforeValidator(check_language)]
 FeedUrl = Annotated[str, BeforeValidator(_feed_url)]
 HttpUrl = Annotated[str, BeforeValidator(check_http_url)]
 Name = Annotated[str, Field(min_length=1, max_length=200)]
+Query = Annotated[Union[str, dict[str, str]], BeforeValidator(check_query)]
+ChatId = Annotated[Union[int, str], BeforeValidator(check_chat_id)]
+WebhookSecret = Annotated[str, BeforeValidator(check_webhook_secret)]
 
 # ---------------------------------------------------------------------------------------------
 # Schema: one pydantic model per section. Field names are the YAML keys, no aliases.
@@ -68,7 +72,7 @@ class FeedModel(_Section):
 
 class RuleModel(_Section):
     name: Name
-    query: Union[str, dict[Language, str]]
+    query: Query
     channels: list[Name] | None = None
 
 
@@ -143,7 +147,7 @@ class _HttpChannelBase(_ChannelBase):
 class WebhookChannel(_HttpChannelBase):
     type: Literal["webhook"]
     url: HttpUrl
-    secret: str | None = None
+    secret: WebhookSecret | None = None
 
 
 class _UrlChannel(_HttpChannelBase):
@@ -169,7 +173,7 @@ class TeamsChannel(_UrlChannel):
 class TelegramChannel(_HttpChannelBase):
     type: Literal["telegram"]
     token: str
-    chat_id: Union[int, str]
+    chat_id: ChatId
     api_url: HttpUrl = "https://api.telegram.org"
 
 
@@ -197,9 +201,12 @@ _PUBLIC_URL_TYPES = {"console", "email"}  # `url` is only a secret on channels
 
 
 class ConfigModel(_Section):
-    feeds: list[FeedModel] = Field(min_length=1)
+    # parse_config validates each feed, rule and channel on its own (so one bad item does not
+    # hide the problems of the others) and passes the valid ones in; it also checks that
+    # there is at least one feed.
+    feeds: list[FeedModel] = []
     rules: list[RuleModel] = []
-    channels: list[dict[str, Any]] = []
+    channels: list[_ChannelBase] = []
     state: str | None = None
     target_language: Language = "en"
     languages: list[Language] = list(DEFAULT_LANGUAGES)
@@ -291,54 +298,99 @@ def _substitute_env(node: Any, env: Mapping[str, str], loc: tuple, errors: list,
 
 
 # ---------------------------------------------------------------------------------------------
-# Validation
+# Validation: each part on its own, so that one pass reports every problem
 
 
-def _problem(err: dict, model: type[BaseModel] | None) -> str:
-    kind, msg = err["type"], err["msg"]
-    if kind == "extra_forbidden":
-        key = err["loc"][-1]
-        known = []
-        if model is not None:
-            known = [f.alias or n for n, f in model.model_fields.items()]
-        close = difflib.get_close_matches(str(key), known, n=1, cutoff=0.6)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        return f"unknown key '{key}'{hint}"
-    if kind == "missing":
-        return "required key is missing"
-    if kind.startswith("value_error"):
-        msg = msg.removeprefix("Value error, ")
-    return msg[:1].lower() + msg[1:]
-
-
-def _model_at(root: type[BaseModel], loc: tuple) -> type[BaseModel] | None:
-    """The pydantic model that owns the last key of `loc` (for "did you mean")."""
-    model: Any = root
-    for step in loc[:-1]:
-        if isinstance(step, int):
+def _validate_items(tree: Any, section: str, context: dict, problems: list) -> list:
+    """The valid models of a list section; the problems of the others go to `problems`."""
+    value = tree.get(section)
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.append(((section,), f"must be a list, got {kind_of(value)}"))
+        return []
+    valid = []
+    for index, raw in enumerate(value):
+        if not isinstance(raw, dict):
+            problems.append(((section, index), f"must be a mapping of keys, got {kind_of(raw)}"))
             continue
-        info = getattr(model, "model_fields", {}).get(step)
-        if info is None:
-            return None
-        ann = info.annotation
-        for candidate in getattr(ann, "__args__", ()) + (ann,):
-            if isinstance(candidate, type) and issubclass(candidate, BaseModel):
-                model = candidate
-                break
-        else:
-            return None
-    return model if isinstance(model, type) else None
+        cls = _channel_model(index, raw, problems) if section == "channels" else \
+            {"feeds": FeedModel, "rules": RuleModel}[section]
+        if cls is None:
+            continue
+        try:
+            valid.append(cls.model_validate(dict(raw), context=context))
+        except ValidationError as exc:
+            problems.extend(problems_of(exc, cls, (section, index)))
+    return valid
 
 
-def _validation_errors(exc: ValidationError, root: type[BaseModel], prefix: tuple) -> list:
-    problems = []
-    for err in exc.errors():
-        loc = tuple(step for step in err["loc"]
-                    if not (isinstance(step, str) and ("[" in step or step in
-                            ("str", "dict[str,str]", "int", "function-after", "function-before",
-                             "list[str]"))))
-        problems.append((prefix + loc, _problem(err, _model_at(root, loc))))
-    return problems
+def _channel_model(index: int, raw: dict, problems: list) -> type[_ChannelBase] | None:
+    ctype = raw.get("type")
+    cls = CHANNEL_MODELS.get(ctype) if isinstance(ctype, str) else None
+    if cls is None:
+        close = difflib.get_close_matches(str(ctype), list(CHANNEL_MODELS), n=1)
+        hint = f" (did you mean '{close[0]}'?)" if close else \
+            f" (one of: {', '.join(CHANNEL_MODELS)})"
+        problems.append((("channels", index, "type"),
+                         "required key is missing" if ctype is None else
+                         f"unknown channel type '{ctype}'{hint}"))
+    return cls
+
+
+def _validate_top(tree: Any, parts: dict, context: dict,
+                  problems: list) -> tuple[ConfigModel | None, set]:
+    """The whole config with the valid items of `parts`, and the top-level keys that were
+    invalid. A config with bad sections is validated again without them, so the checks that
+    need other sections (the query languages, the rules) still run on their defaults."""
+    top = {k: v for k, v in tree.items() if k not in parts}
+    try:
+        return ConfigModel.model_validate({**top, **parts}, context=context), set()
+    except ValidationError as exc:
+        found = problems_of(exc, ConfigModel)
+    problems.extend(found)
+    bad = {loc[0] for loc, _ in found if loc}
+    try:
+        good = {k: v for k, v in top.items() if k not in bad}
+        return ConfigModel.model_validate({**good, **parts}, context=context), bad
+    except ValidationError:  # pragma: no cover - every invalid key was left out
+        return None, bad
+
+
+def _compile_rules(tree: Any, problems: list) -> tuple[tuple[Rule, ...], RuleSet | None]:
+    """Every rule whose query has the right shape, compiled (whatever else is wrong with it)."""
+    rules, indexes = [], []
+    for index, raw in items(tree, "rules"):
+        try:
+            query = check_query(raw.get("query"))
+        except ValueError:
+            continue  # reported by the schema
+        name = raw.get("name") if isinstance(raw.get("name"), str) else f"rules[{index}]"
+        listed = raw.get("channels")
+        channels = tuple(c for c in listed if isinstance(c, str)) \
+            if isinstance(listed, list) else ()
+        rules.append(Rule(name, {"*": query} if isinstance(query, str) else dict(query),
+                          channels))
+        indexes.append(index)
+    try:
+        return tuple(rules), compile_rules(rules)
+    except RulesError as exc:
+        for p in exc.problems:
+            loc = ("rules", indexes[p.rule_index], "query") + \
+                (() if p.language == "*" else (p.language,))
+            problems.append((loc, f"column {p.column}: {p.message}"))
+        return tuple(rules), None
+
+
+def _error_lines(problems: list, tree: Any, label: str, secrets: list[str]) -> list[str]:
+    unique = list(dict.fromkeys(problems))
+    unique.sort(key=lambda p: line_of(tree, p[0]))  # stable: same line keeps its order
+    lines = []
+    for loc, message in unique:
+        for secret in secrets:  # a value from ${VAR} never shows, even in a message about it
+            message = message.replace(secret, "***")
+        lines.append(f"{label}:{line_of(tree, loc)}: {dotted(loc)}: {message}")
+    return lines
 
 
 def load_config(path: str | os.PathLike, env: Mapping[str, str] | None = None,
@@ -385,50 +437,20 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
     secrets: list[str] = []
     _substitute_env(tree, env, (), problems, secrets, tree)
 
-    model: ConfigModel | None = None
-    try:
-        model = ConfigModel.model_validate(dict(tree), context={"base_dir": base_dir})
-    except ValidationError as exc:
-        problems.extend(_validation_errors(exc, ConfigModel, ()))
-
-    channel_models: list[_ChannelBase] = []
-    for index, raw in enumerate(tree.get("channels") or []):
-        if not isinstance(raw, dict):
-            continue  # already reported by ConfigModel
-        ctype = raw.get("type")
-        cls = CHANNEL_MODELS.get(ctype) if isinstance(ctype, str) else None
-        if cls is None:
-            close = difflib.get_close_matches(str(ctype), list(CHANNEL_MODELS), n=1)
-            hint = f" (did you mean '{close[0]}'?)" if close else \
-                f" (one of: {', '.join(CHANNEL_MODELS)})"
-            problems.append((("channels", index, "type"),
-                             "required key is missing" if ctype is None else
-                             f"unknown channel type '{ctype}'{hint}"))
-            continue
-        try:
-            channel_models.append(cls.model_validate(dict(raw)))
-        except ValidationError as exc:
-            problems.extend(_validation_errors(exc, cls, ("channels", index)))
-
-    if model is not None:
-        problems.extend(_cross_check(model, channel_models, tree))
-
-    rules: tuple[Rule, ...] = ()
-    matcher: RuleSet | None = None
-    if model is not None:
-        rules = tuple(Rule(r.name, {"*": r.query} if isinstance(r.query, str) else dict(r.query),
-                           tuple(r.channels or ())) for r in model.rules)
-        try:
-            matcher = compile_rules(rules)
-        except RulesError as exc:
-            for p in exc.problems:
-                loc = ("rules", p.rule_index, "query") + (() if p.language == "*" else (p.language,))
-                problems.append((loc, f"column {p.column}: {p.message}"))
+    context = {"base_dir": base_dir}
+    parts = {section: _validate_items(tree, section, context, problems)
+             for section in ("feeds", "rules", "channels")}
+    if "feeds" not in tree:
+        problems.append((("feeds",), "required key is missing (add at least one feed)"))
+    elif tree["feeds"] in (None, []):
+        problems.append((("feeds",), "must have at least one feed"))
+    model, bad_keys = _validate_top(tree, parts, context, problems)
+    languages = tuple(model.languages) if model and "languages" not in bad_keys else None
+    problems.extend(cross_check(tree, languages))
+    rules, matcher = _compile_rules(tree, problems)
 
     if problems:
-        problems.sort(key=lambda p: line_of(tree, p[0]))
-        raise ConfigError([f"{label}:{line_of(tree, loc)}: {dotted(loc)}: {msg}"
-                           for loc, msg in problems])
+        raise ConfigError(_error_lines(problems, tree, label, secrets))
     assert model is not None and matcher is not None
 
     defaults = model.defaults
@@ -436,7 +458,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
                            f.interval or defaults.interval, f.enabled,
                            f.max_items_per_check or defaults.max_items_per_check)
                   for f in model.feeds)
-    channels = tuple(_channel_spec(c) for c in channel_models)
+    channels = tuple(_channel_spec(c) for c in model.channels)
     state_path = Path(state_override) if state_override else \
         _resolve_path(model.state or "monitor.db", base_dir)
     tr = model.translation
@@ -459,75 +481,6 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
         matcher=matcher, secrets=tuple(sorted(set(secrets), key=len, reverse=True)),
         warnings=tuple(warnings), raw=json.loads(json.dumps(tree, default=str)),
     )
-
-
-def _cross_check(model: ConfigModel, channels: list[_ChannelBase], tree: Any) -> list:
-    problems = []
-    for section, items in (("feeds", model.feeds), ("rules", model.rules),
-                           ("channels", channels)):
-        seen: dict[str, int] = {}
-        for index, item in enumerate(items):
-            if item.name in seen:
-                first = line_of(tree, (section, seen[item.name], "name"))
-                problems.append(((section, index, "name"),
-                                 f"duplicate name '{item.name}' (first on line {first})"))
-            seen.setdefault(item.name, index)
-    names = [c.name for c in channels]
-    for index, rule in enumerate(model.rules):
-        for ci, name in enumerate(rule.channels or ()):
-            if name not in names:
-                problems.append((("rules", index, "channels", ci), _unknown_channel(name, names)))
-    for ci, name in enumerate(model.health.channels):
-        if name not in names:
-            problems.append((("health", "channels", ci), _unknown_channel(name, names)))
-    for index, c in enumerate(channels):
-        if isinstance(c, EmailChannel) and (c.username is None) != (c.password is None):
-            present = "password" if c.password is not None else "username"
-            problems.append((("channels", index, present),
-                             "username and password must both be set, or neither"))
-        if c.template is not None:
-            try:
-                check_template(c.template, c.type)
-            except TemplateError as exc:
-                problems.append((("channels", index, "template"), str(exc)))
-        if isinstance(c, EmailChannel) and c.security == "none" and c.username is not None:
-            problems.append((("channels", index, "security"),
-                             "username and password need security: starttls or tls "
-                             "(no login over plain text)"))
-        if isinstance(c, WebhookChannel) and c.secret is not None \
-                and not is_webhook_secret(c.secret):
-            problems.append((("channels", index, "secret"),
-                             "must be a Standard Webhooks secret: whsec_<base64>"))
-    known = available_languages()  # profile file names only: no detector is built here
-    for index, lang in enumerate(model.languages):
-        if lang not in known:
-            problems.append((("languages", index), _unknown_language(lang)))
-    langs = set(model.languages)
-    for index, rule in enumerate(model.rules):
-        if isinstance(rule.query, dict):
-            for lang in rule.query:
-                if lang not in langs:
-                    problems.append((("rules", index, "query", lang),
-                                     f"language '{lang}' is not in languages "
-                                     f"({', '.join(model.languages)})"))
-    return problems
-
-
-def _unknown_channel(name: str, names: list[str]) -> str:
-    close = difflib.get_close_matches(name, names, n=1)
-    hint = f" (did you mean '{close[0]}'?)" if close else \
-        (f" (channels: {', '.join(names)})" if names else " (no channels are defined)")
-    return f"unknown channel '{name}'{hint}"
-
-
-# Country codes and ISO 639-2 codes people write for the languages we know best.
-_LANGUAGE_SLIPS = {"ua": "uk", "by": "be", "ukr": "uk", "bel": "be", "rus": "ru", "eng": "en"}
-
-
-def _unknown_language(code: str) -> str:
-    hint = f"did you mean '{_LANGUAGE_SLIPS[code]}'?" if code in _LANGUAGE_SLIPS else \
-        "use an ISO 639-1 code such as en, ru, be, uk, de"
-    return f"no language profile for '{code}' ({hint})"
 
 
 def _channel_spec(c: _ChannelBase) -> ChannelSpec:

@@ -200,17 +200,20 @@ def check_feed_url(value: Any, base_dir: Path | None) -> str:
     if not isinstance(value, str) or not value.strip():
         raise ValueError("must be an http(s) URL or a file path"
                          + ("" if isinstance(value, str) else f", got {_kind(value)}"))
+    if value[:8].lower().startswith(("http://", "https://")):  # the usual case, first
+        problem = http_url_problem(value)
+        if problem:
+            raise ValueError(problem)
+        return value
     if re.match(r"^[A-Za-z]:[\\/]", value):  # C:\feeds\demo.xml
         return value
     if looks_like_host(value) and not (base_dir and (base_dir / value).exists()):
         raise ValueError(f"is not a URL (no http:// or https://) and no such file exists; "
                          f"did you mean 'https://{value}'?")
     scheme = urlsplit(value).scheme.lower() if ":" in value else ""
-    if scheme in ("http", "https"):
-        problem = http_url_problem(value)
-        if problem:
-            raise ValueError(problem)
-    elif scheme not in ("", "file"):
+    if scheme in ("http", "https"):  # http:/x, http:x
+        raise ValueError("has no host name (write it as https://host/path)")
+    if scheme not in ("", "file"):
         raise ValueError(f"must be an http(s) URL or a file path, got {value!r}")
     return value
 
@@ -244,6 +247,16 @@ def check_query(value: Any) -> str | dict[str, str]:
         return dict(value)
     raise ValueError("must be a query, or a map from language to query "
                      f"({{en: drone, ru: беспилотник}}), got {_kind(value)}")
+
+
+def check_chat_id(value: Any) -> int | str:
+    """A Telegram chat: its number, or `@channelname`."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip():
+        return value
+    raise ValueError("must be a chat id: a number like -1001234567890 or @channelname, got "
+                     f"{_kind(value)}")
 
 
 def is_webhook_secret(secret: str) -> bool:

@@ -118,5 +118,4 @@ def test_run_refuses_an_invalid_config(tmp_path):
                           capture_output=True, text=True, timeout=60,
                           env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert proc.returncode == 2
-    assert proc.stderr.startswith("monitor: error: config.yaml:1: feeds: input should be a "
-                                  "valid list")
+    assert proc.stderr == "monitor: error: config.yaml:1: feeds: must be a list, got text\n"

@@ -121,7 +121,8 @@ BAD = [
     pytest.param(
         "feeds:\n  - {name: a, url: 'https://x.org/f'}\nrules:\n  - name: r\n"
         "    query: {de: Drohne}\n",
-        ["c.yaml:5: rules[0].query.de: language 'de' is not in languages (en, ru, be, uk)"],
+        ["c.yaml:5: rules[0].query.de: language 'de' is not in languages (en, ru, be, uk); add it "
+         "there, or no item will be detected as 'de'"],
         id="query language not configured"),
     pytest.param(
         "feeds:\n  - {name: a, url: 'https://x.org/f'}\nrules:\n  - name: r\n"
@@ -136,7 +137,7 @@ BAD = [
         id="unknown language codes"),
     pytest.param(
         "feeds: []\n",
-        ["c.yaml:1: feeds: list should have at least 1 item after validation, not 0"],
+        ["c.yaml:1: feeds: must have at least one feed"],
         id="no feeds"),
     pytest.param(
         "feeds:\n  - {name: a, url: 'https://x.org/f'\n",

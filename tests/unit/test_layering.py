@@ -17,14 +17,14 @@ LAYERS = {
     "monitor.language_tables": 1, "monitor.config_yaml": 1, "monitor.config_values": 1,
     "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.match": 2,
     "monitor.render": 2,
-    "monitor.config": 3, "monitor.statefile": 3,
+    "monitor.config": 3, "monitor.config_refs": 3, "monitor.config_problems": 1, "monitor.statefile": 3,
     "monitor.fetch": 4, "monitor.translate": 4, "monitor.deliver": 4, "monitor.store": 4,
     "monitor.outbox": 4, "monitor.digest": 4, "monitor.stories": 4, "monitor.alert_caps": 4,
     "monitor.pipeline": 5,
     "monitor.daemon": 6,
     "monitor.cli": 7,
 }
-SAME_LAYER_OK = {("monitor.outbox", "monitor.store")}
+SAME_LAYER_OK = {("monitor.outbox", "monitor.store"), ("monitor.config", "monitor.config_refs")}
 # Third-party libraries that only one module (or package) may touch.
 ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
            "httpx": {"monitor.fetch", "monitor.deliver"},

@@ -1,0 +1,140 @@
+"""Checks across the config's parts: unique names, the channels rules and health alerts name, the
+languages queries use, settings that only make sense together. Pure.
+
+They read the YAML tree as written, not the validated models, so they run in the same pass as
+every other check: a rule naming an unknown channel is reported beside a feed with a bad URL,
+not after it is fixed. A value of the wrong type is skipped here (the schema reports it).
+"""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any, Callable, Iterator
+
+from monitor.config_values import check_query
+from monitor.config_yaml import line_of
+from monitor.language import available_languages
+from monitor.render.template import TemplateError, check_template
+
+Problem = tuple[tuple, str]
+
+# Country codes and ISO 639-2 codes people write for the languages we know best.
+_LANGUAGE_SLIPS = {"ua": "uk", "by": "be", "ukr": "uk", "bel": "be", "rus": "ru", "eng": "en"}
+
+
+def items(tree: Any, section: str) -> Iterator[tuple[int, dict]]:
+    """The mappings of a list section (feeds, rules, channels), with their indexes."""
+    value = tree.get(section)
+    if isinstance(value, list):
+        for index, item in enumerate(value):
+            if isinstance(item, dict):
+                yield index, item
+
+
+def names(tree: Any, section: str) -> list[str]:
+    return [item["name"] for _, item in items(tree, section) if isinstance(item.get("name"), str)]
+
+
+def cross_check(tree: Any, languages: tuple[str, ...] | None) -> list[Problem]:
+    """Every problem that spans parts of the config. `languages` is the validated
+    `languages:` (None when it is itself invalid: the query-language check is then skipped)."""
+    problems: list[Problem] = []
+    for section in ("feeds", "rules", "channels"):
+        problems += _duplicates(tree, section)
+    problems += _channel_references(tree)
+    for index, channel in items(tree, "channels"):
+        problems += _channel_settings(index, channel)
+    problems += _language_checks(tree, languages)
+    return problems
+
+
+def _duplicates(tree: Any, section: str) -> list[Problem]:
+    problems, seen = [], {}
+    for index, item in items(tree, section):
+        name = item.get("name")
+        if not isinstance(name, str):
+            continue
+        if name in seen:
+            first = line_of(tree, (section, seen[name], "name"))
+            problems.append(((section, index, "name"),
+                             f"duplicate name '{name}' (first on line {first})"))
+        seen.setdefault(name, index)
+    return problems
+
+
+def _channel_references(tree: Any) -> list[Problem]:
+    known = names(tree, "channels")
+    problems = []
+    for index, rule in items(tree, "rules"):
+        listed = rule.get("channels")
+        for ci, name in enumerate(listed if isinstance(listed, list) else []):
+            if isinstance(name, str) and name not in known:
+                problems.append((("rules", index, "channels", ci), unknown_channel(name, known)))
+    health = tree.get("health")
+    listed = health.get("channels") if isinstance(health, dict) else None
+    for ci, name in enumerate(listed if isinstance(listed, list) else []):
+        if isinstance(name, str) and name not in known:
+            problems.append((("health", "channels", ci), unknown_channel(name, known)))
+    return problems
+
+
+def unknown_channel(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else \
+        (f" (channels: {', '.join(known)})" if known else " (no channels are defined)")
+    return f"unknown channel '{name}'{hint}"
+
+
+def _channel_settings(index: int, channel: dict) -> list[Problem]:
+    problems = []
+    ctype = channel.get("type")
+    if ctype == "email":
+        username, password = channel.get("username"), channel.get("password")
+        if (username is None) != (password is None):
+            present = "password" if password is not None else "username"
+            problems.append((("channels", index, present),
+                             "username and password must both be set, or neither"))
+        if channel.get("security") == "none" and username is not None:
+            problems.append((("channels", index, "security"),
+                             "username and password need security: starttls or tls "
+                             "(no login over plain text)"))
+    template = channel.get("template")
+    if isinstance(template, str) and isinstance(ctype, str):
+        try:
+            check_template(template, ctype)
+        except TemplateError as exc:
+            problems.append((("channels", index, "template"), str(exc)))
+    return problems
+
+
+def _language_checks(tree: Any, languages: tuple[str, ...] | None) -> list[Problem]:
+    problems = []
+    known = available_languages()  # profile file names only: no detector is built here
+    listed = tree.get("languages")
+    for index, code in enumerate(listed if isinstance(listed, list) else []):
+        if isinstance(code, str) and code not in known:
+            problems.append((("languages", index), unknown_language(code)))
+    if languages is None:
+        return problems
+    for index, rule in items(tree, "rules"):
+        query = _valid(check_query, rule.get("query"))
+        for code in query if isinstance(query, dict) else ():
+            if code not in languages:
+                problems.append((("rules", index, "query", code),
+                                 f"language '{code}' is not in languages "
+                                 f"({', '.join(languages)}); add it there, or no item will "
+                                 f"be detected as '{code}'"))
+    return problems
+
+
+def unknown_language(code: str) -> str:
+    hint = f"did you mean '{_LANGUAGE_SLIPS[code]}'?" if code in _LANGUAGE_SLIPS else \
+        "use an ISO 639-1 code such as en, ru, be, uk, de"
+    return f"no language profile for '{code}' ({hint})"
+
+
+def _valid(check: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return check(value)
+    except ValueError:
+        return None
