@@ -19,9 +19,9 @@ from functools import lru_cache
 from typing import Any
 
 import jinja2
-from jinja2.sandbox import SandboxedEnvironment
 
 from monitor.render import markup
+from monitor.render.sandbox import BoundedSandbox, TemplateLimitError, check_source, render
 from monitor.render.view import AlertView
 
 FORMATS = ("slack", "discord", "mattermost", "telegram", "matrix", "teams", "email",
@@ -73,7 +73,7 @@ def _attr(value: str) -> str:
 
 
 @lru_cache(maxsize=64)
-def _environment(fmt: str) -> SandboxedEnvironment:
+def _environment(fmt: str) -> BoundedSandbox:
     escape = _ESCAPES.get(fmt, markup.plain)
 
     def finalize(value: Any) -> Any:
@@ -85,20 +85,25 @@ def _environment(fmt: str) -> SandboxedEnvironment:
             value = ", ".join(str(v) for v in value)
         return escape(str(value))
 
-    env = SandboxedEnvironment(autoescape=False, finalize=finalize, trim_blocks=True,
-                               lstrip_blocks=True, keep_trailing_newline=False,
-                               undefined=jinja2.StrictUndefined)
+    env = BoundedSandbox(autoescape=False, finalize=finalize, trim_blocks=True,
+                         lstrip_blocks=True, keep_trailing_newline=False,
+                         undefined=jinja2.StrictUndefined)
     env.filters["link"] = _link(fmt)
     return env
 
 
 @lru_cache(maxsize=256)
 def compile_template(source: str, fmt: str = "console") -> jinja2.Template:
-    """Raises TemplateError for a syntax error."""
+    """Raises TemplateError for a syntax error or a template over the size limit."""
     try:
+        check_source(source)
         return _environment(fmt).from_string(source)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"template line {exc.lineno}: {exc.message}", exc.lineno) from None
+    except TemplateLimitError as exc:
+        raise TemplateError(f"template: {exc}", None) from None
+    except RecursionError:
+        raise TemplateError("template: nested too deeply to compile", None) from None
 
 
 def template_context(view: AlertView, fmt: str) -> dict[str, Any]:
@@ -115,17 +120,30 @@ def template_context(view: AlertView, fmt: str) -> dict[str, Any]:
 
 def render_template(source: str, view: AlertView, fmt: str) -> str:
     """The body a channel's template makes for one alert. Raises TemplateError when the
-    template refers to a name that does not exist (a typo is a config error, not a blank)."""
+    template refers to a name that does not exist (a typo is a config error, not a blank),
+    or goes past a limit of monitor.render.sandbox (time, value sizes, output size)."""
+    template = compile_template(source, fmt)
     try:
-        return compile_template(source, fmt).render(template_context(view, fmt)).strip()
+        return render(template, template_context(view, fmt)).strip()
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template: {exc.message}", None) from None
     except jinja2.TemplateError as exc:
+        raise TemplateError(f"template: {_one_line(exc)}", None) from None
+    except TemplateLimitError as exc:
         raise TemplateError(f"template: {exc}", None) from None
+    except (RecursionError, MemoryError, OverflowError, ValueError, TypeError,
+            ArithmeticError, LookupError, AttributeError) as exc:
+        raise TemplateError(f"template: {type(exc).__name__}: {_one_line(exc)}", None) from None
+
+
+def _one_line(exc: BaseException) -> str:
+    return " ".join(str(exc).split())[:300]
 
 
 def check_template(source: str, fmt: str) -> None:
-    """Compile and try a template on a sample alert. Raises TemplateError (for the config)."""
+    """Compile and try a template on sample alerts: a short one, one without a translation,
+    and one with every text at its longest, so that a template that works on short alerts but
+    blows up on long ones fails here rather than at send. Raises TemplateError."""
     from datetime import datetime, timezone
 
     from monitor.model import Alert, Hit, Translation
@@ -139,3 +157,12 @@ def check_template(source: str, fmt: str) -> None:
     view = alert_view(sample)
     render_template(source, view, fmt)
     render_template(source, alert_view(Alert(**{**sample.__dict__, "translation": None})), fmt)
+    words = ("беспилотник drone " * 400)[:LONGEST_TEXT_CHARS]
+    longest = Alert(**{**sample.__dict__, "title": words[:500], "summary": words,
+                       "matched_terms": ("беспилотник", "drone"),
+                       "hits": (Hit("drone", "summary", 12, 17),),
+                       "translation": Translation("ru", "en", words[:500], words, route="test")})
+    render_template(source, alert_view(longest), fmt)
+
+
+LONGEST_TEXT_CHARS = 5000  # normalize.MAX_SUMMARY_CHARS: render sits below normalize

@@ -29,7 +29,8 @@ SAME_LAYER_OK = {("monitor.outbox", "monitor.store"), ("monitor.config", "monito
 ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
            "httpx": {"monitor.fetch", "monitor.deliver"},
            "feedparser": {"monitor.parse", "monitor.rss"},
-           "aiosmtplib": {"monitor.deliver.email"}, "jinja2": {"monitor.render.template"},
+           "aiosmtplib": {"monitor.deliver.email"},
+           "jinja2": {"monitor.render.template", "monitor.render.sandbox"},
            "apprise": {"monitor.deliver.apprise"}, "Stemmer": {"monitor.stem"},
            "selectolax": {"monitor.text"}}
 
