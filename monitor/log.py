@@ -8,40 +8,28 @@ from __future__ import annotations
 
 import json
 import logging
-import re
 import sys
 from datetime import datetime, timezone
 from typing import IO, Iterable
 
-# URL parts that carry tokens: userinfo, /bot<token>/, webhook paths, sig= and token= params.
-_URL_SECRETS = [
-    (re.compile(r"(https?://)[^/\s:@]+:[^/\s@]+@"), r"\1***@"),
-    (re.compile(r"(/bot)\d+:[A-Za-z0-9_-]+"), r"\1***"),
-    (re.compile(r"(hooks\.slack\.com/services/)[^\s\"']+"), r"\1***"),
-    (re.compile(r"(/api/webhooks/\d+/)[^\s\"'/?]+"), r"\1***"),
-    (re.compile(r"([?&](?:sig|token|access_token|key|api_key|apikey)=)[^&\s\"']+", re.I), r"\1***"),
-]
-
+from monitor.redact import Scrubber
 
 class Redactor(logging.Filter):
-    """Replaces every configured secret, and token-looking URL parts, with `***`."""
+    """Replaces every configured secret, in each of its encodings (base64, percent-encoding:
+    monitor.redact), and token-looking URL parts, with `***`."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
         super().__init__()
         self.secrets: list[str] = []
+        self.scrubber = Scrubber()
         self.update(secrets)
 
     def update(self, secrets: Iterable[str]) -> None:
-        # Longest first, so a secret that contains another is replaced whole.
         self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        self.scrubber = Scrubber(self.secrets)
 
     def scrub(self, text: str) -> str:
-        for secret in self.secrets:
-            if secret in text:
-                text = text.replace(secret, "***")
-        for pattern, repl in _URL_SECRETS:
-            text = pattern.sub(repl, text)
-        return text
+        return self.scrubber.scrub(text)
 
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = self.scrub(record.getMessage())

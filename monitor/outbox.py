@@ -12,7 +12,7 @@ import hashlib
 import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 from monitor.errors import DeliveryError, StoreError
 from monitor.model import Alert, ChannelSpec, DeliverySettings
@@ -46,10 +46,14 @@ def _backoff(settings: DeliverySettings) -> Backoff:
 
 class Outbox:
     def __init__(self, store: Store, policy: RetryPolicy | None = None,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None,
+                 scrub: Callable[[str], str] = lambda text: text) -> None:
+        """`scrub`: applied to every error before it is stored (the config's secrets, in
+        each of their encodings, never reach the state file: monitor.redact)."""
         self.store = store
         self.policy = policy or RetryPolicy()
         self.rng = rng or random.Random()
+        self.scrub = scrub
         # Rows a channel accepted that the store could not mark sent (a full disk): kept
         # here until it can, so they are not sent again meanwhile (every drain would repeat
         # them for as long as the disk stays full).
@@ -75,13 +79,14 @@ class Outbox:
 
     def failed(self, row: OutboxRow, error: DeliveryError, now: datetime) -> str:
         """Record a failed attempt; returns the row's new status ("pending" or "dead")."""
+        message = self.scrub(str(error))
         if not error.transient or row.attempts + 1 >= self.policy.max_attempts:
-            self.store.mark_dead(row.id, str(error))
+            self.store.mark_dead(row.id, message)
             return "dead"
         when = self.policy.next_attempt_at(row.attempts, now,
                                            retry_after_seconds=error.retry_after_seconds,
                                            rng=self.rng)
-        self.store.mark_failed(row.id, str(error), when)
+        self.store.mark_failed(row.id, message, when)
         return "pending"
 
 

@@ -23,6 +23,7 @@ from typing import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from monitor.config import Config
 from monitor.deliver import Channel
 from monitor.errors import DeliveryError, FeedError
+from monitor.redact import Scrubber
 from monitor.digest import digest_body
 from monitor.fetch import Fetcher
 from monitor.language import detector_for
@@ -65,7 +66,7 @@ class Deps:
     def __post_init__(self) -> None:
         if self.outbox is None:
             self.outbox = Outbox(self.store, RetryPolicy.from_settings(self.config.delivery),
-                                 rng=self.rng)
+                                 rng=self.rng, scrub=Scrubber(self.config.secrets).scrub)
         if self.translations is None:
             self.translations = TranslationQueue(lambda: self.translator,
                                                  in_thread=self.translate_in_thread)

@@ -18,6 +18,7 @@ import aiosmtplib
 
 from monitor.errors import DeliveryError
 from monitor.model import Alert, ChannelSpec
+from monitor.redact import Scrubber, credential_forms
 from monitor.render.email import email_message
 from monitor.render.template import TemplateError, render_template
 from monitor.render.view import alert_view
@@ -41,6 +42,9 @@ class EmailChannel:
         self.timeout_seconds = float(o.get("timeout") or 30.0)
         self.tls_context = tls_context
         self.clock = clock
+        # A server may quote the login it refuses (the AUTH PLAIN argument is base64 of
+        # NUL user NUL password): every form of the credentials is masked in its replies.
+        self.scrub = Scrubber(forms=credential_forms(self.username, self.password))
 
     def message(self, alert: Alert):
         body = None
@@ -66,7 +70,7 @@ class EmailChannel:
                 timeout=self.timeout_seconds)
         except aiosmtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(self.name, f"{where} refused the login ({exc.code} "
-                                f"{_text(exc.message)})", transient=False,
+                                f"{self._text(exc.message)})", transient=False,
                                 hint="check username and password") from None
         except aiosmtplib.SMTPRecipientsRefused as exc:
             codes = sorted({r.code for r in exc.recipients})
@@ -75,16 +79,16 @@ class EmailChannel:
                                 f"({', '.join(map(str, codes))})", transient=transient) from None
         except aiosmtplib.SMTPResponseException as exc:
             transient = 400 <= exc.code < 500
-            raise DeliveryError(self.name, f"{where} answered {exc.code} {_text(exc.message)}",
+            raise DeliveryError(self.name, f"{where} answered {exc.code} {self._text(exc.message)}",
                                 transient=transient) from None
         except aiosmtplib.SMTPTimeoutError:
             raise DeliveryError(self.name, f"{where} did not answer within "
                                 f"{self.timeout_seconds:g} s", transient=True) from None
         except aiosmtplib.SMTPConnectError as exc:
-            raise DeliveryError(self.name, f"cannot connect to {where}: {_text(str(exc))}",
+            raise DeliveryError(self.name, f"cannot connect to {where}: {self._text(str(exc))}",
                                 transient=True) from None
         except aiosmtplib.SMTPException as exc:  # disconnected, STARTTLS not offered, …
-            raise DeliveryError(self.name, f"{where}: {_text(str(exc))}",
+            raise DeliveryError(self.name, f"{where}: {self._text(str(exc))}",
                                 transient=True) from None
         except ssl.SSLCertVerificationError as exc:
             raise DeliveryError(self.name, f"{where}: TLS certificate not trusted "
@@ -92,7 +96,7 @@ class EmailChannel:
                                 hint="fix the server's certificate or trust its CA "
                                      "(SSL_CERT_FILE)") from None
         except (OSError, ssl.SSLError) as exc:
-            raise DeliveryError(self.name, f"{where}: {_text(str(exc))}",
+            raise DeliveryError(self.name, f"{where}: {self._text(str(exc))}",
                                 transient=True) from None
         if errors:
             # Some recipients refused, others accepted: sending again would repeat it to them.
@@ -103,6 +107,6 @@ class EmailChannel:
     async def aclose(self) -> None:
         return None
 
-
-def _text(message: str) -> str:
-    return " ".join(str(message).split())[:200]
+    def _text(self, message: str) -> str:
+        """A server's reply for an error line: one line, credentials masked, then cut."""
+        return self.scrub.scrub(" ".join(str(message).split()))[:200]

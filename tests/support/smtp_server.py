@@ -60,9 +60,33 @@ class _Handler:
         return "250 Message accepted for delivery"
 
 
+class _EchoingAuthHandler(_Handler):
+    """Refuses every login and quotes what the client sent in the refusal, as some servers
+    do: the AUTH PLAIN argument (base64 of NUL user NUL password), or the base64 lines of
+    AUTH LOGIN. (aiosmtpd lets a handler's auth_<MECHANISM> replace its own.)"""
+
+    async def auth_PLAIN(self, server, args):
+        return AuthResult(success=False, handled=False,
+                          message=f"535 5.7.8 Authentication failed for {args[-1]}")
+
+    async def auth_LOGIN(self, server, args):
+        import base64
+
+        # aiosmtplib sends the user name with the command (an initial response, RFC 4954).
+        user = base64.b64decode(args[1]) if len(args) > 1 else \
+            await server.challenge_auth("Username:")
+        password = await server.challenge_auth("Password:")
+        echoed = " ".join(base64.b64encode(v).decode() for v in (user, password)
+                          if isinstance(v, bytes))
+        return AuthResult(success=False, handled=False,
+                          message=f"535 5.7.8 Authentication failed for {echoed}")
+
+
 class SmtpServer:
     def __init__(self, *, security: str = "starttls", users: dict[str, str] | None = None,
-                 cert_dir: Path | None = None) -> None:
+                 cert_dir: Path | None = None, echo_auth: str | None = None) -> None:
+        """`echo_auth`: "PLAIN" or "LOGIN": offer only that mechanism, refuse every login
+        and quote the client's encoded credentials in the refusal."""
         self.security = security
         self.users = users or {}
         self.received: list[Envelope] = []
@@ -85,7 +109,13 @@ class SmtpServer:
             kwargs.update(authenticator=self._authenticate, auth_required=True,
                           # aiosmtpd only sees STARTTLS as TLS; implicit TLS is TLS from byte one.
                           auth_require_tls=security == "starttls")
-        self.controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port,
+        handler = _Handler(self)
+        if echo_auth:
+            handler = _EchoingAuthHandler(self)
+            kwargs.update(auth_required=True, auth_require_tls=security == "starttls",
+                          auth_exclude_mechanism=[m for m in ("PLAIN", "LOGIN")
+                                                  if m != echo_auth])
+        self.controller = Controller(handler, hostname="127.0.0.1", port=self.port,
                                      server_hostname="localhost", **kwargs)
 
     def _authenticate(self, server, session, envelope, mechanism, auth_data):

@@ -13,6 +13,7 @@ LAYERS = {
     "monitor": 0, "monitor.__main__": 8, "monitor.errors": 0, "monitor.model": 0,
     "monitor.text": 1, "monitor.retry": 1, "monitor.log": 1, "monitor.decompress": 1,
     "monitor.rss": 1, "monitor.query": 1, "monitor.stem": 1, "monitor.netpolicy": 1,
+    "monitor.redact": 0,
     "monitor.metrics": 1, "monitor.health": 4, "monitor.workers": 1,
     "monitor.language_tables": 1, "monitor.config_yaml": 1, "monitor.config_values": 1,
     "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.match": 2,

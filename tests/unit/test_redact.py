@@ -1,0 +1,58 @@
+"""monitor.redact: every encoded form of a secret is masked (issue 11, finding 9)."""
+
+from __future__ import annotations
+
+import base64
+from urllib.parse import quote
+
+import pytest
+
+from monitor.redact import Scrubber, credential_forms, display_url
+
+USER, PASSWORD = "alerts@example.org", "s3cret-Пароль-42"
+
+
+@pytest.mark.parametrize("form", [
+    PASSWORD,
+    base64.b64encode(PASSWORD.encode()).decode(),
+    base64.b64encode(PASSWORD.encode()).decode().rstrip("="),
+    base64.urlsafe_b64encode(PASSWORD.encode()).decode(),
+    quote(PASSWORD, safe=""),
+    base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode(),          # AUTH PLAIN
+    base64.b64encode(f"{USER}\0{USER}\0{PASSWORD}".encode()).decode(),    # with authzid
+    base64.b64encode(f"{USER}:{PASSWORD}".encode()).decode(),             # HTTP Basic
+    base64.b64encode(f"\0{USER}\0{PASSWORD}".encode()).decode()[:30],     # cut short
+])
+def test_every_form_of_a_credential_is_masked(form):
+    scrub = Scrubber(forms=credential_forms(USER, PASSWORD))
+    text = f"535 5.7.8 Authentication failed for {form} (try again)"
+    assert form not in scrub(text)
+    assert scrub(text).startswith("535 5.7.8 Authentication failed for ***")
+
+
+def test_ordinary_words_survive():
+    scrub = Scrubber([PASSWORD], forms=credential_forms(USER, PASSWORD))
+    text = "channel mail: smtp.example.org:587 answered 550 mailbox unavailable"
+    assert scrub(text) == text
+
+
+def test_config_secrets_are_masked_in_their_encodings():
+    token = "xoxb-123456-abcdef"
+    scrub = Scrubber([token])
+    for form in (token, base64.b64encode(token.encode()).decode(), quote(token, safe="")):
+        assert scrub(f"error near {form}!") == "error near ***!"
+
+
+@pytest.mark.parametrize("url, shown", [
+    ("https://user:pw@feeds.example.org/rss?token=abc#x", "https://feeds.example.org/rss?…"),
+    ("https://feeds.example.org:8443/a/b", "https://feeds.example.org:8443/a/b"),
+    ("http://[::1]:8080/rss", "http://[::1]:8080/rss"),
+    ("file:///srv/feeds/demo.xml", "file:///srv/feeds/demo.xml"),
+])
+def test_display_url(url, shown):
+    assert display_url(url) == shown
+
+
+def test_display_url_masks_a_secret_in_the_path():
+    assert display_url("https://x.org/feeds/SEKRITPATH/rss", Scrubber(["SEKRITPATH"])) == \
+        "https://x.org/feeds/***/rss"
