@@ -540,7 +540,9 @@ def _add_alert_commands(sub, common) -> None:
     q.set_defaults(func=cmd_outbox_list)
     q = osub.add_parser("retry", parents=[common], help="put dead alerts back in the queue")
     which = q.add_mutually_exclusive_group(required=True)
-    which.add_argument("id", nargs="?", type=int, metavar="ID", help="the row id to retry")
+    which.add_argument("id", nargs="?", metavar="ID",
+                       help="the alert id to retry (al_…, as `monitor outbox` lists it, or "
+                            "enough of its start to name one)")
     which.add_argument("--all", action="store_true", help="every dead alert")
     q.set_defaults(func=cmd_outbox_retry)
     q = osub.add_parser("flush", parents=[common],
@@ -592,7 +594,7 @@ def cmd_outbox_list(args, stdout, stderr) -> int:
         counts = store.outbox_counts()
     if args.json:
         json.dump({"counts": counts, "alerts": [{
-            "id": r.id, "alert_id": r.alert_id, "status": r.status, "channel": r.channel,
+            "id": r.alert_id, "status": r.status, "channel": r.channel,
             "kind": r.kind, "rule": r.rule, "title": r.alert.title,
             "alerts": len(r.alert.items) or None, "attempts": r.attempts,
             "next_attempt": _when(r.next_attempt_at) if r.status == "pending" else None,
@@ -604,7 +606,7 @@ def cmd_outbox_list(args, stdout, stderr) -> int:
     for r in rows:
         what = f"digest of {len(r.alert.items)}" if r.kind == "digest" else \
             f"[{r.rule}] {r.alert.title}"
-        table.append((str(r.id), r.status, r.channel, str(r.attempts),
+        table.append((r.alert_id, r.status, r.channel, str(r.attempts),
                       (_when(r.next_attempt_at) or "") if r.status == "pending" else "-",
                       _shorten(what, 50), _shorten(r.last_error or "", 90)))
     if len(table) > 1:
@@ -622,10 +624,19 @@ def cmd_outbox_list(args, stdout, stderr) -> int:
 def cmd_outbox_retry(args, stdout, stderr) -> int:
     config = _load(args)
     with _open_store(config) as store:
-        count = store.retry_dead(None if args.all else args.id, datetime.now(timezone.utc))
-    if not args.all and count == 0:
-        raise MonitorError(f"outbox retry: no dead alert with id {args.id}",
-                           hint="`monitor outbox` lists them")
+        alert_id = None
+        if not args.all:
+            found = store.dead_alert_ids(args.id) if args.id.strip() else []
+            if not found:
+                raise MonitorError(f"outbox retry: no dead alert with id {args.id}",
+                                   hint="`monitor outbox` lists them (ids look like al_3f2a…)")
+            if len(found) > 1 and args.id not in found:
+                many = f"{len(found)}+" if len(found) >= 10 else str(len(found))
+                raise MonitorError(f"outbox retry: {args.id} matches {many} dead alerts",
+                                   hint="give more of the id (`monitor outbox` lists them), "
+                                        "or --all")
+            alert_id = args.id if args.id in found else found[0]
+        count = store.retry_dead(alert_id, datetime.now(timezone.utc))
     stdout.write(f"{count} dead alert{'s' if count != 1 else ''} queued again; "
                  f"`monitor outbox flush` sends them now\n")
     return EXIT_OK

@@ -563,16 +563,24 @@ class Store:
             db.execute("UPDATE outbox SET status = 'dead', attempts = attempts + 1, "
                        "last_error = ? WHERE id = ?", (error, row_id))
 
-    def retry_dead(self, row_id: int | None, now: datetime) -> int:
-        """Put dead rows (one, or all with None) back in the queue; returns how many."""
+    def dead_alert_ids(self, prefix: str, limit: int = 10) -> list[str]:
+        """The ids of dead alerts that start with `prefix` (`monitor outbox retry al_3f2a`)."""
+        pattern = prefix.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        return [r[0] for r in self.db.execute(
+            "SELECT alert_id FROM outbox WHERE status = 'dead' AND alert_id LIKE ? ESCAPE '\\' "
+            "ORDER BY id LIMIT ?", (pattern + "%", limit))]
+
+    def retry_dead(self, alert_id: str | None, now: datetime) -> int:
+        """Put dead rows (the one with this alert id, or all with None) back in the queue;
+        returns how many."""
         with self.transaction() as db:
-            if row_id is None:
+            if alert_id is None:
                 cur = db.execute("UPDATE outbox SET status = 'pending', attempts = 0, "
                                  "next_attempt_at = ? WHERE status = 'dead'", (_iso(now),))
             else:
                 cur = db.execute("UPDATE outbox SET status = 'pending', attempts = 0, "
-                                 "next_attempt_at = ? WHERE status = 'dead' AND id = ?",
-                                 (_iso(now), row_id))
+                                 "next_attempt_at = ? WHERE status = 'dead' AND alert_id = ?",
+                                 (_iso(now), alert_id))
             return cur.rowcount
 
 

@@ -89,21 +89,36 @@ def test_receiver_down_for_one_poll_then_every_alert_arrives_once_oldest_first(
     assert "0 pending" in status.stdout and "5 sent" in status.stdout
 
 
-def test_dead_alerts_are_listed_and_retried(tmp_path, feed_server, receiver):
+def test_dead_alerts_are_listed_and_retried_by_the_id_every_log_and_webhook_shows(
+        tmp_path, feed_server, receiver):
     env = configure(tmp_path, feed_server, receiver)
     receiver.script("/hook/s3cr3t-path", *[Reply(403, {"error": "forbidden"})] * 3)
-    result = run_cli("poll", cwd=tmp_path, env=env)
+    result = run_cli("poll", "--log-level", "error", cwd=tmp_path, env=env)
     assert "3 failed for good" in result.stdout
     assert "ERROR" in result.stderr and "s3cr3t-path" not in result.stderr
+    # The id a webhook carries (webhook-id, data.id) is the one the log names…
+    sent_ids = [r.headers["webhook-id"] for r in receiver.requests]
+    assert all(f"alert_id={i}" in result.stderr for i in sent_ids)
+    # …and the one `monitor outbox` lists and `outbox retry` takes (issue 11 #24).
     listing = run_cli("outbox", cwd=tmp_path, env=env)
     assert listing.stdout.count(" dead ") == 3
     assert "HTTP 403" in listing.stdout
-    one = run_cli("outbox", "retry", "1", cwd=tmp_path, env=env)
-    assert one.stdout.startswith("1 dead alert queued again")
-    missing = run_cli("outbox", "retry", "99", cwd=tmp_path, env=env)
-    assert missing.code == 1 and "no dead alert with id 99" in missing.stderr
+    assert sorted(line.split()[0] for line in listing.stdout.splitlines()
+                  if " dead " in line) == sorted(sent_ids)
+    as_json = run_cli("outbox", "--json", cwd=tmp_path, env=env).json()
+    assert sorted(a["id"] for a in as_json["alerts"]) == sorted(sent_ids)
+    ambiguous = run_cli("outbox", "retry", "al_", cwd=tmp_path, env=env)
+    assert ambiguous.code == 1 and "al_ matches 3 dead alerts" in ambiguous.stderr
+    one = run_cli("outbox", "retry", sent_ids[0], cwd=tmp_path, env=env)
+    assert one.stdout.startswith("1 dead alert queued again"), one.stderr
+    prefix = run_cli("outbox", "retry", sent_ids[1][:9], cwd=tmp_path, env=env)
+    assert prefix.stdout.startswith("1 dead alert queued again"), prefix.stderr
+    missing = run_cli("outbox", "retry", "al_000000", cwd=tmp_path, env=env)
+    assert missing.code == 1 and "no dead alert with id al_000000" in missing.stderr
+    row_number = run_cli("outbox", "retry", "3", cwd=tmp_path, env=env)
+    assert row_number.code == 1 and "no dead alert with id 3" in row_number.stderr
     rest = run_cli("outbox", "retry", "--all", cwd=tmp_path, env=env)
-    assert rest.stdout.startswith("2 dead alerts queued again")
+    assert rest.stdout.startswith("1 dead alert queued again")
     flushed = run_cli("outbox", "flush", cwd=tmp_path, env=env)
     assert flushed.code == 0 and "alerts: 3 sent" in flushed.stdout
     assert len(receiver.delivered()) == 3
