@@ -34,17 +34,31 @@ def build_alert(match: Match, item: Item, channel: str, translation: Translation
     )
 
 
+# Plain text marks hits with ⟦…⟧ (U+27E6/U+27E7, mathematical white square brackets): Russian
+# and Belarusian quote with «…» and „…“, English with “…” and ‘…’, so a hit inside quotation
+# marks used to read ««Алабуга»»; these brackets belong to no language's typography and are in
+# the common fonts (DejaVu, Noto, Segoe UI Symbol, Apple's). Formats with emphasis use it
+# (<mark>, <b>, *bold*, **bold**), from `snippet_segments`.
+HIT_OPEN, HIT_CLOSE = "\u27e6", "\u27e7"
+
+
 def snippet(item: Item, hits: Sequence[Hit], width: int = SNIPPET_CHARS) -> str:
-    """A window of the summary (or title) around the first hit, with hits marked «like this»."""
-    return "".join(f"«{text}»" if is_hit else text
+    """A window of the summary around the first hit, with hits marked ⟦like this⟧ (see
+    `snippet_segments` for a match in the title only)."""
+    return "".join(f"{HIT_OPEN}{text}{HIT_CLOSE}" if is_hit else text
                    for text, is_hit in snippet_segments(item.title, item.summary, hits, width))
 
 
 def snippet_segments(title: str, summary: str, hits: Sequence[Hit],
                      width: int = SNIPPET_CHARS) -> list[tuple[str, bool]]:
     """The snippet as (text, is_hit) pieces, so each format can mark hits its own way
-    (feed text may itself contain « and », so the markers of `snippet` cannot be parsed back)."""
-    field = "summary" if any(h.field == "summary" for h in hits) else "title"
+    (feed text may itself contain the plain-text marks, so `snippet` cannot be parsed back).
+
+    A match in the title only gives the start of the summary, unmarked: the alert shows the
+    title (and its translation) anyway, and the summary's translation beside it must have its
+    original beside it too. Without a summary, the title with its hits marked."""
+    on_summary = any(h.field == "summary" for h in hits)
+    field = "summary" if on_summary or summary.strip() else "title"
     text = summary if field == "summary" else title
     spans = sorted((h.start, h.end) for h in hits if h.field == field
                    and 0 <= h.start < h.end <= len(text))

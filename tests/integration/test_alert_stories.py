@@ -162,3 +162,40 @@ def test_a_follow_up_email_threads_under_the_first_alert(tmp_path, feed_server):
     html = second.get_body(("html",)).get_content()
     assert f'<a href="{REAL}">' in html and "outlet" in html
     assert PHISH not in second.get_body(("plain",)).get_content().split("follow-up to")[0]
+
+
+def test_hits_are_marked_with_marks_russian_quotes_cannot_be_confused_with(
+        tmp_path, feed_server, receiver):
+    # Issue 11 #24: «…» marked a hit, so a quoted name came out as ««Алабуга»».
+    url = feed_server.set("/ru.xml", rss([{
+        "guid": "r1", "title": "Новости промышленности Татарстана",
+        "description": "На заводе «Алабуга» собирают беспилотники «Герань».",
+        "link": "https://ru.example/1"}], language="ru"))
+    write_config(tmp_path / "config.yaml", [{"name": "ru", "url": url, "language": "ru"}],
+                 rules=[{"name": "alabuga", "query": {"ru": "Алабуга"}}],
+                 channels=[{"name": "out", "type": "console"}, *hook(receiver)])
+    result = run_cli("poll", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert "На заводе «⟦Алабуга⟧» собирают беспилотники «Герань»." in result.stdout
+    [doc] = delivered(receiver)
+    assert doc["data"]["snippet"] == "На заводе «⟦Алабуга⟧» собирают беспилотники «Герань»."
+
+
+def test_a_title_only_match_shows_the_original_summary_beside_its_translation(
+        tmp_path, feed_server, receiver):
+    # Issue 11 #24: a title-only rule showed the (marked) title where the summary goes, next to
+    # the summary's translation.
+    url = feed_server.set("/ru.xml", rss([{
+        "guid": "r1", "title": "Лукашенко посетил завод",
+        "description": "Президент осмотрел новые цеха и поговорил с рабочими.",
+        "link": "https://ru.example/1"}], language="ru"))
+    write_config(tmp_path / "config.yaml", [{"name": "ru", "url": url, "language": "ru"}],
+                 rules=[{"name": "heads", "query": "title:Лукашенко"}],
+                 channels=[{"name": "out", "type": "console"}], translation={"enabled": False})
+    result = run_cli("poll", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0] == "[heads] Лукашенко посетил завод"
+    # The summary's own text comes where its translation would be paired with it.
+    assert "  Президент осмотрел новые цеха и поговорил с рабочими." in lines
+    assert not any("⟦Лукашенко⟧" in line or "«Лукашенко»" in line for line in lines)

@@ -21,7 +21,7 @@ def test_webhook_document_follows_the_documented_schema():
     assert data["published_at"] == "2026-11-25T09:15:00Z"
     assert data["translation"]["title"] == "Drone factory in Yelabuga is being expanded"
     assert data["translation"]["route"] == "argos:ru-en"
-    assert "«беспилотников»" in data["snippet"]
+    assert "⟦беспилотников⟧" in data["snippet"]
     assert data["hits"] == [
         {"term": "беспилотник", "field": "title", "start": 6, "end": 19},
         {"term": "беспилотник", "field": "summary", "start": 13, "end": 26}]
