@@ -195,9 +195,15 @@ def test_dead_channel_queues_alerts_and_delivers_them_in_order_when_it_returns(
     got = [r.headers["webhook-id"] for r in receiver.delivered("/hook")]
     assert len(got) == len(set(got)) == len(expected) == 9  # none lost, none twice
     with sqlite3.connect(tmp_path / "monitor.db") as db:
-        queued = [row[0] for row in db.execute("SELECT alert_id FROM outbox ORDER BY id")]
+        # In turn: round-robin across feeds (issue 11 #12), each feed's oldest first.
+        queued = [row[0] for row in db.execute("SELECT alert_id FROM outbox ORDER BY turn, id")]
+        by_feed = {}
+        for alert, feed in db.execute("SELECT alert_id, feed FROM outbox ORDER BY id"):
+            by_feed.setdefault(feed, []).append(alert)
         statuses = {row[0] for row in db.execute("SELECT status FROM outbox")}
-    assert got == queued  # oldest first
+    assert got == queued
+    for alerts in by_feed.values():
+        assert [a for a in got if a in alerts] == alerts  # each feed's oldest first
     assert statuses == {"sent"}
     assert "Alert delivery failed, will retry" in daemon.stderr()
 
