@@ -69,7 +69,8 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("poll", parents=[common], help="check every feed once, send alerts, exit")
     p.add_argument("--json", action="store_true", help="print one JSON document with the results")
     p.add_argument("--dry-run", action="store_true",
-                   help="change no state and send nothing (alerts are listed, not sent)")
+                   help="poll as a first poll would (every item, unconditional requests) and "
+                        "list the matches; record nothing, send nothing")
     p.add_argument("--force", action="store_true", help="also check feeds that are backing off")
     p.add_argument("--feed", action="append", metavar="NAME", help="only this feed (repeatable)")
     p.set_defaults(func=cmd_poll)
@@ -205,9 +206,12 @@ def cmd_poll(args, stdout, stderr) -> int:
     alert_stream = stderr if args.json else stdout
 
     async def go():
-        async with Runtime(config, stdout=alert_stream) as deps:
-            report = await poll(feeds, deps, dry_run=args.dry_run, force=args.force,
-                                keep_items=args.json,
+        # A dry run is a first poll into an in-memory state (see Runtime), committed there
+        # like any poll (so duplicates across feeds count as a first poll counts them) and
+        # never delivered; the state file is only read, afterwards, to mark what it has seen.
+        async with Runtime(config, stdout=alert_stream, dry_run=args.dry_run) as deps:
+            report = await poll(feeds, deps, force=args.force,
+                                keep_items=args.json or args.dry_run,
                                 on_feed_done=progress.step if progress else None)
             if progress:
                 progress.done()
@@ -220,12 +224,25 @@ def cmd_poll(args, stdout, stderr) -> int:
             return report, drained
 
     report, drained = asyncio.run(go())
+    seen = _seen_in_state(config, report.items) if args.dry_run else set()
     if args.json:
-        json.dump(_poll_json(report), stdout, ensure_ascii=False, indent=2)
+        json.dump(_poll_json(report, seen), stdout, ensure_ascii=False, indent=2)
         stdout.write("\n")
     else:
-        _print_poll_summary(report, drained, args.dry_run, stdout)
+        if args.dry_run:
+            _print_dry_run_matches(report, seen, stdout)
+        _print_poll_summary(report, drained, args.dry_run, stdout, seen)
     return EXIT_OK
+
+
+def _seen_in_state(config, items) -> set[str]:
+    """The keys of `items` the state file has recorded; read-only (none without a state)."""
+    from monitor.store import connect
+
+    if not config.state_path.exists():
+        return set()
+    with connect(config.state_path, readonly=True, untouched=True) as store:
+        return store.seen_keys([i.key for i in items])
 
 
 def cmd_run(args, stdout, stderr) -> int:
@@ -447,7 +464,8 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _poll_json(report) -> dict:
+def _poll_json(report, seen: set[str]) -> dict:
+    """`seen`: keys the state had already recorded (a dry run shows every item)."""
     items_by_key = {i.key: i for i in report.items}
     return {
         "feeds": [{"name": o.name, "url": o.url, "status": o.status,
@@ -455,19 +473,29 @@ def _poll_json(report) -> dict:
                    "error_kind": o.error_kind, "left_out": o.left_out}
                   for o in report.feeds],
         "items": [{"id": i.id, "feed": i.feed, "title": i.title, "summary": i.summary,
-                   "link": i.link, "published": _iso(i.published_at), "language": i.language}
+                   "link": i.link, "published": _iso(i.published_at), "language": i.language,
+                   "seen": i.key in seen}
                   for i in report.items],
         "matches": [{"rule": m.rule, "item_id": items_by_key[m.item_key].id,
                      "feed": items_by_key[m.item_key].feed,
                      "title": items_by_key[m.item_key].title,
                      "link": items_by_key[m.item_key].link,
                      "language": items_by_key[m.item_key].language,
-                     "matched_terms": list(m.matched_terms)}
+                     "matched_terms": list(m.matched_terms), "seen": m.item_key in seen}
                     for m in report.matches],
     }
 
 
-def _print_poll_summary(report, drained, dry_run: bool, out: IO[str]) -> None:
+def _print_dry_run_matches(report, seen: set[str], out: IO[str]) -> None:
+    items_by_key = {i.key: i for i in report.items}
+    for m in report.matches:
+        item = items_by_key[m.item_key]
+        mark = "  (already in the state: a poll would not alert it again)" \
+            if m.item_key in seen else ""
+        out.write(f"would alert {m.rule}: {item.title} ({item.feed}) {item.link}{mark}\n")
+
+
+def _print_poll_summary(report, drained, dry_run: bool, out: IO[str], seen: set[str]) -> None:
     by_status = report.feed_counts
     for o in report.feeds:
         if o.status == "error":
@@ -480,7 +508,9 @@ def _print_poll_summary(report, drained, dry_run: bool, out: IO[str]) -> None:
     line = (f"{sum(by_status.values())} feeds ({parts}); {report.item_count} new items; "
             f"{report.match_count} matches")
     if dry_run:
-        line += f"; {report.alert_count} alerts not sent (dry run)"
+        line = (f"{sum(by_status.values())} feeds ({parts}); {report.item_count} items "
+                f"({len(seen)} already in the state); {report.match_count} matches; "
+                f"{report.alert_count} alerts not sent (dry run: nothing recorded)")
     elif drained is not None:
         line += f"; alerts: {drained.sent} sent"
         if drained.failed or drained.pending:

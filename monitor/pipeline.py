@@ -565,13 +565,18 @@ class Runtime:
 
     `async with Runtime(config, stdout=…) as deps:` is how both `monitor poll` and the daemon
     get a `Deps`.
+
+    `dry_run`: a first poll in memory. The state file is neither created, nor locked, nor
+    read (so no conditional request, no "unchanged" shortcut, no backoff: every item of every
+    feed is new), and nothing is translated (a dry run shows items and matches, not alerts).
     """
 
-    def __init__(self, config: Config, *, stdout, readonly: bool = False,
+    def __init__(self, config: Config, *, stdout, dry_run: bool = False,
                  fetcher: Fetcher | None = None, translator: Translator | None = None,
                  clock: Callable[[], datetime] = utcnow, exclusive: bool = True) -> None:
         self.config = config
         self.stdout = stdout
+        self.dry_run = dry_run
         self.exclusive = exclusive  # hold the state file's lock: one poller per state
         self.fetcher = fetcher
         self.translator = translator
@@ -583,7 +588,8 @@ class Runtime:
         from monitor.deliver import build_channels
         from monitor.store import connect
 
-        store = connect(self.config.state_path, exclusive=self.exclusive)
+        store = connect(":memory:") if self.dry_run else \
+            connect(self.config.state_path, exclusive=self.exclusive)
         try:
             # Build the language detector (numpy's import and a memory map: tens of
             # milliseconds) before any fetch starts, so it never stalls the event loop while
@@ -597,7 +603,7 @@ class Runtime:
         self.deps = Deps(config=self.config, store=store, fetcher=fetcher,
                          channels=build_channels(self.config.channels, stdout=self.stdout),
                          translator=self.translator or UnavailableTranslator(), clock=self.clock)
-        if self.translator is None:
+        if self.translator is None and not self.dry_run:
             self.use_translation(self.config)
         return self.deps
 

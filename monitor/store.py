@@ -589,7 +589,7 @@ class _MembersTaken(Exception):
 
 
 def connect(path: str | os.PathLike, *, create: bool = True, readonly: bool = False,
-            exclusive: bool = False) -> Store:
+            exclusive: bool = False, untouched: bool = False) -> Store:
     """Open (and create or migrate) a state file; ":memory:" for tests. Raises StoreError.
 
     `exclusive`: also hold an flock on `<state>.lock` until close(), so a second `monitor run`
@@ -599,12 +599,17 @@ def connect(path: str | os.PathLike, *, create: bool = True, readonly: bool = Fa
     `readonly`: a connection that cannot write (`status`, `outbox`, a poll's workers). It
     works on a read-only file or directory, and it never checkpoints or deletes the WAL.
     A writable store checks at open that it really can write, so a read-only state is
-    refused at start with one line, not with a traceback at the first commit.
+    refused at start with one line, not with a traceback at the first commit. A reader of a
+    state written by an older monitor migrates it first.
+
+    `untouched` (with `readonly`, for a dry run, which must write nothing): no migration,
+    and no -wal/-shm files created beside a state that has none (no process has it open,
+    so its file alone is the state: it is read as immutable).
     """
     path = str(path)
     lock_fd = lock_state(path) if exclusive and path != ":memory:" else None
     try:
-        store = _open(path, create=create, readonly=readonly)
+        store = _open(path, create=create, readonly=readonly, untouched=untouched)
         if path != ":memory:" and not readonly:
             store.watch = StateFileWatch.of(path, lock_fd)
     except BaseException:
@@ -648,7 +653,7 @@ def _errorname(exc: sqlite3.Error) -> str:
     return getattr(exc, "sqlite_errorname", None) or ""
 
 
-def _open(path: str, *, create: bool, readonly: bool) -> Store:
+def _open(path: str, *, create: bool, readonly: bool, untouched: bool = False) -> Store:
     # Never open() the file ourselves to look at its header: see monitor.statefile. SQLite
     # itself refuses a file that is not a database (SQLITE_NOTADB) before writing anything.
     memory = path == ":memory:"
@@ -663,7 +668,8 @@ def _open(path: str, *, create: bool, readonly: bool) -> Store:
                 raise StoreError(f"state {path}: cannot create its directory: "
                                  f"{exc.strerror or exc}") from None
     try:
-        db, app_id, version, tables = _connect(path, readonly=readonly, create=create)
+        db, app_id, version, tables = _connect(path, readonly=readonly, create=create,
+                                               untouched=untouched)
     except sqlite3.Error as exc:
         raise _error(path, exc) from None
     if tables and app_id != APPLICATION_ID:
@@ -674,7 +680,7 @@ def _open(path: str, *, create: bool, readonly: bool) -> Store:
         db.close()
         raise StoreError(f"state {path}: written by a newer monitor (schema {version}, "
                          f"this one knows {len(MIGRATIONS)})", hint="upgrade monitor")
-    if readonly and version < len(MIGRATIONS) and tables:
+    if readonly and not untouched and version < len(MIGRATIONS) and tables:
         # An older schema: a reader cannot migrate it, so open it for writing once.
         db.close()
         return _open(path, create=False, readonly=False)
@@ -694,8 +700,8 @@ def _open(path: str, *, create: bool, readonly: bool) -> Store:
     return Store(db, path)
 
 
-def _connect(path: str, *, readonly: bool,
-             create: bool) -> tuple[sqlite3.Connection, int, int, int]:
+def _connect(path: str, *, readonly: bool, create: bool,
+             untouched: bool = False) -> tuple[sqlite3.Connection, int, int, int]:
     """A connection and the file's application id, schema version and table count."""
     if path == ":memory:":
         uris = [":memory:"]
@@ -705,6 +711,8 @@ def _connect(path: str, *, readonly: bool,
         # data waits in the WAL, the database file alone is the whole state and can be read
         # as immutable instead.
         uris = [_uri(path, "ro"), _uri(path, "ro", immutable="1")]
+        if untouched and not os.path.exists(path + "-wal"):
+            uris.reverse()
     else:
         uris = [_uri(path, "rwc" if create else "rw")]
     for attempt, uri in enumerate(uris):

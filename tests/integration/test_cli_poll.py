@@ -65,14 +65,17 @@ def test_poll_json_schema_and_windows_1251_cyrillic(feed_server, data_dir, tmp_p
     assert set(doc["feeds"][0]) == {"name", "url", "status", "http_status", "new_items", "error",
                                     "error_kind", "left_out"}
     item = doc["items"][0]
-    assert set(item) == {"id", "feed", "title", "summary", "link", "published", "language"}
+    assert set(item) == {"id", "feed", "title", "summary", "link", "published", "language",
+                         "seen"}
+    assert item["seen"] is False  # a real poll lists new items only; a dry run marks them
     assert item["title"] == "В Турции психически нездоровый мужчина взорвал хлопушку в здании " \
                             "Минюста"
     assert item["language"] == "ru"
     assert item["id"].startswith("http://www.newsru.com/")  # the feed's own guid
     assert item["published"].endswith("Z")
     match = doc["matches"][0]
-    assert set(match) == {"rule", "item_id", "feed", "title", "link", "language", "matched_terms"}
+    assert set(match) == {"rule", "item_id", "feed", "title", "link", "language", "matched_terms",
+                          "seen"}
     assert match["rule"] == "ministry" and match["item_id"] == item["id"]
     assert match["matched_terms"] == ["Минюста"]  # the query term as the rule writes it
 
@@ -154,8 +157,8 @@ def test_poll_dry_run_changes_nothing(feed_server, tmp_path):
                  rules=[{"name": "r", "query": "Минском"}])
     dry = run_cli("poll", "--dry-run", cwd=tmp_path)
     assert dry.code == 0
-    assert "1 alerts not sent (dry run)" in dry.stdout
-    assert "Дроны над Минском" not in dry.stdout  # nothing was delivered
+    assert "1 alerts not sent (dry run: nothing recorded)" in dry.stdout
+    assert "[r] Дроны над Минском" not in dry.stdout  # listed, but not delivered
     real = run_cli("poll", cwd=tmp_path)
     assert "[r] Дроны над Минском" in real.stdout
     assert "alerts: 1 sent" in real.stdout
