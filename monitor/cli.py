@@ -226,7 +226,7 @@ def cmd_poll(args, stdout, stderr) -> int:
     report, drained = asyncio.run(go())
     seen = _seen_in_state(config, report.items) if args.dry_run else set()
     if args.json:
-        json.dump(_poll_json(report, seen), stdout, ensure_ascii=False, indent=2)
+        json.dump(_poll_json(report, seen, config), stdout, ensure_ascii=False, indent=2)
         stdout.write("\n")
     else:
         if args.dry_run:
@@ -256,8 +256,12 @@ def cmd_run(args, stdout, stderr) -> int:
 def cmd_status(args, stdout, stderr) -> int:
     from monitor.store import connect
 
+    from monitor.redact import EnvRefs, display_url, scrubber_for
+
     config = _load(args)
+    scrub = scrubber_for(config.secrets)
     with connect(config.state_path, readonly=True) as store:
+        store.env_refs = EnvRefs(config.env_refs)
         states = {s.name: s for s in store.feed_states()}
         counts = {f.name: store.item_count(f.name) for f in config.feeds}
         outbox = store.outbox_counts()
@@ -266,10 +270,11 @@ def cmd_status(args, stdout, stderr) -> int:
         s = states.get(feed.name)
         rows.append({
             "name": feed.name, "enabled": feed.enabled,
-            "url": (s.fetch_url if s else feed.url),
+            # Userinfo, query values and every ${VAR} value masked; name and host stay.
+            "url": display_url(s.fetch_url if s else feed.url, scrub),
             "last_success": _when(s.last_success_at) if s else None,
             "errors": s.consecutive_failures if s else 0,
-            "last_error": s.last_error if s else None,
+            "last_error": scrub.scrub(s.last_error) if s and s.last_error else None,
             "next_due": _when(s.next_due_at) if s else None,
             "items": counts.get(feed.name, 0),
         })
@@ -464,12 +469,17 @@ def _iso(dt: datetime) -> str:
     return dt.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _poll_json(report, seen: set[str]) -> dict:
-    """`seen`: keys the state had already recorded (a dry run shows every item)."""
+def _poll_json(report, seen: set[str], config) -> dict:
+    """`seen`: keys the state had already recorded (a dry run shows every item). URLs and
+    errors are shown without secrets (monitor.redact)."""
+    from monitor.redact import display_url, scrubber_for
+
+    scrub = scrubber_for(config.secrets)
     items_by_key = {i.key: i for i in report.items}
     return {
-        "feeds": [{"name": o.name, "url": o.url, "status": o.status,
-                   "http_status": o.http_status, "new_items": o.new_items, "error": o.error,
+        "feeds": [{"name": o.name, "url": display_url(o.url, scrub), "status": o.status,
+                   "http_status": o.http_status, "new_items": o.new_items,
+                   "error": scrub.scrub(o.error) if o.error else o.error,
                    "error_kind": o.error_kind, "left_out": o.left_out}
                   for o in report.feeds],
         "items": [{"id": i.id, "feed": i.feed, "title": i.title, "summary": i.summary,

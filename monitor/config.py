@@ -31,6 +31,7 @@ from monitor.errors import ConfigError
 from monitor.match import RuleSet, RulesError, compile_rules
 from monitor.model import (ChannelSpec, DeliverySettings, FeedSpec, FetchSettings,
                            HealthSettings, Rule, TranslationSettings)
+from monitor.redact import redact_strings, redact_value, scrubber_for
 
 DEFAULT_LANGUAGES = ("en", "ru", "be", "uk")
 
@@ -237,6 +238,7 @@ class Config:
     delivery: DeliverySettings = DeliverySettings()
     max_alerts_per_rule: int = 20  # per rule, per feed check; the rest in one summary alert
     secrets: tuple[str, ...] = ()
+    env_refs: tuple[tuple[str, str], ...] = ()  # (value, VAR) for each ${VAR} used
     warnings: tuple[str, ...] = ()
     raw: Mapping[str, Any] = field(default_factory=dict)
 
@@ -250,8 +252,12 @@ class Config:
         return rule.channels or tuple(c.name for c in self.channels)
 
     def redacted(self) -> str:
-        """The effective config as YAML with every secret replaced by `***`."""
-        return yaml.safe_dump(_redact(self.raw), allow_unicode=True, sort_keys=False)
+        """The effective config as YAML with every secret replaced by `***`: the values of
+        secret keys, every value that came from `${VAR}` wherever it is (a feed URL's path,
+        an e-mail username), and every URL's userinfo and query values."""
+        scrub = scrubber_for(self.secrets)
+        shown = redact_strings(_redact(self.raw), lambda text: redact_value(text, scrub))
+        return yaml.safe_dump(shown, allow_unicode=True, sort_keys=False)
 
 
 def _redact(node: Any, key: str = "", channel_type: str | None = None) -> Any:
@@ -271,14 +277,14 @@ _ENV_REF = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}|\$\$")
 
 
 def _substitute_env(node: Any, env: Mapping[str, str], loc: tuple, errors: list, secrets: list,
-                    tree: Any) -> Any:
+                    tree: Any, refs: dict[str, str]) -> Any:
     if isinstance(node, LineMap):
         for key in list(node):
-            node[key] = _substitute_env(node[key], env, loc + (key,), errors, secrets, tree)
+            node[key] = _substitute_env(node[key], env, loc + (key,), errors, secrets, tree, refs)
         return node
     if isinstance(node, LineList):
         for i, value in enumerate(node):
-            node[i] = _substitute_env(value, env, loc + (i,), errors, secrets, tree)
+            node[i] = _substitute_env(value, env, loc + (i,), errors, secrets, tree, refs)
         return node
     if not isinstance(node, str) or "$" not in node:
         return node
@@ -292,6 +298,7 @@ def _substitute_env(node: Any, env: Mapping[str, str], loc: tuple, errors: list,
             return ""
         if env[name]:
             secrets.append(env[name])  # anything from the environment may be a secret
+            refs.setdefault(env[name], name)
         return env[name]
 
     return _ENV_REF.sub(replace, node)
@@ -435,7 +442,8 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
 
     problems: list[tuple[tuple, str]] = []
     secrets: list[str] = []
-    _substitute_env(tree, env, (), problems, secrets, tree)
+    refs: dict[str, str] = {}
+    _substitute_env(tree, env, (), problems, secrets, tree, refs)
 
     context = {"base_dir": base_dir}
     parts = {section: _validate_items(tree, section, context, problems)
@@ -479,6 +487,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
                                   model.delivery.max_attempts),
         max_alerts_per_rule=defaults.max_alerts_per_rule,
         matcher=matcher, secrets=tuple(sorted(set(secrets), key=len, reverse=True)),
+        env_refs=tuple(refs.items()),
         warnings=tuple(warnings), raw=json.loads(json.dumps(tree, default=str)),
     )
 

@@ -17,6 +17,7 @@ from monitor.language import detect_many
 from monitor.model import FeedSpec, Item, Match
 from monitor.normalize import SeenItems, normalize_new_entries
 from monitor.parse import parse_feed
+from monitor.redact import scrubber_for
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,10 @@ def digest_body(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, 
                 fetched_at: datetime, config: Config, seen: SeenItems) -> Digest:
     """The new items of one fetched body. Raises ParseError."""
     parsed = parse_feed(body, feed=feed.name, headers=headers)
-    new, left_out = normalize_new_entries(parsed.entries, feed=feed.name, feed_url=url,
+    # Relative links resolve against the feed's URL with every ${VAR} value masked: a token
+    # in the feed's path must not travel into item links, alerts and the state file.
+    new, left_out = normalize_new_entries(parsed.entries, feed=feed.name,
+                                          feed_url=scrubber_for(config.secrets).scrub(url),
                                           fetched_at=fetched_at, seen=seen,
                                           limit=feed.max_items_per_check)
     items, emitted = [], set()

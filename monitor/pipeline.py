@@ -23,7 +23,7 @@ from typing import AsyncIterator, Awaitable, Callable, Iterable, Sequence
 from monitor.config import Config
 from monitor.deliver import Channel
 from monitor.errors import DeliveryError, FeedError
-from monitor.redact import Scrubber
+from monitor.redact import EnvRefs, Scrubber, scrubber_for
 from monitor.digest import digest_body
 from monitor.fetch import Fetcher
 from monitor.language import detector_for
@@ -64,6 +64,7 @@ class Deps:
     translations: "TranslationQueue | None" = None
 
     def __post_init__(self) -> None:
+        self.store.env_refs = EnvRefs(self.config.env_refs)
         if self.outbox is None:
             self.outbox = Outbox(self.store, RetryPolicy.from_settings(self.config.delivery),
                                  rng=self.rng, scrub=Scrubber(self.config.secrets).scrub)
@@ -273,7 +274,7 @@ async def check_feed(feed: FeedSpec, state: FeedState, deps: Deps) -> FeedCheck:
         check = _failed(feed, state, exc, deps, now)
         log.warning("Feed check failed", extra={"fields": {
             "feed_name": feed.name, "error_kind": check.outcome.error_kind,
-            "error": str(exc), "consecutive_failures": check.state.consecutive_failures}})
+            "error": check.outcome.error, "consecutive_failures": check.state.consecutive_failures}})
         return check
     o = check.outcome
     if log.isEnabledFor(logging.INFO):
@@ -343,11 +344,13 @@ def _failed(feed: FeedSpec, state: FeedState, exc: FeedError, deps: Deps,
     retry_after = getattr(exc, "retry_after_seconds", None)
     delay = backoff.delay(failures, deps.rng, retry_after)
     error_kind = getattr(exc, "error_kind", exc.kind)
+    # An error may quote the URL (httpx's InvalidURL does): no ${VAR} value in what is kept.
+    error = scrubber_for(deps.config.secrets).scrub(str(exc))
     state = replace(state, consecutive_failures=failures,
-                    failing_since=state.failing_since or now, last_error=str(exc),
+                    failing_since=state.failing_since or now, last_error=error,
                     last_error_kind=error_kind, next_due_at=now + timedelta(seconds=delay))
     outcome = FeedOutcome(feed.name, state.fetch_url, "error", getattr(exc, "status", None),
-                          error=str(exc), error_kind=error_kind)
+                          error=error, error_kind=error_kind)
     return FeedCheck(feed, state, outcome)
 
 
@@ -428,11 +431,12 @@ def _feed_health_alerts(check: FeedCheck, config: Config, now: datetime) -> list
     if state.failing_since is not None and state.health_alerted_at is None and \
             (now - state.failing_since).total_seconds() >= config.health.feed_failing_after_seconds:
         check.state = replace(state, health_alerted_at=now)
-        return [feed_failing_alert(state, channel, now) for channel in channels]
+        scrub = scrubber_for(config.secrets)
+        return [feed_failing_alert(state, channel, now, scrub) for channel in channels]
     if state.failing_since is None and state.health_alerted_at is not None:
         check.state = replace(state, health_alerted_at=None)
-        return [feed_recovered_alert(state, state.health_alerted_at, channel, now)
-                for channel in channels]
+        return [feed_recovered_alert(state, state.health_alerted_at, channel, now,
+                                     scrubber_for(config.secrets)) for channel in channels]
     return []
 
 

@@ -12,8 +12,9 @@ from __future__ import annotations
 
 import base64
 import re
-from typing import Iterable
-from urllib.parse import quote, quote_plus, urlsplit, urlunsplit
+from functools import lru_cache
+from typing import Any, Callable, Iterable
+from urllib.parse import parse_qsl, quote, quote_plus, urlsplit, urlunsplit
 
 MASK = "***"
 MIN_SECRET_CHARS = 4  # shorter values ("on", "1") are too common to scrub without harm
@@ -98,22 +99,70 @@ class Scrubber:
         return Scrubber(secrets, forms=[*self.forms, *forms])
 
 
+@lru_cache(maxsize=8)
+def scrubber_for(secrets: tuple[str, ...]) -> Scrubber:
+    """One Scrubber per set of secrets (a config's), built once."""
+    return Scrubber(secrets)
+
+
 def display_url(url: str, scrub: Scrubber | None = None) -> str:
-    """A URL as shown to people: no userinfo, query or fragment (`?…` when it had a query),
-    every secret in what is left masked. `scheme://host[:port]/path` identifies a feed."""
+    """A URL as shown to people: `scheme://host[:port]/path`, which identifies a feed, with
+    userinfo shown as `***@`, each query value as `***` (the names stay), no fragment, and
+    every secret left in the path masked. Anything that is not an http(s) URL is only
+    scrubbed."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
         return MASK
-    if parts.scheme not in ("http", "https"):
-        text = url if scrub is None else scrub.scrub(url)
-        return text
-    host = parts.hostname or ""
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return scrub.scrub(url) if scrub is not None else url
+    host = parts.hostname
     if ":" in host:
         host = f"[{host}]"
-    netloc = f"{host}:{port}" if port else host
-    shown = urlunsplit((parts.scheme, netloc, parts.path, "", ""))
-    if scrub is not None:
-        shown = scrub.scrub(shown)
-    return shown + ("?…" if parts.query else "")
+    netloc = ("***@" if "@" in parts.netloc else "") + (f"{host}:{port}" if port else host)
+    query = "&".join(f"{name}={MASK}" if value else name
+                     for name, value in parse_qsl(parts.query, keep_blank_values=True))
+    path = scrub.scrub(parts.path) if scrub is not None else parts.path
+    return urlunsplit((parts.scheme, netloc, path, query, ""))
+
+
+def redact_strings(node: Any, redact: Callable[[str], str]) -> Any:
+    """A copy of a tree of dicts and lists with `redact` applied to every string in it."""
+    if isinstance(node, dict):
+        return {k: redact_strings(v, redact) for k, v in node.items()}
+    if isinstance(node, list):
+        return [redact_strings(v, redact) for v in node]
+    return redact(node) if isinstance(node, str) else node
+
+
+def redact_value(text: str, scrub: Scrubber) -> str:
+    """A config value for display: a URL through display_url, anything else scrubbed."""
+    if text[:8].lower().startswith(("http://", "https://")):
+        return display_url(text, scrub)
+    return scrub.scrub(text)
+
+
+class EnvRefs:
+    """Values from `${VAR}` and their references, so that what the state file keeps (a
+    feed's URL) holds `${VAR}` instead of the secret, and is turned back when read."""
+
+    def __init__(self, refs: Iterable[tuple[str, str]] = ()) -> None:
+        """`refs`: (value, variable name) pairs."""
+        pairs = {value: name for value, name in refs if len(value) >= MIN_SECRET_CHARS}
+        self._hide = sorted(pairs.items(), key=lambda p: len(p[0]), reverse=True)
+        self._reveal = {"${" + name + "}": value for value, name in self._hide}
+        self._pattern = re.compile("|".join(re.escape(k) for k in self._reveal)) \
+            if self._reveal else None
+
+    def hide(self, text: str | None) -> str | None:
+        if text and self._hide:
+            for value, name in self._hide:
+                if value in text:
+                    text = text.replace(value, "${" + name + "}")
+        return text
+
+    def reveal(self, text: str | None) -> str | None:
+        if text and self._pattern is not None and "${" in text:
+            text = self._pattern.sub(lambda m: self._reveal[m.group()], text)
+        return text

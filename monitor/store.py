@@ -12,12 +12,13 @@ import os
 import sqlite3
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from monitor.errors import StoreError
+from monitor.redact import EnvRefs
 from monitor.model import (Alert, FeedState, Hit, Item, Match, SeenItem, Source, StoryRoot,
                            Translation)
 from monitor.statefile import StateFileWatch, lock_state, state_error, wal_is_empty
@@ -192,6 +193,9 @@ class Store:
         self.path = path
         self.lock_fd: int | None = None  # held by connect(exclusive=True) until close()
         self.watch: StateFileWatch | None = None  # set by connect() for a file it can write
+        # A feed URL holding a ${VAR} value is kept with `${VAR}` in its place (set by the
+        # caller that has the config: pipeline.Deps, `monitor status`).
+        self.env_refs = EnvRefs()
 
     # -- lifecycle ---------------------------------------------------------------------------
 
@@ -251,18 +255,27 @@ class Store:
         row = self.db.execute("SELECT * FROM feeds WHERE name = ?", (name,)).fetchone()
         if row is None:
             return FeedState(name=name, url=url)
-        state = _feed_state(row)
+        state = self._revealed(_feed_state(row))
         if state.url != url:
             # The config now names another URL: forget what we knew about the old one.
             return FeedState(name=name, url=url, items_total=state.items_total)
         return state
 
+    def _hidden(self, state: FeedState) -> FeedState:
+        return replace(state, url=self.env_refs.hide(state.url),
+                       current_url=self.env_refs.hide(state.current_url))
+
+    def _revealed(self, state: FeedState) -> FeedState:
+        return replace(state, url=self.env_refs.reveal(state.url),
+                       current_url=self.env_refs.reveal(state.current_url))
+
     def feed_states(self) -> list[FeedState]:
-        return [_feed_state(r) for r in self.db.execute("SELECT * FROM feeds ORDER BY name")]
+        return [self._revealed(_feed_state(r))
+                for r in self.db.execute("SELECT * FROM feeds ORDER BY name")]
 
     def save_feed_state(self, state: FeedState) -> None:
         with self.transaction() as db:
-            _upsert_feed(db, state)
+            _upsert_feed(db, self._hidden(state))
 
     # -- items -------------------------------------------------------------------------------
 
@@ -389,7 +402,7 @@ class Store:
     def _record(self, db: sqlite3.Connection, state: FeedState, items: Sequence[Item],
                 duplicates: dict[str, str], matches: Sequence[Match], alerts: Sequence[Alert],
                 now: datetime) -> int:
-        _upsert_feed(db, state)
+        _upsert_feed(db, self._hidden(state))
         seen_at = _iso(now)
         if items:
             db.executemany(

@@ -44,7 +44,8 @@ def test_config_secrets_are_masked_in_their_encodings():
 
 
 @pytest.mark.parametrize("url, shown", [
-    ("https://user:pw@feeds.example.org/rss?token=abc#x", "https://feeds.example.org/rss?…"),
+    ("https://user:pw@feeds.example.org/rss?token=abc&fmt#x",
+     "https://***@feeds.example.org/rss?token=***&fmt"),
     ("https://feeds.example.org:8443/a/b", "https://feeds.example.org:8443/a/b"),
     ("http://[::1]:8080/rss", "http://[::1]:8080/rss"),
     ("file:///srv/feeds/demo.xml", "file:///srv/feeds/demo.xml"),
@@ -56,3 +57,14 @@ def test_display_url(url, shown):
 def test_display_url_masks_a_secret_in_the_path():
     assert display_url("https://x.org/feeds/SEKRITPATH/rss", Scrubber(["SEKRITPATH"])) == \
         "https://x.org/feeds/***/rss"
+
+
+def test_env_refs_hide_values_and_reveal_them_again():
+    from monitor.redact import EnvRefs
+
+    refs = EnvRefs([("tok-123456", "FEED_TOKEN"), ("abc", "SHORT")])
+    url = "https://x.org/feeds/tok-123456/rss?k=tok-123456&abc"
+    hidden = refs.hide(url)
+    assert hidden == "https://x.org/feeds/${FEED_TOKEN}/rss?k=${FEED_TOKEN}&abc"
+    assert refs.reveal(hidden) == url
+    assert refs.hide(None) is None and EnvRefs().reveal(hidden) == hidden
