@@ -30,7 +30,7 @@ from monitor.config_values import (check_chat_id, check_feed_url, check_http_url
 from monitor.errors import ConfigError
 from monitor.match import RuleSet, RulesError, compile_rules
 from monitor.model import (ChannelSpec, DeliverySettings, FeedSpec, FetchSettings,
-                           HealthSettings, Rule, TranslationSettings)
+                           HealthSettings, RetentionSettings, Rule, TranslationSettings)
 from monitor.redact import redact_strings, redact_value, scrubber_for
 
 DEFAULT_LANGUAGES = ("en", "ru", "be", "uk")
@@ -110,6 +110,20 @@ class DeliveryModel(_Section):
     retry_first: Duration = 30.0
     retry_max: Duration = 3600.0
     max_attempts: int = Field(20, ge=1, le=1000)
+
+
+def _duration_or_never(value: Any) -> float | None:
+    return None if value in ("never", None) else parse_duration(value)
+
+
+KeepFor = Annotated[Union[float, None], BeforeValidator(_duration_or_never)]
+
+
+class RetentionModel(_Section):
+    items: KeepFor = 90 * 86400.0
+    sent_alerts: KeepFor = 30 * 86400.0
+    dead_alerts: KeepFor = 180 * 86400.0
+    prune_every: Duration = 86400.0
 
 
 class HealthModel(_Section):
@@ -216,6 +230,7 @@ class ConfigModel(_Section):
     translation: TranslationModel = TranslationModel()
     health: HealthModel = HealthModel()
     delivery: DeliveryModel = DeliveryModel()
+    retention: RetentionModel = RetentionModel()
 
 
 # ---------------------------------------------------------------------------------------------
@@ -236,6 +251,7 @@ class Config:
     health: HealthSettings
     matcher: RuleSet
     delivery: DeliverySettings = DeliverySettings()
+    retention: RetentionSettings = RetentionSettings()
     max_alerts_per_rule: int = 20  # per rule, per feed check; the rest in one summary alert
     secrets: tuple[str, ...] = ()
     env_refs: tuple[tuple[str, str], ...] = ()  # (value, VAR) for each ${VAR} used
@@ -485,6 +501,8 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
         health=HealthSettings(model.health.feed_failing_after, tuple(model.health.channels)),
         delivery=DeliverySettings(model.delivery.retry_first, model.delivery.retry_max,
                                   model.delivery.max_attempts),
+        retention=RetentionSettings(model.retention.items, model.retention.sent_alerts,
+                                    model.retention.dead_alerts, model.retention.prune_every),
         max_alerts_per_rule=defaults.max_alerts_per_rule,
         matcher=matcher, secrets=tuple(sorted(set(secrets), key=len, reverse=True)),
         env_refs=tuple(refs.items()),

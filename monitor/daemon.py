@@ -13,7 +13,7 @@ import asyncio
 import logging
 import random
 import signal
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import IO, Any
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -23,7 +23,7 @@ from monitor.config import Config, load_config
 from monitor.errors import ConfigError, MonitorError, StateGoneError
 from monitor.health import HealthServer
 from monitor.metrics import Metrics, render
-from monitor.model import FeedSpec
+from monitor.model import FeedSpec, RetentionSettings
 from monitor.pipeline import Deps, Runtime, drain_outbox, poll
 
 log = logging.getLogger(__name__)
@@ -71,6 +71,7 @@ class Daemon:
                                     lambda: asyncio.ensure_future(self._reload_on_signal()))
             self.scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
             self._schedule_feeds(self.config.feeds, first=True)
+            self._schedule_prune()
             if self.health is not None:
                 await self.health.start()
             self.scheduler.start()
@@ -133,6 +134,38 @@ class Daemon:
                 args=[feed.name], id=f"feed:{feed.name}", name=f"feed {feed.name}",
                 max_instances=1, coalesce=True, misfire_grace_time=None,
                 next_run_time=start, replace_existing=True)
+
+    def _schedule_prune(self) -> None:
+        """Retention every `retention.prune_every` (the first a minute after start, so a daemon
+        that restarts often still prunes, and a start is not slowed by it)."""
+        assert self.scheduler is not None
+        every = self.config.retention.prune_every_seconds
+        self.scheduler.add_job(
+            self._prune, IntervalTrigger(seconds=every), id="prune", name="prune",
+            max_instances=1, coalesce=True, misfire_grace_time=None, replace_existing=True,
+            next_run_time=datetime.now(timezone.utc) + timedelta(seconds=min(every, 60.0)))
+
+    async def _prune(self) -> None:
+        """Delete what retention lets go, in a thread on its own connection, a short
+        transaction per batch: feed checks and delivery go on meanwhile."""
+        if self.stopping.is_set():
+            return
+        try:
+            await asyncio.to_thread(self._prune_now, self.config.retention)
+        except StateGoneError as exc:
+            self._state_gone(exc)
+        except MonitorError as exc:
+            log.error("Pruning the state failed; it is tried again at the next prune",
+                      extra={"fields": {"error": str(exc)}})
+        except Exception:
+            log.exception("Internal error while pruning the state")
+
+    def _prune_now(self, settings: RetentionSettings) -> None:
+        from monitor.retention import prune
+        from monitor.store import connect
+
+        with connect(self.config.state_path, create=False) as store:
+            prune(store, settings, datetime.now(timezone.utc), should_stop=self.stopping.is_set)
 
     async def _check_feed(self, name: str) -> None:
         task = asyncio.current_task()
@@ -247,6 +280,7 @@ class Daemon:
             if job.id.startswith("feed:"):
                 job.remove()
         self._schedule_feeds(new.feeds, first=False)
+        self._schedule_prune()
         log.info("Config reloaded", extra={"fields": {"feeds": len(new.feeds),
                                                       "rules": len(new.rules)}})
 

@@ -15,7 +15,7 @@ from typing import Mapping
 from monitor.config import Config
 from monitor.language import detect_many
 from monitor.model import FeedSpec, Item, Match
-from monitor.normalize import SeenItems, normalize_new_entries
+from monitor.normalize import SeenItems, entry_ids, normalize_new_entries
 from monitor.parse import parse_feed
 from monitor.redact import scrubber_for
 
@@ -28,6 +28,7 @@ class Digest:
     is_bozo: bool = False
     bozo_message: str | None = None
     left_out: int = 0  # new items beyond the feed's max_items_per_check: taken by later checks
+    present_ids: tuple[str, ...] = ()  # every entry's item id: what the feed still lists
 
 
 def digest_body(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, str],
@@ -36,10 +37,11 @@ def digest_body(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, 
     parsed = parse_feed(body, feed=feed.name, headers=headers)
     # Relative links resolve against the feed's URL with every ${VAR} value masked: a token
     # in the feed's path must not travel into item links, alerts and the state file.
+    ids = entry_ids(parsed.entries)
     new, left_out = normalize_new_entries(parsed.entries, feed=feed.name,
                                           feed_url=scrubber_for(config.secrets).scrub(url),
                                           fetched_at=fetched_at, seen=seen,
-                                          limit=feed.max_items_per_check)
+                                          limit=feed.max_items_per_check, ids=ids)
     items, emitted = [], set()
     for item in new:
         if item.key not in emitted:  # the first copy of an item a feed lists twice
@@ -48,7 +50,7 @@ def digest_body(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, 
     items = _with_languages(items, feed, config)
     matches = tuple(m for item in items for m in config.matcher.match(item))
     return Digest(tuple(items), matches, len(parsed.entries), parsed.is_bozo,
-                  parsed.bozo_message, left_out)
+                  parsed.bozo_message, left_out, tuple(dict.fromkeys(ids)))
 
 
 def _with_languages(items: list[Item], feed: FeedSpec, config: Config) -> list[Item]:

@@ -8,6 +8,7 @@
     ├── TranslationError          item-level; the item is delivered untranslated, with a note
     ├── DeliveryError             channel, transient; drives outbox retry or dead-letter
     └── StoreError                SQLite unusable (locked, corrupt, foreign, full, read-only)
+        ├── StateInUseError       another monitor holds the state's lock
         └── StateGoneError        the state file was deleted or replaced while in use; stop
 
 Messages are one line, `<what failed>: <why>`, never with secrets or tracebacks. An optional
@@ -111,6 +112,10 @@ class DeliveryError(MonitorError):
 
 class StoreError(MonitorError):
     """The state file cannot be used."""
+
+
+class StateInUseError(StoreError):
+    """Another `monitor run` or `monitor poll` holds the state's lock (one poller per state)."""
 
 
 class StateGoneError(StoreError):

@@ -66,6 +66,10 @@ class FeedState:
     next_due_at: datetime | None = None
     items_total: int = 0
     health_alerted_at: datetime | None = None
+    last_parsed_at: datetime | None = None  # the last check that read the body (not a 304)
+    # The item ids in the body this check read (not stored as such: committing the check
+    # marks those items as still in the feed, which retention never deletes).
+    present_ids: tuple[str, ...] = ()
 
     @property
     def fetch_url(self) -> str:
@@ -295,6 +299,18 @@ class DeliverySettings:
     retry_first_seconds: float = 30.0  # the first retry's delay; each next one doubles
     retry_max_seconds: float = 3600.0  # the longest delay between two attempts
     max_attempts: int = 20  # with the defaults: dead after about 14 h of failures
+
+
+@dataclass(frozen=True)
+class RetentionSettings:
+    """`retention:` in the config: how long the state keeps what it no longer needs. None
+    keeps forever. An item still in its feed is never deleted, however old: it would be new
+    again at the next check, and alert again."""
+
+    items_seconds: float | None = 90 * 86400.0  # after the item was last in its feed
+    sent_alerts_seconds: float | None = 30 * 86400.0  # after it was sent
+    dead_alerts_seconds: float | None = 180 * 86400.0  # after it was queued
+    prune_every_seconds: float = 86400.0  # how often `monitor run` prunes
 
 
 @dataclass(frozen=True)

@@ -23,7 +23,19 @@ _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|yclid|mc_cid|mc_eid|_ga|at_me
 _NON_WORD = re.compile(r"[\W_]+")
 _LINK_BREAKS = re.compile(r"[\t\n\r]")
 _LINK_UNSAFE = re.compile(r"[\x00-\x20\x7f-\x9f]")
+# Field caps (issue 11 #13: a 5 MB title made a 21 MB state row per new guid, in the item,
+# its title key and index, and the alert's payload). Well above what real feeds carry: over
+# the 2,642 items of the 61 real feeds in tests/data (/work/shared/data/feeds) the longest
+# title is 214 characters, link 278, guid 278; summaries are cut at 5,000 (raw up to 25,408).
+MAX_TITLE_CHARS = 1000
 MAX_SUMMARY_CHARS = 5000
+MAX_LINK_CHARS = 2048  # a longer link is dropped, not cut: a cut URL opens the wrong page
+MAX_ID_CHARS = 1024  # a longer guid is replaced by its hash: ids must stay distinct
+# HTML is cut before it becomes text, so the work is bounded too (5 MB of markup in a title
+# took 6 s to turn into text): room for 64 (title) and 50 (summary) markup bytes per
+# character kept.
+MAX_RAW_TITLE = 64 * 1024
+MAX_RAW_SUMMARY = 256 * 1024
 
 
 def normalize_entries(entries: Sequence[Entry], *, feed: str, feed_url: str,
@@ -56,8 +68,8 @@ class SeenItems(Protocol):
 
 
 def normalize_new_entries(entries: Sequence[Entry], *, feed: str, feed_url: str,
-                          fetched_at: datetime, seen: SeenItems,
-                          limit: int | None = None) -> tuple[list[Item], int]:
+                          fetched_at: datetime, seen: SeenItems, limit: int | None = None,
+                          ids: Sequence[str] | None = None) -> tuple[list[Item], int]:
     """The entries that are new items, normalised (at most `limit`, the newest: an undated
     entry counts as published now), and how many more new ones were left out. The others cost
     a key and a look-up.
@@ -67,7 +79,7 @@ def normalize_new_entries(entries: Sequence[Entry], *, feed: str, feed_url: str,
     new story (a "latest story" slot, a bot): the entry is a new item, keyed by its id and its
     link, so keys of items already stored never change.
     """
-    ids = entry_ids(entries)
+    ids = entry_ids(entries) if ids is None else ids  # the caller's, when it needs them too
     keys = [item_key(feed, item_id) for item_id in ids]
     links = seen.seen_links(keys)
     new: list[tuple[Entry, str, str]] = []
@@ -101,7 +113,7 @@ def _revision_key(entry: Entry, item_id: str, link: str, revisions: Sequence[See
     """The key of `entry` as a new story under a seen id, or None when it is an edit."""
     if not revisions or any(r.canonical_link == link for r in revisions):
         return None  # a link this id had before (tracking parameters ignored): the same item
-    if _same_title(html_to_text(entry.title), revisions[-1].title):
+    if _same_title(_title_text(entry), revisions[-1].title):
         return None  # the link of the latest story under this id moved: an edit
     return item_key(feed, f"{item_id}\0{link}")
 
@@ -124,7 +136,7 @@ def entry_ids(entries: Sequence[Entry]) -> list[str]:
         if not item_id:
             title, summary = _texts(e)
             item_id = _hash_id(title, e.published_at, summary)
-        ids.append(item_id)
+        ids.append(_bounded_id(item_id))
     return ids
 
 
@@ -132,16 +144,32 @@ def normalize_entry(entry: Entry, *, feed: str, feed_url: str, fetched_at: datet
                     use_guid: bool = True, use_link: bool = True) -> Item:
     """Turn one parsed entry into an Item."""
     item_id = (use_guid and entry.guid) or (use_link and entry.link) or None
-    return _normalize(entry, item_id, feed=feed, feed_url=feed_url, fetched_at=fetched_at)
+    return _normalize(entry, item_id and _bounded_id(item_id), feed=feed, feed_url=feed_url,
+                      fetched_at=fetched_at)
+
+
+def _title_text(entry: Entry) -> str:
+    return _cut(html_to_text((entry.title or "")[:MAX_RAW_TITLE]), MAX_TITLE_CHARS)
 
 
 def _texts(entry: Entry) -> tuple[str, str]:
-    title = html_to_text(entry.title)
-    summary = html_to_text(entry.summary or entry.content)
-    if len(summary) > MAX_SUMMARY_CHARS:
-        cut = summary.rfind(" ", 0, MAX_SUMMARY_CHARS)
-        summary = summary[:cut if cut > MAX_SUMMARY_CHARS // 2 else MAX_SUMMARY_CHARS] + " …"
+    title = _title_text(entry)
+    summary = _cut(html_to_text((entry.summary or entry.content or "")[:MAX_RAW_SUMMARY]),
+                   MAX_SUMMARY_CHARS)
     return title, summary
+
+
+def _cut(text: str, limit: int) -> str:
+    """`text`, or its first `limit` characters cut at a space when one is near, with " …"."""
+    if len(text) <= limit:
+        return text
+    cut = text.rfind(" ", 0, limit)
+    return text[:cut if cut > limit // 2 else limit] + " …"
+
+
+def _bounded_id(value: str) -> str:
+    return value if len(value) <= MAX_ID_CHARS else \
+        "sha1:" + hashlib.sha1(value.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _normalize(entry: Entry, item_id: str | None, *, feed: str, feed_url: str,
@@ -180,7 +208,7 @@ def absolute_link(link: str | None, feed_url: str) -> str:
     relative are dropped. Tabs and newlines are removed as browsers do (WHATWG URL), bidi and
     other unseen characters too, and any other control or space is percent-encoded, so a
     link is one line that shows what it opens."""
-    if not link:
+    if not link or len(link) > MAX_LINK_CHARS:
         return ""
     link = strip_unseen(_LINK_BREAKS.sub("", link)).strip("\x00- ")
     link = _LINK_UNSAFE.sub(lambda m: quote(m.group()), link)
@@ -189,7 +217,8 @@ def absolute_link(link: str | None, feed_url: str) -> str:
         if not (feed_url and urlsplit(feed_url).scheme in ("http", "https")):
             return ""
         link = urljoin(feed_url, link)
-    return link if urlsplit(link).scheme in ("http", "https") else ""
+    return link if urlsplit(link).scheme in ("http", "https") and \
+        len(link) <= MAX_LINK_CHARS else ""
 
 
 def canonical_link(link: str) -> str:

@@ -323,6 +323,8 @@ async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) ->
         body_hash = None
     state.body_hash = body_hash
     state.items_total += len(digest.items)
+    state.last_parsed_at = now
+    state.present_ids = digest.present_ids  # still in the feed: retention keeps them
     outcome = FeedOutcome(feed.name, state.fetch_url, "ok", result.http_status,
                           len(digest.items), is_bozo=digest.is_bozo,
                           elapsed_ms=result.elapsed_ms, left_out=digest.left_out)

@@ -14,7 +14,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from monitor.errors import StateGoneError, StoreError
+from monitor.errors import StateGoneError, StateInUseError, StoreError
 
 try:
     import fcntl
@@ -46,7 +46,7 @@ def lock_state(path: str) -> int | None:
         os.close(fd)
         if isinstance(exc, BlockingIOError):
             who = f" (pid {holder})" if holder.isdigit() else ""
-            raise StoreError(f"state {path}: in use by another monitor{who}",
+            raise StateInUseError(f"state {path}: in use by another monitor{who}",
                              hint="run one `monitor run` or `monitor poll` per state file; "
                                   "stop the other one or use another --state") from None
         raise StoreError(f"state {path}: cannot lock {lock_path}: {exc.strerror or exc}") from None

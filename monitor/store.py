@@ -142,8 +142,25 @@ def _m4_outbox_turns(db: sqlite3.Connection) -> None:
     """)
 
 
+def _m5_retention(db: sqlite3.Connection) -> None:
+    # Retention (issue 11 #13) deletes an item only once it has been out of its feed for a
+    # while: deleting one still in the feed would make it new, and alert it, at the next check.
+    # last_seen_at: the last parse that had the item (NULL: first_seen_at); last_parsed_at:
+    # the feed's last parse. Real feeds keep items for years (cnn-international 2023: 1,374
+    # days between its oldest and newest item; 11 of 56 dated feeds in tests/data span more
+    # than 90 days), so age alone cannot decide.
+    if "last_seen_at" not in {r[1] for r in db.execute("PRAGMA table_info(items)")}:
+        db.execute("ALTER TABLE items ADD COLUMN last_seen_at TEXT")
+    if "last_parsed_at" not in {r[1] for r in db.execute("PRAGMA table_info(feeds)")}:
+        db.execute("ALTER TABLE feeds ADD COLUMN last_parsed_at TEXT")
+
+
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2_translation_cache,
-                                                          _m3_outbox_digests, _m4_outbox_turns]
+                                                          _m3_outbox_digests, _m4_outbox_turns,
+                                                          _m5_retention]
+# An item seen in a parse has its last_seen_at refreshed at most this often (a write per item
+# per day, not per check); retention keeps whatever may have been in a feed's last parse.
+LAST_SEEN_REFRESH = timedelta(days=1)
 TRANSLATION_CACHE_DAYS = 30
 
 
@@ -404,13 +421,21 @@ class Store:
                 now: datetime) -> int:
         _upsert_feed(db, self._hidden(state))
         seen_at = _iso(now)
+        if state.present_ids:  # still in the feed: keep them (see _m5_retention)
+            stale = _iso(now - LAST_SEEN_REFRESH)
+            for chunk in _chunks(list(state.present_ids), 500):
+                db.execute(
+                    f"UPDATE items SET last_seen_at = ? WHERE feed = ? AND item_id IN "
+                    f"({','.join('?' * len(chunk))}) AND "
+                    f"COALESCE(last_seen_at, first_seen_at) < ?",
+                    (seen_at, state.name, *chunk, stale))
         if items:
             db.executemany(
                 "INSERT OR IGNORE INTO items (key, feed, item_id, title, link, canonical_link, "
-                "title_key, published_at, first_seen_at, language, duplicate_of) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                "title_key, published_at, first_seen_at, language, duplicate_of, last_seen_at) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(i.key, i.feed, i.id, i.title[:500], i.link, i.canonical_link, i.title_key,
-                  _iso(i.published_at), seen_at, i.language, duplicates.get(i.key))
+                  _iso(i.published_at), seen_at, i.language, duplicates.get(i.key), seen_at)
                  for i in items])
         if matches:
             db.executemany(
@@ -597,6 +622,127 @@ class Store:
             return cur.rowcount
 
 
+    # -- retention (monitor.retention decides what goes; this finds and deletes it) ------------
+
+    def parsed_feeds(self) -> dict[str, datetime]:
+        """Each feed's last parse: retention deletes no item of a feed never parsed since."""
+        return {name: _dt(at) for name, at in self.db.execute(
+            "SELECT name, last_parsed_at FROM feeds WHERE last_parsed_at IS NOT NULL")}
+
+    def expired_items(self, before: Mapping[str, datetime], *, delete: bool,
+                      batch: int = 2000,
+                      should_stop: Callable[[], bool] | None = None) -> tuple[int, int]:
+        """Items of each feed named in `before` last seen before its time there (the others
+        keep all), with their matches: (items, matches), counted or deleted, one short
+        transaction per `batch` rowids so the daemon's own commits go on meanwhile."""
+        self.db.execute("PRAGMA temp_store = MEMORY")  # a dry run's read-only state too
+        self.db.execute("CREATE TEMP TABLE IF NOT EXISTS prune_before "
+                        "(feed TEXT PRIMARY KEY, before TEXT NOT NULL)")
+        self.db.execute("DELETE FROM temp.prune_before")
+        self.db.executemany("INSERT INTO temp.prune_before VALUES (?, ?)",
+                            [(feed, _iso(at)) for feed, at in before.items()])
+        expired = ("COALESCE(i.last_seen_at, i.first_seen_at) < "
+                   "(SELECT p.before FROM temp.prune_before p WHERE p.feed = i.feed)")
+        if not delete:
+            return (self.db.execute(f"SELECT count(*) FROM items i WHERE {expired}").fetchone()[0],
+                    self.db.execute(f"SELECT count(*) FROM matches m JOIN items i "
+                                    f"ON i.key = m.item_key WHERE {expired}").fetchone()[0])
+        items = matches = 0
+        for low, high in self._ranges("items", "rowid", batch, should_stop):
+            with self.transaction() as db:
+                keys = [r[0] for r in db.execute(
+                    f"SELECT key FROM items i WHERE rowid > ? AND rowid <= ? AND {expired}",
+                    (low, high))]
+                for chunk in _chunks(keys, 500):
+                    marks = ",".join("?" * len(chunk))
+                    matches += db.execute(f"DELETE FROM matches WHERE item_key IN ({marks})",
+                                          chunk).rowcount
+                    items += db.execute(f"DELETE FROM items WHERE key IN ({marks})",
+                                        chunk).rowcount
+        return items, matches
+
+    def expired_alerts(self, sent_before: datetime | None, dead_before: datetime | None, *,
+                       delete: bool, batch: int = 2000,
+                       should_stop: Callable[[], bool] | None = None) -> tuple[int, int]:
+        """Outbox rows sent before `sent_before` and dead ones queued before `dead_before`
+        (with the alerts a deleted dead digest carried): (sent, dead), counted or deleted.
+        Pending rows are never touched."""
+        never = ""  # None keeps forever: no time is before ""
+        sent = "(status = 'sent' AND sent_at < ?)"
+        dead = ("(status = 'dead' AND created_at < ?) OR (status = 'batched' AND batch_id IN "
+                "(SELECT d.id FROM outbox d WHERE d.status = 'dead' AND d.created_at < ?))")
+        args_sent = (_iso(sent_before) if sent_before else never,)
+        args_dead = (_iso(dead_before) if dead_before else never,) * 2
+        if not delete:
+            return (self.db.execute(f"SELECT count(*) FROM outbox WHERE {sent}",
+                                    args_sent).fetchone()[0],
+                    self.db.execute(f"SELECT count(*) FROM outbox WHERE {dead}",
+                                    args_dead).fetchone()[0])
+        counts = [0, 0]
+        for low, high in self._ranges("outbox", "id", batch, should_stop):
+            with self.transaction() as db:
+                for n, (cond, args) in enumerate(((sent, args_sent), (dead, args_dead))):
+                    counts[n] += db.execute(f"DELETE FROM outbox WHERE id > ? AND id <= ? "
+                                            f"AND ({cond})", (low, high, *args)).rowcount
+        return counts[0], counts[1]
+
+    def expired_translations(self, before: datetime, *, delete: bool) -> int:
+        if not delete:
+            return self.db.execute("SELECT count(*) FROM translation_cache WHERE created_at < ?",
+                                   (_iso(before),)).fetchone()[0]
+        with self.transaction() as db:
+            return db.execute("DELETE FROM translation_cache WHERE created_at < ?",
+                              (_iso(before),)).rowcount
+
+    def _ranges(self, table: str, column: str, size: int,
+                should_stop: Callable[[], bool] | None) -> Iterator[tuple[int, int]]:
+        """Consecutive ranges of `size` ids over the table (ids only grow), until should_stop."""
+        low, high = self.db.execute(f"SELECT min({column}), max({column}) FROM {table}").fetchone()
+        if low is None:
+            return
+        for start in range(low - 1, high, size):
+            if should_stop is not None and should_stop():
+                return
+            yield start, start + size
+
+    def file_bytes(self) -> int:
+        """The database and its WAL on disk (a stat; the file is never opened outside SQLite)."""
+        total = 0
+        for suffix in ("", "-wal"):
+            try:
+                total += os.stat(self.path + suffix).st_size
+            except OSError:
+                pass
+        return total
+
+    def give_back_space(self, *, allow_vacuum: bool, step_pages: int = 1000,
+                        should_stop: Callable[[], bool] | None = None) -> str:
+        """Return free pages to the filesystem; says how. An incremental-vacuum file frees them
+        a step at a time (short transactions beside the daemon's); another file is rebuilt by
+        VACUUM (which also switches it to incremental vacuum) only with `allow_vacuum`, when
+        nothing else uses the state: VACUUM holds the write lock for the whole rewrite and needs
+        free space for a second copy. Without it, free pages are reused by later writes."""
+        how = "none"
+        if self.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+            while self.db.execute("PRAGMA freelist_count").fetchone()[0]:
+                if should_stop is not None and should_stop():
+                    break
+                self.check_file()
+                _retry_busy(lambda: self.db.execute(
+                    f"PRAGMA incremental_vacuum({step_pages})").fetchall(), self.path)
+                how = "incremental vacuum"
+        elif allow_vacuum and self.db.execute("PRAGMA freelist_count").fetchone()[0]:
+            self.check_file()
+            self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+            _retry_busy(lambda: self.db.execute("VACUUM"), self.path)
+            how = "VACUUM (the file now gives space back by incremental vacuum)"
+        try:  # the WAL holds the freed pages' last writes until a checkpoint truncates it
+            self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        except sqlite3.Error:
+            pass  # another connection is reading: the WAL is truncated at a later checkpoint
+        return how
+
+
 class _MembersTaken(Exception):
     """Rolls back a digest whose alerts another process batched or sent first."""
 
@@ -699,6 +845,10 @@ def _open(path: str, *, create: bool, readonly: bool, untouched: bool = False) -
         return _open(path, create=False, readonly=False)
     if not readonly:
         try:
+            if not tables:
+                # Space freed by retention goes back to the filesystem (incremental vacuum):
+                # only a file with no table yet can take this without a full VACUUM.
+                db.execute("PRAGMA auto_vacuum = INCREMENTAL")
             if not memory:
                 _retry_busy(lambda: db.execute("PRAGMA journal_mode = WAL"), path)
             db.execute("PRAGMA synchronous = NORMAL")
@@ -834,19 +984,20 @@ def _upsert_feed(db: sqlite3.Connection, s: FeedState) -> None:
     db.execute(
         "INSERT INTO feeds (name, url, current_url, etag, last_modified, body_hash, "
         "last_success_at, last_attempt_at, consecutive_failures, failing_since, last_error, "
-        "last_error_kind, next_due_at, items_total, health_alerted_at) "
-        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET "
+        "last_error_kind, next_due_at, items_total, health_alerted_at, last_parsed_at) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT(name) DO UPDATE SET "
         "url=excluded.url, current_url=excluded.current_url, etag=excluded.etag, "
         "last_modified=excluded.last_modified, body_hash=excluded.body_hash, "
         "last_success_at=excluded.last_success_at, last_attempt_at=excluded.last_attempt_at, "
         "consecutive_failures=excluded.consecutive_failures, "
         "failing_since=excluded.failing_since, last_error=excluded.last_error, "
         "last_error_kind=excluded.last_error_kind, next_due_at=excluded.next_due_at, "
-        "items_total=excluded.items_total, health_alerted_at=excluded.health_alerted_at",
+        "items_total=excluded.items_total, health_alerted_at=excluded.health_alerted_at, "
+        "last_parsed_at=excluded.last_parsed_at",
         (s.name, s.url, s.current_url, s.etag, s.last_modified, s.body_hash,
          _iso(s.last_success_at), _iso(s.last_attempt_at), s.consecutive_failures,
          _iso(s.failing_since), s.last_error, s.last_error_kind, _iso(s.next_due_at),
-         s.items_total, _iso(s.health_alerted_at)))
+         s.items_total, _iso(s.health_alerted_at), _iso(s.last_parsed_at)))
 
 
 def _feed_state(r: sqlite3.Row) -> FeedState:
@@ -857,7 +1008,8 @@ def _feed_state(r: sqlite3.Row) -> FeedState:
         consecutive_failures=r["consecutive_failures"], failing_since=_dt(r["failing_since"]),
         last_error=r["last_error"], last_error_kind=r["last_error_kind"],
         next_due_at=_dt(r["next_due_at"]), items_total=r["items_total"],
-        health_alerted_at=_dt(r["health_alerted_at"]))
+        health_alerted_at=_dt(r["health_alerted_at"]),
+        last_parsed_at=_dt(r["last_parsed_at"]) if "last_parsed_at" in r.keys() else None)
 
 
 def _outbox_row(r: sqlite3.Row) -> OutboxRow:

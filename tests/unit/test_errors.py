@@ -2,14 +2,16 @@ import pytest
 
 from monitor import errors
 from monitor.errors import (ConfigError, DeliveryError, FeedError, FetchError, MonitorError,
-                            ParseError, StateGoneError, StoreError, TranslationError)
+                            ParseError, StateGoneError, StateInUseError, StoreError,
+                            TranslationError)
 
 
 def test_every_error_is_a_monitor_error_and_documented():
     classes = [v for v in vars(errors).values() if isinstance(v, type) and
                issubclass(v, Exception)]
     assert set(classes) == {MonitorError, ConfigError, FeedError, FetchError, ParseError,
-                            TranslationError, DeliveryError, StoreError, StateGoneError}
+                            TranslationError, DeliveryError, StoreError, StateGoneError,
+                            StateInUseError}
     for cls in classes:
         assert issubclass(cls, MonitorError) and cls.__doc__
         assert cls.__name__ in errors.__doc__
