@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Annotated, Any, Literal, Mapping, Union
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 import yaml
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
@@ -485,6 +485,9 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
     channels = tuple(_channel_spec(c) for c in model.channels)
     state_path = Path(state_override) if state_override else \
         _resolve_path(model.state or "monitor.db", base_dir)
+    feeding_on_state = _feeds_reading_the_state(feeds, state_path)
+    if feeding_on_state:
+        raise ConfigError(_error_lines(feeding_on_state, tree, label, secrets))
     tr = model.translation
     models_dir = _resolve_path(tr.models_dir, base_dir) if tr.models_dir else \
         state_path.parent / "models"
@@ -514,6 +517,17 @@ def _channel_spec(c: _ChannelBase) -> ChannelSpec:
     options = c.model_dump(by_alias=True, exclude={"name", "type", "digest", "rate_limit",
                                                    "template"})
     return ChannelSpec(c.name, c.type, options, c.digest, c.rate_limit, c.template)
+
+
+def _feeds_reading_the_state(feeds: tuple[FeedSpec, ...], state_path: Path) -> list:
+    """Feeds whose file is the state file or one of SQLite's beside it: reading them with a
+    plain open() would drop SQLite's locks in the daemon (see monitor.statefile)."""
+    own = {Path(os.path.abspath(f"{state_path}{suffix}")).resolve()
+           for suffix in ("", "-wal", "-shm", "-journal", ".lock")}
+    return [(("feeds", n, "url"), f"is the state file {state_path} (or one of its own files); "
+             f"point the feed at a feed") for n, feed in enumerate(feeds)
+            if urlsplit(feed.url).scheme == "file"
+            and Path(unquote(urlsplit(feed.url).path)).resolve() in own]
 
 
 def _resolve_path(value: str, base_dir: Path) -> Path:
