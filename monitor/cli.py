@@ -157,6 +157,11 @@ def _load(args: argparse.Namespace):
     return load_config(args.config, state_override=args.state)
 
 
+def _print_warnings(config, stderr: IO[str]) -> None:
+    for warning in config.warnings:
+        stderr.write(f"monitor: warning: {warning}\n")
+
+
 def _setup_logging(args: argparse.Namespace, stderr: IO[str], default: str, secrets=()) -> None:
     from monitor.log import setup_logging
 
@@ -171,8 +176,7 @@ def cmd_check(args, stdout, stderr) -> int:
     from monitor.translate import missing_routes
 
     config = _load(args)
-    for warning in config.warnings:
-        stderr.write(f"monitor: warning: {warning}\n")
+    _print_warnings(config, stderr)
     for warning in missing_routes(config.translation, config.feeds, config.target_language):
         stderr.write(f"monitor: warning: {warning}\n")
     if args.show:
@@ -185,6 +189,9 @@ def cmd_check(args, stdout, stderr) -> int:
 
 def cmd_rules_explain(args, stdout, stderr) -> int:
     config = _load(args)
+    if args.rule is None and not config.rules:
+        stdout.write(f"{args.config}: no rules (add some under rules:)\n")
+        return EXIT_OK
     try:
         lines = config.matcher.explain(args.rule)
     except KeyError:
@@ -199,8 +206,7 @@ def cmd_poll(args, stdout, stderr) -> int:
 
     config = _load(args)
     _setup_logging(args, stderr, "error", config.secrets)
-    for warning in config.warnings:
-        stderr.write(f"monitor: warning: {warning}\n")
+    _print_warnings(config, stderr)
     feeds = list(config.feeds)
     if args.feed:
         unknown = sorted(set(args.feed) - {f.name for f in feeds})
@@ -256,6 +262,7 @@ def cmd_run(args, stdout, stderr) -> int:
     from monitor.daemon import run_daemon
 
     config = _load(args)
+    _print_warnings(config, stderr)
     _setup_logging(args, stderr, "info", config.secrets)
     return run_daemon(config, args=args, stdout=stdout)
 

@@ -23,7 +23,7 @@ from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationE
 
 from monitor.config_yaml import LineList, LineMap, TooDeepError, dotted, line_of, load_tree
 from monitor.config_problems import kind_of, problems_of
-from monitor.config_refs import cross_check, items
+from monitor.config_refs import cross_check, dead_ends, items, missing_files
 from monitor.config_values import (check_chat_id, check_feed_url, check_http_url,
                                    check_language, check_query, check_webhook_secret,
                                    parse_duration, parse_rate, parse_size)
@@ -450,7 +450,8 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
         kind = "" if isinstance(exc, TooDeepError) else "YAML syntax error: "
         raise ConfigError(f"{where}: {kind}{problem}"
                           + (f" ({context})" if context else "")) from None
-    warnings = [f"{label}:{w}" for w in duplicates]
+    warnings = [f"{label}:{line_of(tree, loc)}: {dotted(loc)}: duplicate key (first on line "
+                f"{first}); the last one wins" for loc, first in duplicates]
     if tree is None:
         raise ConfigError(f"{label}:1: the file is empty", hint="see the README for an example")
     if not isinstance(tree, LineMap):
@@ -476,6 +477,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
     if problems:
         raise ConfigError(_error_lines(problems, tree, label, secrets))
     assert model is not None and matcher is not None
+    warnings += _error_lines(dead_ends(tree), tree, label, secrets)
 
     defaults = model.defaults
     feeds = tuple(FeedSpec(f.name, _resolve_feed_url(f.url, base_dir), f.language,
@@ -483,6 +485,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
                            f.max_items_per_check or defaults.max_items_per_check)
                   for f in model.feeds)
     channels = tuple(_channel_spec(c) for c in model.channels)
+    warnings += _error_lines(missing_files([f.url for f in feeds]), tree, label, secrets)
     state_path = Path(state_override) if state_override else \
         _resolve_path(model.state or "monitor.db", base_dir)
     feeding_on_state = _feeds_reading_the_state(feeds, state_path)

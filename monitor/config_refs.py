@@ -9,7 +9,10 @@ not after it is fixed. A value of the wrong type is skipped here (the schema rep
 from __future__ import annotations
 
 import difflib
+from pathlib import Path
 from typing import Any, Callable, Iterator
+from urllib.parse import urlsplit
+from urllib.request import url2pathname
 
 from monitor.config_values import check_query
 from monitor.config_yaml import line_of
@@ -46,6 +49,37 @@ def cross_check(tree: Any, languages: tuple[str, ...] | None) -> list[Problem]:
         problems += _channel_settings(index, channel)
     problems += _language_checks(tree, languages)
     return problems
+
+
+def dead_ends(tree: Any) -> list[Problem]:
+    """Warnings for a valid config whose matches go nowhere: no rules, or no channels for the
+    rules that name none (a rule that names a channel that does not exist is an error)."""
+    warnings: list[Problem] = []
+    rules = list(items(tree, "rules"))
+    if not rules:
+        warnings.append((("rules",), "none defined, so nothing matches and no alert is ever "
+                                     "sent (add a rule with a query)"))
+    if not list(items(tree, "channels")):
+        unrouted = [r.get("name") for _, r in rules if not r.get("channels")]
+        goes = f"the matches of rule{'s' if len(unrouted) != 1 else ''} " \
+               f"{', '.join(map(str, unrouted))} go" if unrouted else "alerts would go"
+        if unrouted or not rules:
+            warnings.append((("channels",), f"none defined, so {goes} nowhere (add one, e.g. "
+                                            "{name: console, type: console})"))
+    return warnings
+
+
+def missing_files(feed_urls: list[str]) -> list[Problem]:
+    """A warning for each feed that is a local file that does not exist (yet): it may be
+    written later by another program, so it is not an error, but a typo shows here."""
+    warnings: list[Problem] = []
+    for index, url in enumerate(feed_urls):
+        if url.startswith("file:"):
+            path = Path(url2pathname(urlsplit(url).path))
+            if not path.exists():
+                warnings.append((("feeds", index, "url"), f"no such file {path} (yet); the "
+                                                         "feed fails until it exists"))
+    return warnings
 
 
 def _duplicates(tree: Any, section: str) -> list[Problem]:

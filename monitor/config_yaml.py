@@ -14,6 +14,7 @@ import yaml
 class LineMap(dict):
     line: int = 0
     key_lines: dict
+    duplicates: tuple = ()  # (key, line, first line) of each key written twice
 
 
 class LineList(list):
@@ -32,7 +33,7 @@ class TooDeepError(yaml.constructor.ConstructorError):
 
 
 class _LineLoader(yaml.SafeLoader):
-    duplicate_warnings: list[str]
+    has_duplicates = False
     depth: int = 0
 
     def enter(self, node) -> None:
@@ -68,9 +69,9 @@ class _LineLoader(yaml.SafeLoader):
                 raise yaml.constructor.ConstructorError(
                     None, None, "mapping keys must be plain scalars", key_node.start_mark)
             if key in result:
-                self.duplicate_warnings.append(
-                    f"line {key_node.start_mark.line + 1}: duplicate key {key!r} "
-                    f"(first on line {result.key_lines[key]}); the last one wins")
+                result.duplicates += ((key, key_node.start_mark.line + 1,
+                                       result.key_lines[key]),)
+                self.has_duplicates = True
             result[key] = self.construct_object(value_node, deep=True)
             result.key_lines[key] = key_node.start_mark.line + 1
         return result
@@ -85,7 +86,7 @@ class _FastLineLoader(getattr(yaml, "CSafeLoader", _LineLoader)):  # type: ignor
     half the time and a third less memory on a config of thousands of feeds. Its syntax
     error messages differ, so a file it rejects is parsed again by _LineLoader to report."""
 
-    duplicate_warnings: list[str]
+    has_duplicates = False
     depth = 0
     enter = _LineLoader.enter
     construct_mapping = _LineLoader.construct_mapping
@@ -97,13 +98,14 @@ _FastLineLoader.add_constructor("tag:yaml.org,2002:map", _FastLineLoader.constru
 _FastLineLoader.add_constructor("tag:yaml.org,2002:seq", _FastLineLoader.construct_sequence)
 
 
-def load_tree(text: str) -> tuple[Any, list[str]]:
-    """The YAML tree with line numbers, and the duplicate-key warnings. Raises YAMLError."""
+def load_tree(text: str) -> tuple[Any, list[tuple[tuple, int]]]:
+    """The YAML tree with line numbers, and each key written twice in one mapping as
+    `(path of the key, line of its first writing)` (the last one wins). Raises YAMLError."""
     for loader_class in (_FastLineLoader, _LineLoader):
         loader = loader_class(text)
-        loader.duplicate_warnings = []
         try:
-            return loader.get_single_data(), loader.duplicate_warnings
+            tree = loader.get_single_data()
+            return tree, (_duplicates(tree) if loader.has_duplicates else [])
         except TooDeepError:
             raise  # the same answer from both loaders (and the pure one would recurse deeper)
         except yaml.YAMLError as exc:
@@ -117,6 +119,18 @@ def load_tree(text: str) -> tuple[Any, list[str]]:
         finally:
             loader.dispose()
     raise AssertionError("unreachable")
+
+
+def _duplicates(tree: Any) -> list[tuple[tuple, int]]:
+    found, stack = [], [((), tree)]
+    while stack:
+        path, node = stack.pop()
+        if isinstance(node, LineMap):
+            found += [(path + (key,), first) for key, _, first in node.duplicates]
+            stack += [(path + (key,), value) for key, value in node.items()]
+        elif isinstance(node, LineList):
+            stack += [(path + (i,), value) for i, value in enumerate(node)]
+    return sorted(found, key=lambda d: line_of(tree, d[0]))
 
 
 def line_of(tree: Any, loc: tuple) -> int:

@@ -256,6 +256,8 @@ class Daemon:
                 log.error("Config reload failed; keeping the old config",
                           extra={"fields": {"error": line}})
             return
+        for warning in new.warnings:
+            log.warning("Config warning", extra={"fields": {"warning": warning}})
         if new.state_path != self.config.state_path:
             log.error("Config reload: `state` cannot change while running; keeping the old config")
             return

@@ -121,3 +121,49 @@ def test_test_alert_answers_every_bad_url_in_one_line(tmp_path, ctype, key, url,
     assert result.stderr.startswith(f"monitor: error: {expected}"), result.stderr
     assert result.stderr.count("\n") == 1 and result.stderr.endswith("\n"), result.stderr
     assert "SECRET" not in result.stderr
+
+
+# -- a config whose matches go nowhere is valid, but says so ---------------------------------
+
+NO_CHANNELS = ("config.yaml:{line}: channels: none defined, so the matches of rule drones go "
+               "nowhere (add one, e.g. {{name: console, type: console}})")
+NO_RULES = ("config.yaml:{line}: rules: none defined, so nothing matches and no alert is ever "
+            "sent (add a rule with a query)")
+
+
+def _config(tmp_path, *, rules: bool, channels: bool):
+    feed = tmp_path / "feed.xml"
+    feed.write_bytes(rss([{"guid": "1", "title": "Drone plant opens"}]))
+    text = "feeds:\n  - name: a\n    url: feed.xml\n"
+    if rules:
+        text += "rules:\n  - name: drones\n    query: drone\n"
+    if channels:
+        text += "channels:\n  - name: out\n    type: console\n"
+    (tmp_path / "config.yaml").write_text(text, encoding="utf-8")
+    return (NO_CHANNELS.format(line=1) if not channels and rules else None,
+            NO_RULES.format(line=1) if not rules else None)
+
+
+@pytest.mark.parametrize("rules, channels", [(True, False), (False, True), (False, False)],
+                         ids=["no channels", "no rules", "neither"])
+@pytest.mark.parametrize("command", ["check", "poll"])
+def test_check_and_poll_warn_when_matches_go_nowhere(tmp_path, command, rules, channels):
+    no_channels, no_rules = _config(tmp_path, rules=rules, channels=channels)
+    expected = [w for w in (no_rules, no_channels) if w]
+    if not rules and not channels:
+        expected.append("config.yaml:1: channels: none defined, so alerts would go nowhere "
+                        "(add one, e.g. {name: console, type: console})")
+    result = run_cli(command, cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    assert result.stderr.splitlines() == [f"monitor: warning: {w}" for w in expected]
+
+
+def test_run_warns_when_matches_go_nowhere(tmp_path):
+    no_channels, _ = _config(tmp_path, rules=True, channels=False)
+    daemon = DaemonProcess(tmp_path)
+    try:
+        wait_for(lambda: "Daemon started" in daemon.stderr(), what="the daemon's start")
+        assert daemon.stderr().startswith(f"monitor: warning: {no_channels}\n")
+        assert daemon.stop(signal.SIGTERM) == 0
+    finally:
+        daemon.close()

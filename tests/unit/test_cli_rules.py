@@ -56,3 +56,12 @@ def test_cli_rules_explain_unknown_rule_is_a_usage_error(tmp_path):
     code, out, err = run(tmp_path, "tanks")
     assert (code, out) == (2, "")
     assert err == "monitor: error: no rule named 'tanks' (rules: drones, factories)\n"
+
+
+def test_cli_rules_explain_with_no_rules_says_so(tmp_path):
+    path = tmp_path / "config.yaml"
+    path.write_text("feeds: [{name: a, url: 'https://example.org/rss'}]\n"
+                    "channels: [{name: c, type: console}]\n", encoding="utf-8")
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["rules", "explain", "--config", str(path)], stdout=out, stderr=err)
+    assert (code, out.getvalue()) == (0, f"{path}: no rules (add some under rules:)\n")

@@ -167,12 +167,15 @@ def test_parse_config_reports_every_error_at_once():
     assert "3 configuration errors" == str(info.value)
 
 
-def test_duplicate_keys_are_warned_with_both_lines():
-    cfg = parse_config("feeds:\n  - name: a\n    name: b\n    url: https://x.org/f\n",
-                       label="c.yaml", env={})
-    assert cfg.warnings == ("c.yaml:line 3: duplicate key 'name' (first on line 2); "
-                            "the last one wins",)
-    assert cfg.feeds[0].name == "b"
+def test_duplicate_keys_are_warned_with_both_lines_in_the_error_format():
+    cfg = parse_config("feeds:\n  - name: a\n    name: b\n    url: https://x.org/f\n"
+                       "rules: [{name: r, query: x}]\nrules: [{name: s, query: y}]\n"
+                       "channels: [{name: c, type: console}]\n", label="c.yaml", env={})
+    assert cfg.warnings == (
+        "c.yaml:3: feeds[0].name: duplicate key (first on line 2); the last one wins",
+        "c.yaml:6: rules: duplicate key (first on line 5); the last one wins",
+    )
+    assert cfg.feeds[0].name == "b" and cfg.rules[0].name == "s"
 
 
 def test_dollar_dollar_is_a_literal_dollar():
@@ -232,7 +235,8 @@ def test_libyaml_and_pure_python_loaders_give_the_same_tree_lines_and_warnings()
 
     def walk(node):
         if isinstance(node, dict):
-            return (node.line, dict(node.key_lines), {k: walk(v) for k, v in node.items()})
+            return (node.line, dict(node.key_lines), node.duplicates,
+                    {k: walk(v) for k, v in node.items()})
         if isinstance(node, list):
             return (node.line, list(node.item_lines), [walk(v) for v in node])
         return node
@@ -240,11 +244,11 @@ def test_libyaml_and_pure_python_loaders_give_the_same_tree_lines_and_warnings()
     trees = []
     for loader_class in (c._FastLineLoader, c._LineLoader):
         loader = loader_class(text)
-        loader.duplicate_warnings = []
-        trees.append((walk(loader.get_single_data()), loader.duplicate_warnings))
+        tree = loader.get_single_data()
+        trees.append((walk(tree), c._duplicates(tree)))
         loader.dispose()
     assert trees[0] == trees[1]
-    assert trees[0][1] == ["line 9: duplicate key 'url' (first on line 8); the last one wins"]
+    assert trees[0][1] == [(("feeds", 2, "url"), 8)]
 
 
 def test_delivery_retries_default_and_are_checked(tmp_path):

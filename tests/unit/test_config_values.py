@@ -198,3 +198,18 @@ def test_sending_to_an_unusable_url_is_a_permanent_delivery_error(url):
     assert info.value.transient is False
     assert str(info.value).startswith("channel c: the configured URL for http://")
     assert "SECRET" not in str(info.value)
+
+
+def test_a_feed_file_that_does_not_exist_yet_is_a_warning(tmp_path):
+    config = parse_config("feeds:\n  - {name: a, url: feeds/later.xml}\n"
+                          "  - {name: b, url: 'https://example.org/rss'}\n"
+                          "rules: [{name: r, query: x}]\nchannels: [{name: c, type: console}]\n",
+                          label="c.yaml", env={}, base_dir=tmp_path)
+    assert config.warnings == (f"c.yaml:2: feeds[0].url: no such file "
+                               f"{(tmp_path / 'feeds/later.xml').resolve()} (yet); the feed "
+                               f"fails until it exists",)
+    (tmp_path / "feeds").mkdir()
+    (tmp_path / "feeds" / "later.xml").write_text("<rss/>")
+    assert parse_config("feeds:\n  - {name: a, url: feeds/later.xml}\n"
+                        "rules: [{name: r, query: x}]\nchannels: [{name: c, type: console}]\n",
+                        label="c.yaml", env={}, base_dir=tmp_path).warnings == ()
