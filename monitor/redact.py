@@ -39,11 +39,21 @@ def _b64(data: bytes) -> list[str]:
 
 def secret_forms(secret: str) -> list[str]:
     """`secret` as it may appear in text: itself, base64 (standard and URL-safe, with and
-    without padding) and percent-encoded."""
+    without padding) and percent-encoded; for a URL with userinfo, also the credentials it
+    logs in with (HTTP Basic sends base64 of user:password)."""
     if len(secret) < MIN_SECRET_CHARS:
         return []
     raw = secret.encode("utf-8")
-    return list(dict.fromkeys([secret, *_b64(raw), quote(secret, safe=""), quote_plus(secret)]))
+    forms = [secret, *_b64(raw), quote(secret, safe=""), quote_plus(secret)]
+    if "@" in secret and "://" in secret:
+        try:
+            parts = urlsplit(secret)
+            user, password = parts.username, parts.password
+        except ValueError:
+            user = password = None
+        if user and password:
+            forms += [f"{user}:{password}", *credential_forms(user, password)]
+    return list(dict.fromkeys(forms))
 
 
 def credential_forms(username: str | None, password: str | None) -> list[str]:

@@ -20,6 +20,7 @@ import httpx
 from monitor import __version__
 from monitor.config_values import http_url_problem
 from monitor.errors import DeliveryError, root_cause
+from monitor.redact import scrubber_for
 from monitor.retry import parse_retry_after
 
 DEFAULT_TIMEOUT_SECONDS = 20.0
@@ -188,9 +189,9 @@ def body_excerpt(answer: Answer, secrets: Iterable[str] = (), limit: int = 200) 
 
 
 def scrub(text: str, secrets: Iterable[str]) -> str:
-    for secret in sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True):
-        text = text.replace(secret, "***")
-    return text
+    """`text` without the channel's secrets in any of their forms: a URL's userinfo also as
+    the Basic credentials a server may quote back (monitor.redact)."""
+    return scrubber_for(tuple(secrets)).scrub(text)
 
 
 def _reason(exc: BaseException) -> str:

@@ -68,3 +68,10 @@ def test_env_refs_hide_values_and_reveal_them_again():
     assert hidden == "https://x.org/feeds/${FEED_TOKEN}/rss?k=${FEED_TOKEN}&abc"
     assert refs.reveal(hidden) == url
     assert refs.hide(None) is None and EnvRefs().reveal(hidden) == hidden
+
+
+def test_a_url_with_userinfo_is_masked_as_the_basic_credentials_it_sends_too():
+    url = "https://hookuser:hookpass-77@hooks.example.org/x"
+    basic = base64.b64encode(b"hookuser:hookpass-77").decode()
+    assert Scrubber([url]).scrub(f"401: bad Authorization: Basic {basic}") == \
+        "401: bad Authorization: Basic ***"

@@ -127,3 +127,8 @@ def test_normalised_item_text_has_no_bidi_control():
                                  published_at=None, language=None),
                            feed="f", feed_url="", fetched_at=NOW)
     assert not BIDI.search(item.title + item.summary)
+
+
+def test_a_template_own_text_loses_its_bidi_controls():
+    out = render_template("\u202eALERT\u202c {{ title }}", alert_view(make_alert()), "slack")
+    assert not BIDI.search(out) and out.startswith("ALERT ")
