@@ -62,6 +62,15 @@ def strip_unseen(text: str) -> str:
     return text
 
 
+_BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+
+
+def strip_bidi(text: str) -> str:
+    """`text` without bidi embeddings, overrides, isolates and marks only (for text that may
+    hold a zero-width space on purpose: a defused @mention)."""
+    return _BIDI.sub("", text) if text else text
+
+
 def html_to_text(markup: str) -> str:
     """The text a reader of `markup` sees, on one line: tags gone (each one a space), entities
     decoded, script/style/template content dropped, unseen characters removed, whitespace

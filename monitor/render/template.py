@@ -23,7 +23,7 @@ import jinja2
 from monitor.render import markup
 from monitor.render.sandbox import BoundedSandbox, TemplateLimitError, check_source, render
 from monitor.render.view import AlertView
-from monitor.text import strip_unseen
+from monitor.text import strip_bidi
 
 FORMATS = ("slack", "discord", "mattermost", "telegram", "matrix", "teams", "email",
            "console", "webhook", "apprise")
@@ -125,8 +125,9 @@ def render_template(source: str, view: AlertView, fmt: str) -> str:
     or goes past a limit of monitor.render.sandbox (time, value sizes, output size)."""
     template = compile_template(source, fmt)
     try:
-        # The template's own text may hold bidi controls too (monitor.text.strip_unseen).
-        return strip_unseen(render(template, template_context(view, fmt))).strip()
+        # The template's own text may hold bidi controls too; values are clean already (and
+        # a defused @mention keeps its zero-width space).
+        return strip_bidi(render(template, template_context(view, fmt))).strip()
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template: {exc.message}", None) from None
     except jinja2.TemplateError as exc:
