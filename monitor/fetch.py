@@ -144,7 +144,7 @@ class Fetcher:
                     await hops.connected(url, _peer(url, response, self._proxies))
                 location = response.headers.get("location")
                 if response.status_code in _REDIRECTS and location:
-                    target = urljoin(url, location.strip())
+                    target = _redirect_target(feed_name, url, location, response.status_code)
                     statuses.append(response.status_code)
                     await _discard(response)
                     await hops.before(url, target)
@@ -267,6 +267,20 @@ def _permanent_redirect(fetch_url: str, start_url: str, final_url: str | None,
     if final_url is not None and all(s in _PERMANENT_REDIRECTS for s in statuses):
         new = final_url
     return new if new != fetch_url else None
+
+
+def _redirect_target(feed: str, url: str, location: str, status: int) -> str:
+    """The absolute URL a Location names. Raises FetchError for one that is not a URL (a
+    hostile `http://[::1`, a port past 65535)."""
+    try:
+        target = urljoin(url, location.strip())
+        port = urlsplit(target).port  # raises ValueError for a port out of range
+        httpx.URL(target)
+    except (ValueError, httpx.InvalidURL):
+        raise FetchError(feed, f"HTTP {status} to an unusable Location", error_kind="redirect",
+                         status=status, transient=False) from None
+    del port
+    return target
 
 
 async def _discard(response: httpx.Response) -> None:

@@ -193,7 +193,11 @@ def _host(url: str) -> str:
 
 def _port(url: str) -> int:
     parts = urlsplit(url)
-    return parts.port or (443 if parts.scheme.lower() == "https" else 80)
+    try:
+        port = parts.port
+    except ValueError:  # out of range: the request fails on its own
+        port = None
+    return port or (443 if parts.scheme.lower() == "https" else 80)
 
 
 def host_port(url: str) -> tuple[str, int]:

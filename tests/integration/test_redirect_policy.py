@@ -161,3 +161,17 @@ def test_dns_rebinding_is_caught_at_the_connected_address(feed_server, private_s
         asyncio.run(go())
     assert caught.value.error_kind == "blocked"
     assert "redirect to localhost refused: loopback address 127.0.0.1" in str(caught.value)
+
+
+@pytest.mark.parametrize("location", ["http://[::1", "http://127.0.0.1:99999/x",
+                                      "http://exa mple.org/\x7f"])
+def test_an_unusable_location_is_a_feed_error_not_a_crash(feed_server, location):
+    feed_server.set("/feed.xml", status=301, redirect_to=location)
+
+    async def go():
+        async with Fetcher(FetchSettings()) as fetcher:
+            return await fetcher.fetch("news", FeedState("news", feed_server.url("/feed.xml")))
+
+    with pytest.raises(FetchError) as caught:
+        asyncio.run(go())
+    assert caught.value.error_kind in ("redirect", "protocol", "url", "connect"), caught.value
