@@ -32,7 +32,7 @@ from monitor.text import fold, html_to_text, strip_unseen
     ("a <style>p > b {color: red}</style> b", "a b"),
     ("<template><p>inert</p></template>seen", "seen"),
     ("<iframe><p>fallback</p></iframe>seen", "seen"),
-    ("<noscript><p>n</p></noscript>k", "n k"),
+    ("<noscript><p>n</p></noscript>k", "k"),
     ("<p>unclosed <b>bold", "unclosed bold"),
     ("x</p>y", "x y"),
     ("1 < 2 and 3 > 2", "1 < 2 and 3 > 2"),
@@ -83,7 +83,8 @@ def test_both_tokenizers_give_the_same_text_on_every_real_feed(data_dir):
     ("a\u2066b\u2067c\u2068d\u2069e", "abcde"),                        # isolates
     ("\u200fRLM\u200e and \u061cALM", "RLM and ALM"),                  # marks
     ("invisible\u2062times\u2064plus", "invisibletimesplus"),
-    ("tag\U000e0041\U000e0042\U000e007f smuggled", "tag smuggled"),   # tag characters
+    ("🏴\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f",    # flag of Wales:
+     "🏴\U000e0067\U000e0062\U000e0077\U000e006c\U000e0073\U000e007f"),   # tags stay
     ("бес\u200dпилот\u200cник", "беспилотник"),                       # joiners in Cyrillic: gone
     ("می\u200cخواهم", "می\u200cخواهم"),                               # Persian ZWNJ: kept
     ("क्\u200dष", "क्\u200dष"),                                         # Devanagari ZWJ: kept
@@ -96,5 +97,6 @@ def test_strip_unseen(raw, clean):
     assert html_to_text(f"<p>{raw}</p>") == " ".join(clean.split())
 
 
-def test_bidi_controls_do_not_hide_a_word_from_matching():
+def test_bidi_controls_and_tag_characters_do_not_hide_a_word_from_matching():
     assert fold("бес\u202eпилот\u202cник") == "беспилотник"
+    assert fold("бес\U000e0041пилот\U000e007fник") == "беспилотник"
