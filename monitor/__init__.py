@@ -2,9 +2,9 @@
 
 import os as _os
 
-# onnxruntime (imported by argostranslate when a model package is installed) sends telemetry
-# from the moment it is imported; this must be set before any import of it. A user's own
-# setting wins.
+# onnxruntime sends telemetry from the moment it is imported. monitor never imports it (nor
+# argostranslate.translate, which would), but should anything else, this must be set before
+# that import. A user's own setting wins.
 _os.environ.setdefault("ORT_DISABLE_TELEMETRY", "1")
 
 __version__ = "0.1.0"

@@ -469,7 +469,8 @@ def cmd_models_list(args, stdout, stderr) -> int:
 
 
 def cmd_models_install(args, stdout, stderr) -> int:
-    from monitor.translate.packages import install_archive, install_from_index
+    from monitor.translate.index import install_from_index
+    from monitor.translate.packages import install_archive
 
     settings, _ = _translation_settings(args, stderr)
     if args.target is None:

@@ -5,11 +5,12 @@ backend can batch. `build_translator` returns the real one (`engine.ModelTransla
 packages run by CTranslate2, Apertium for Belarusian) or, with translation disabled,
 `UnavailableTranslator`, the degraded path: items already in the target language pass
 through; others get a note saying no translation route exists. Nothing here uses the
-network; only `packages.install_from_index` does, for `monitor models install FROM TO`.
+network; only `index.install_from_index` does, for `monitor models install FROM TO`.
 Heavy libraries (argostranslate, ctranslate2) are imported on first translation only.
 
-Submodules: sentences (splitter), packages (install/list/remove), routes (which chain),
-argos (CTranslate2 runner), apertium (subprocess), engine (batching, cache).
+Submodules: sentences (splitter), packages (install/list/remove), index (download from the
+Argos index), routes (which chain), argos (CTranslate2 runner), apertium (subprocess), engine
+(batching, cache).
 """
 
 from __future__ import annotations

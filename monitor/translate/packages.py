@@ -1,13 +1,13 @@
-"""Argos Translate packages on disk: list, validate, install, remove. I/O (files; the network
-only in `install_from_index`, which only `monitor models install FROM TO` calls).
+"""Argos Translate packages on disk: list, validate, install, remove. I/O (files only; the
+network is in `index.py`, which only `monitor models install FROM TO` uses).
 
 Packages live in the models directory the config names, one folder per package, exactly as
 `argostranslate.package.install_from_path` unpacks them. Listing reads `metadata.json` itself
 and skips anything else, so a stray folder can never break discovery (Argos's own
 `get_installed_packages` fails on the first folder without metadata). Installing validates
-the zip first (one top-level folder, metadata.json, model/, a tokenizer), unpacks it through
-Argos's real install path into a staging folder, then swaps it in and removes any older
-package for the same pair. Argos is imported only here and in `argos.py`, lazily.
+the zip first (one top-level folder, metadata.json, model/, a tokenizer, safe names), unpacks
+it into a staging folder as Argos would, then swaps it in and removes any older package for
+the same pair. Argos is imported only here and in `argos.py`, lazily.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Iterator
-from urllib.parse import urlsplit
 
 from monitor.errors import TranslationError
 
@@ -213,13 +212,13 @@ def install_archive(models_dir: str | os.PathLike,
     root.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".staging-", dir=root))
     try:
-        with argos_settings(package_data_dir=staging):
-            import argostranslate.package as argos_package
-
-            try:
-                argos_package.install_from_path(Path(archive))
-            except Exception as exc:  # Argos raises bare Exception
-                raise TranslationError(f"model {archive}: install failed: {exc}") from exc
+        # What Argos's install_from_path does, without its import of argostranslate.translate
+        # (MiniSBD, onnxruntime) just to clear a cache: validate_archive vetted every name.
+        try:
+            with zipfile.ZipFile(archive) as zf:
+                zf.extractall(staging)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise TranslationError(f"model {archive}: install failed: {exc}") from exc
         new = read_package(staging / top)
         old = [p for p in installed_packages(root)
                if (p.from_code, p.to_code) == (new.from_code, new.to_code)]
@@ -249,52 +248,3 @@ def remove_pair(models_dir: str | os.PathLike, from_code: str,
     for package in found:
         shutil.rmtree(package.path)
     return found
-
-
-def install_from_index(models_dir: str | os.PathLike, from_code: str, to_code: str, *,
-                       index_url: str | None = None
-                       ) -> tuple[InstalledPackage, list[InstalledPackage]]:
-    """Download from→to from the Argos package index and install it. Uses the network.
-
-    The index and the download go to a temporary folder, never the user's Argos folders.
-    """
-    with tempfile.TemporaryDirectory(prefix="monitor-models-") as tmp:
-        index_file = Path(tmp) / "index.json"
-        overrides = {"local_package_index": index_file, "downloads_dir": Path(tmp),
-                     "package_data_dir": Path(models_dir)}
-        if index_url:
-            overrides["remote_package_index"] = index_url
-        with argos_settings(**overrides) as settings:
-            import argostranslate.package as argos_package
-
-            source = settings.remote_package_index
-            # get_available_packages() without a local index retries the download forever.
-            argos_package.update_package_index()
-            if not index_file.is_file():
-                raise TranslationError(
-                    f"models: could not download the package index from "
-                    f"{urlsplit(source).netloc or source}",
-                    hint="check the network, or install a downloaded file: "
-                         "`monitor models install PATH.argosmodel`")
-            try:
-                available = argos_package.get_available_packages()
-            except (ValueError, KeyError, TypeError) as exc:
-                raise TranslationError(f"models: the package index is not valid ({exc})") \
-                    from None
-            matching = [p for p in available
-                        if (p.from_code, p.to_code) == (from_code, to_code)
-                        and getattr(p, "type", "translate") == "translate"]
-            if not matching:
-                pairs = sorted({f"{p.from_code}→{p.to_code}" for p in available
-                                if from_code in (p.from_code, p.to_code)})
-                raise TranslationError(
-                    f"models: the package index has no {from_code}→{to_code} package",
-                    hint=("it has: " + ", ".join(pairs)) if pairs else
-                    "see README, section Translation, for other routes")
-            best = max(matching, key=lambda p: version_key(str(p.package_version)))
-            try:
-                downloaded = best.download()
-            except Exception as exc:  # Argos raises bare Exception("Download failed …")
-                raise TranslationError(f"models: download of {from_code}→{to_code} failed "
-                                       f"({exc})", hint="check the network and retry") from None
-        return install_archive(models_dir, downloaded)

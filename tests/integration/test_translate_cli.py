@@ -102,7 +102,7 @@ def test_models_install_from_an_index_downloads_and_installs(feed_server, tmp_pa
     gone = run_cli("models", "install", "ru", "en", "--index", feed_server.url("/nothing/index.json"),
                    cwd=tmp_path)
     assert gone.code == 1
-    assert "monitor: error: models: could not download the package index from 127.0.0.1:" \
+    assert "monitor: error: models: cannot download the package index from 127.0.0.1:" \
         in gone.stderr
 
 
@@ -165,3 +165,67 @@ def test_disabled_translation_gives_no_warnings(tmp_path):
     config(tmp_path, enabled=False)
     assert "translation:" not in run_cli("check", cwd=tmp_path).stderr
     shutil.rmtree(tmp_path / "models", ignore_errors=True)
+
+
+def _index(feed_server, tiny_archives) -> str:
+    link = feed_server.set("/pkgs/ru_en.argosmodel", tiny_archives["ru-en"].read_bytes(),
+                           content_type="application/zip")
+    index = [{"from_code": "ru", "to_code": "en", "package_version": "0.0.1",
+              "type": "translate", "links": [link]}]
+    return feed_server.set("/index.json", json.dumps(index), content_type="application/json")
+
+
+@pytest.mark.parametrize("where, reason", [
+    ("closed", "connection refused"), ("/nothing/index.json", "HTTP 404"),
+    ("/pkgs-gone/index.json", "HTTP 404"),
+], ids=["nothing listens (offline)", "the index is not there", "the package is not there"])
+def test_models_install_that_cannot_download_says_why_in_one_line(feed_server, tmp_path,
+                                                                  tiny_archives, where, reason):
+    """The index host and the reason, and what to do; no raw log line from Argos
+    ('ERROR (URLError(gaierror(...)))' before)."""
+    from support.ports import free_port
+
+    config(tmp_path)
+    if where == "closed":
+        port = free_port()
+        url, what = f"http://127.0.0.1:{port}/index.json", f"the package index from " \
+            f"127.0.0.1:{port}"
+    elif where == "/pkgs-gone/index.json":
+        index = [{"from_code": "ru", "to_code": "en", "package_version": "0.0.1",
+                  "type": "translate", "links": [feed_server.url("/gone.argosmodel")]}]
+        url = feed_server.set(where, json.dumps(index), content_type="application/json")
+        what = f"ru→en 0.0.1 from 127.0.0.1:{feed_server.port}"
+    else:
+        url, what = feed_server.url(where), f"the package index from 127.0.0.1:{feed_server.port}"
+    result = run_cli("models", "install", "ru", "en", "--index", url, cwd=tmp_path)
+    assert (result.code, result.stdout) == (1, "")
+    assert result.stderr.splitlines() == [
+        f"monitor: looking up ru→en in {url} (this uses the network)",
+        f"monitor: error: models: cannot download {what}: {reason}",
+        "  hint: check the network (and --index), or download the .argosmodel file elsewhere "
+        "and run `monitor models install FILE`"]
+
+
+def test_models_install_never_imports_onnxruntime(feed_server, tmp_path, tiny_archives):
+    """Argos's install_from_path imported argostranslate.translate, hence MiniSBD and
+    onnxruntime (78 MB, telemetry), only to clear a cache: the image need not ship them."""
+    import subprocess
+    import sys
+
+    from support.cli import ROOT
+
+    config(tmp_path)
+    index_url = _index(feed_server, tiny_archives)
+    for args in (["models", "install", str(tiny_archives["ru-en"])],
+                 ["models", "install", "ru", "en", "--index", index_url]):
+        log = tmp_path / "audit.json"
+        env = {"MONITOR_AUDIT_LOG": str(log), "PYTHONPATH": str(ROOT),
+               "HOME": str(tmp_path / "home"), "PATH": "/usr/local/bin:/usr/bin:/bin"}
+        proc = subprocess.run([sys.executable, str(ROOT / "tests/support/audited_monitor.py"),
+                               *args], cwd=tmp_path, env=env, capture_output=True, text=True,
+                              timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout.startswith("installed ru→en 0.0.1 in ")
+        modules = json.loads(log.read_text(encoding="utf-8"))["modules"]
+        assert not [m for m in modules if m.split(".")[0] in ("onnxruntime", "minisbd")
+                    or m == "argostranslate.translate"], modules
