@@ -182,8 +182,9 @@ def cmd_check(args, stdout, stderr) -> int:
     if args.show:
         stdout.write(config.redacted())
     else:
-        stdout.write(f"{args.config}: ok ({len(config.feeds)} feeds, {len(config.rules)} rules, "
-                     f"{len(config.channels)} channels)\n")
+        stdout.write(f"{args.config}: ok ({_count(len(config.feeds), 'feed')}, "
+                     f"{_count(len(config.rules), 'rule')}, "
+                     f"{_count(len(config.channels), 'channel')})\n")
     return EXIT_OK
 
 
@@ -295,11 +296,13 @@ def cmd_prune(args, stdout, stderr) -> int:
         stdout.write("\n")
         return EXIT_OK
     r, kept = report, config.retention
-    stdout.write(f"{'would remove' if r.dry_run else 'removed'} {r.items:,} items out of their "
-                 f"feeds for {_days(kept.items_seconds)} (and their {r.matches:,} matches), "
-                 f"{r.sent_alerts:,} alerts sent over {_days(kept.sent_alerts_seconds)} ago, "
-                 f"{r.dead_alerts:,} dead alerts queued over {_days(kept.dead_alerts_seconds)} "
-                 f"ago, {r.translations:,} cached translations\n")
+    stdout.write(f"{'would remove' if r.dry_run else 'removed'} {_count(r.items, 'item')} out "
+                 f"of their feeds for {_days(kept.items_seconds)} (and their "
+                 f"{_count(r.matches, 'match', 'matches')}), {_count(r.sent_alerts, 'alert')} "
+                 f"sent over {_days(kept.sent_alerts_seconds)} ago, "
+                 f"{_count(r.dead_alerts, 'dead alert')} queued over "
+                 f"{_days(kept.dead_alerts_seconds)} ago, "
+                 f"{_count(r.translations, 'cached translation')}\n")
     if r.dry_run:
         stdout.write(f"nothing was changed (dry run); the state is {_mb(r.bytes_before)}\n")
     else:
@@ -309,7 +312,8 @@ def cmd_prune(args, stdout, stderr) -> int:
 
 
 def _days(seconds: float | None) -> str:
-    return "ever (kept)" if seconds is None else f"{seconds / 86400:g} days"
+    return "ever (kept)" if seconds is None else \
+        f"{seconds / 86400:g} day{'' if seconds == 86400 else 's'}"
 
 
 def _mb(size: int) -> str:
@@ -569,22 +573,33 @@ def _print_dry_run_matches(report, seen: set[str], out: IO[str]) -> None:
         out.write(f"would alert {m.rule}: {item.title} ({item.feed}) {item.link}{mark}\n")
 
 
+# How the poll summary names each feed status: "3 feeds (2 failed, 1 ok)".
+_FEED_STATUS = {"not_modified": "not modified", "error": "failed"}
+
+
+def _count(n: int, noun: str, plural: str | None = None) -> str:
+    """`1 feed`, `2 feeds`, `1,000 matches`."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
+
 def _print_poll_summary(report, drained, dry_run: bool, out: IO[str], seen: set[str]) -> None:
     by_status = report.feed_counts
     for o in report.feeds:
         if o.status == "error":
             out.write(f"{o.error}\n")
         if o.left_out:
-            out.write(f"feed {o.name}: {o.new_items + o.left_out} new items, more than "
+            out.write(f"feed {o.name}: {_count(o.new_items + o.left_out, 'new item')}, more than "
                       f"max_items_per_check; the newest {o.new_items} were taken, "
                       f"{o.left_out} wait for the next checks\n")
-    parts = ", ".join(f"{n} {s.replace('_', ' ')}" for s, n in sorted(by_status.items()))
-    line = (f"{sum(by_status.values())} feeds ({parts}); {report.item_count} new items; "
-            f"{report.match_count} matches")
+    parts = ", ".join(f"{n} {_FEED_STATUS.get(s, s)}" for s, n in sorted(
+        by_status.items(), key=lambda sn: _FEED_STATUS.get(sn[0], sn[0])))
+    feeds = f"{_count(sum(by_status.values()), 'feed')} ({parts})"
+    matches = _count(report.match_count, "match", "matches")
+    line = f"{feeds}; {_count(report.item_count, 'new item')}; {matches}"
     if dry_run:
-        line = (f"{sum(by_status.values())} feeds ({parts}); {report.item_count} items "
-                f"({len(seen)} already in the state); {report.match_count} matches; "
-                f"{report.alert_count} alerts not sent (dry run: nothing recorded)")
+        line = (f"{feeds}; {_count(report.item_count, 'item')} ({len(seen)} already in the "
+                f"state); {matches}; {_count(report.alert_count, 'alert')} not sent (dry run: "
+                f"nothing recorded)")
     elif drained is not None:
         line += f"; alerts: {drained.sent} sent"
         if drained.failed or drained.pending:

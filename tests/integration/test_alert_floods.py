@@ -56,7 +56,7 @@ def test_a_flood_is_capped_per_check_and_summarised_per_rule(tmp_path, feed_serv
     first = run_cli("poll", cwd=tmp_path)
     assert first.code == 0, first.stderr
     assert "51 new items" in first.stdout
-    assert "feed flood: 1000 new items, more than max_items_per_check; the newest 50 were " \
+    assert "feed flood: 1,000 new items, more than max_items_per_check; the newest 50 were " \
         "taken, 950 wait for the next checks\n" in first.stdout
     # A dry run reads the feed as a first poll would: all 1000 new, the newest 50 taken.
     daemon_log = run_cli("poll", "--force", "--dry-run", "--log-level", "warning", cwd=tmp_path)

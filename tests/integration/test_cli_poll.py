@@ -113,7 +113,7 @@ def test_poll_reports_a_broken_feed_and_processes_the_others(feed_server, data_d
     assert "parse html: not a feed (got an HTML page, text/html)" in lines
     assert "fetch err: HTTP 500 Internal Server Error" in lines
     assert "fetch missing: HTTP 404 Not Found" in lines
-    assert lines[-1].startswith("4 feeds (3 error, 1 ok); 69 new items; 0 matches")
+    assert lines[-1].startswith("4 feeds (3 failed, 1 ok); 69 new items; 0 matches")
     status = run_cli("status", "--json", cwd=tmp_path).json()
     by_name = {f["name"]: f for f in status["feeds"]}
     assert by_name["good"]["items"] == 69 and by_name["good"]["errors"] == 0
@@ -157,7 +157,7 @@ def test_poll_dry_run_changes_nothing(feed_server, tmp_path):
                  rules=[{"name": "r", "query": "Минском"}])
     dry = run_cli("poll", "--dry-run", cwd=tmp_path)
     assert dry.code == 0
-    assert "1 alerts not sent (dry run: nothing recorded)" in dry.stdout
+    assert "1 alert not sent (dry run: nothing recorded)" in dry.stdout
     assert "[r] Дроны над Минском" not in dry.stdout  # listed, but not delivered
     real = run_cli("poll", cwd=tmp_path)
     assert "[r] Дроны над Минском" in real.stdout
@@ -187,7 +187,7 @@ def test_the_same_story_from_two_feeds_alerts_once_then_follows_up(feed_server, 
 def test_check_exits_0_or_2_with_every_error(tmp_path):
     write_config(tmp_path / "config.yaml", [{"name": "a", "url": "https://x.org/f"}])
     ok = run_cli("check", cwd=tmp_path)
-    assert ok.code == 0 and "ok (1 feeds, 0 rules, 1 channels)" in ok.stdout
+    assert ok.code == 0 and "ok (1 feed, 0 rules, 1 channel)" in ok.stdout
     (tmp_path / "bad.yaml").write_text(
         "feeds:\n  - name: a\n    url: ftp://x\n    intreval: 5m\n", encoding="utf-8")
     bad = run_cli("check", "--config", "bad.yaml", cwd=tmp_path)

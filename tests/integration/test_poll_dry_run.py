@@ -64,14 +64,14 @@ def test_dry_run_on_an_existing_state_reads_everything_and_writes_nothing(config
     assert not lines[0].endswith("again)")
     assert lines[1].startswith("would alert drones: Drone plant grows (f)")
     assert lines[1].endswith("(already in the state: a poll would not alert it again)")
-    assert lines[-1] == ("1 feeds (1 ok); 4 items (3 already in the state); 3 matches; "
+    assert lines[-1] == ("1 feed (1 ok); 4 items (3 already in the state); 3 matches; "
                          "3 alerts not sent (dry run: nothing recorded)")
     assert files(tmp_path / "state") == before
 
     real = run_cli("poll", cwd=tmp_path)  # the dry runs took nothing away from the real poll
     assert "[drones] Drone exports rise" in real.stdout
     assert "[drones] Drone plant grows" not in real.stdout
-    assert "1 new items" in real.stdout and "alerts: 1 sent" in real.stdout
+    assert "1 new item" in real.stdout and "alerts: 1 sent" in real.stdout
 
 
 def test_dry_run_without_a_state_creates_nothing(configured):

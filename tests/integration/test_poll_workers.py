@@ -109,6 +109,6 @@ def test_monitor_poll_uses_worker_processes_for_a_large_poll(feed_server, tmp_pa
     run = run_cli("poll", "--log-level", "info", cwd=tmp_path)
     assert run.code == 0, run.stderr
     assert "Poll runs in worker processes" in run.stderr
-    assert f"{FEEDS + 2} feeds (2 error, {FEEDS} ok); {FEEDS * 5 + 2} new items; 2 matches" \
+    assert f"{FEEDS + 2} feeds (2 failed, {FEEDS} ok); {FEEDS * 5 + 2} new items; 2 matches" \
         in run.stdout
     assert "[drones] Завод в Минске начал выпускать беспилотники" in run.stdout

@@ -87,8 +87,8 @@ def test_prune_deletes_what_left_its_feed_and_nothing_alerts_again(setup, feed_s
     done = run_cli("prune", cwd=tmp_path)
     assert done.code == 0, done.stderr
     first, second = done.stdout.splitlines()
-    assert first.startswith("removed 1 items out of their feeds for 90 days (and their 1 "
-                            "matches), 3 alerts sent over 30 days ago, 0 dead alerts")
+    assert first.startswith("removed 1 item out of their feeds for 90 days (and their 1 "
+                            "match), 3 alerts sent over 30 days ago, 0 dead alerts")
     assert second.startswith("gave back ") and "the state is now" in second
     db = sqlite3.connect(state)
     assert db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental, from creation
@@ -102,7 +102,7 @@ def test_prune_deletes_what_left_its_feed_and_nothing_alerts_again(setup, feed_s
     feed_server.update("/f.xml", rss([item("new"), item("old"), item("kept")]))
     again = run_cli("poll", cwd=tmp_path)
     assert again.code == 0, again.stderr
-    assert "1 new items" in again.stdout
+    assert "1 new item;" in again.stdout
     ids = alert_ids(receiver)
     assert len(ids) == 4 and set(ids.values()) == {1}, ids
 
