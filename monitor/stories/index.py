@@ -1,0 +1,260 @@
+"""The story index: online grouping of matched items into stories, bounded by a time window.
+
+Items arrive roughly in time order, poll by poll. `assign(signature, now)` puts each one into
+the story of the most similar item still in the window (`similarity.pair_score`), or starts a
+story. Nothing is ever re-clustered: an alert that went out stays right. Pure and
+deterministic: the same signatures in the same order give the same stories, whatever the
+machine; no clock is read (the caller passes `now`).
+
+Memory is bounded by the window: an item older than `now - window` is evicted from the index
+(its postings and its share of the term counts), and a story whose items have all aged out is
+forgotten. An item dated in the future counts as dated `now`, so a publisher cannot pin items
+in memory with far-future dates.
+
+After a restart, `restore(signature, story_id)` rebuilds the index from stored signatures and
+their stories without deciding anything again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import heapq
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Iterable
+
+from monitor.stories.signature import Signature
+from monitor.stories.similarity import (Tuning, canonical, event_kinds, idf, is_cross_script,
+                                        kind_weight, pair_score)
+
+DEFAULT_WINDOW_SECONDS = 72 * 3600.0
+
+
+@dataclass(frozen=True)
+class StoryItem:
+    key: str
+    feed: str
+    language: str
+    link: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Story:
+    """A story as it stands: its items still in the window, in the order they joined."""
+
+    id: str
+    root_key: str
+    title: str  # in the target language when one of its items offers that, else the root's
+    languages: tuple[str, ...]  # sorted; every language the story was reported in
+    items: tuple[StoryItem, ...]
+    items_total: int  # including items already evicted
+
+
+@dataclass(frozen=True)
+class StoryAssignment:
+    story_id: str
+    is_new_story: bool
+    score: float               # against the item it joined (0.0 for a new story)
+    matched_key: str | None    # the item it joined, None for a new story
+    story: Story
+
+
+def story_id_for(root_key: str) -> str:
+    """A story's id: a hash of its first item's key. Stable across restarts and machines."""
+    return "s" + hashlib.blake2b(f"story\0{root_key}".encode(), digest_size=8).hexdigest()
+
+
+class _Entry:
+    __slots__ = ("signature", "story_id", "terms", "at")
+
+    def __init__(self, signature: Signature, story_id: str, at: float) -> None:
+        self.signature = signature
+        self.story_id = story_id
+        self.terms = frozenset(signature.terms)
+        self.at = at
+
+
+class _StoryState:
+    __slots__ = ("id", "root_key", "title", "keys", "languages", "total")
+
+    def __init__(self, story_id: str, root: Signature) -> None:
+        self.id = story_id
+        self.root_key = root.key
+        self.title = root.target_title or root.title
+        self.keys: list[str] = []
+        self.languages: set[str] = set()
+        self.total = 0
+
+
+class StoryIndex:
+    """Online story grouping. Not thread-safe: one owner (the pipeline) calls it."""
+
+    def __init__(self, window_seconds: float = DEFAULT_WINDOW_SECONDS, *,
+                 target_language: str = "en", tuning: Tuning | None = None) -> None:
+        if window_seconds <= 0:
+            raise ValueError("window_seconds must be positive")
+        self.window_seconds = float(window_seconds)
+        self.target_language = target_language
+        self.tuning = tuning or Tuning()
+        self._items: dict[str, _Entry] = {}
+        self._stories: dict[str, _StoryState] = {}
+        self._postings: dict[str, set[str]] = {}
+        self._document_frequency: Counter[str] = Counter()
+        self._by_time: list[tuple[float, str]] = []
+        self._latest = float("-inf")
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    @property
+    def story_count(self) -> int:
+        return len(self._stories)
+
+    def assign(self, signature: Signature, now: datetime) -> StoryAssignment:
+        """Put one item into a story (an existing one or a new one) and return which."""
+        self.evict(now)
+        known = self._items.get(signature.key)
+        if known is not None:  # the same item again (a re-poll): same answer, no second copy
+            return StoryAssignment(known.story_id, False, 1.0, signature.key,
+                                   self.story(known.story_id))
+        at = min(signature.published_at.timestamp(), now.timestamp())
+        story_id, score, matched = self._best_story(signature, at)
+        is_new = story_id is None
+        if is_new:
+            story_id = story_id_for(signature.key)
+        self._add(signature, story_id, at)
+        return StoryAssignment(story_id, is_new, score, matched, self.story(story_id))
+
+    def restore(self, signature: Signature, story_id: str, now: datetime) -> None:
+        """Re-add an item with the story it was given before a restart (no new decision)."""
+        if signature.key in self._items:
+            return
+        at = min(signature.published_at.timestamp(), now.timestamp())
+        if at < now.timestamp() - self.window_seconds:
+            return
+        self._add(signature, story_id, at)
+
+    def evict(self, now: datetime) -> int:
+        """Forget items older than the window before `now`; returns how many were evicted."""
+        horizon = now.timestamp() - self.window_seconds
+        evicted = 0
+        while self._by_time and self._by_time[0][0] < horizon:
+            _, key = heapq.heappop(self._by_time)
+            entry = self._items.pop(key, None)
+            if entry is None:
+                continue
+            evicted += 1
+            for term in map(canonical, entry.terms):
+                self._document_frequency[term] -= 1
+                if not self._document_frequency[term]:
+                    del self._document_frequency[term]
+                posting = self._postings.get(term)
+                if posting is not None:
+                    posting.discard(key)
+                    if not posting:
+                        del self._postings[term]
+            story = self._stories[entry.story_id]
+            story.keys.remove(key)
+            if not story.keys:
+                del self._stories[entry.story_id]
+        return evicted
+
+    def story(self, story_id: str) -> Story | None:
+        state = self._stories.get(story_id)
+        if state is None:
+            return None
+        items = tuple(StoryItem(s.key, s.feed, s.language, s.link, s.published_at)
+                      for s in (self._items[k].signature for k in state.keys))
+        return Story(id=state.id, root_key=state.root_key, title=state.title,
+                     languages=tuple(sorted(state.languages)), items=items,
+                     items_total=state.total)
+
+    def stories(self) -> Iterable[Story]:
+        for story_id in sorted(self._stories):
+            story = self.story(story_id)
+            if story is not None:
+                yield story
+
+    # -- internals -------------------------------------------------------------------------
+
+    def _weight(self, term: str) -> float:
+        return kind_weight(term) * idf(self._document_frequency.get(term, 0) + 1,
+                                       len(self._items) + 1, self.tuning)
+
+    def _candidates(self, signature: Signature) -> list[str]:
+        """Items sharing a name, actor or number that is not too common to anchor a story."""
+        floor = self.tuning.min_anchor / 3
+        found: set[str] = set()
+        for term in map(canonical, signature.terms):
+            if term[0] in "nN#":
+                posting = self._postings.get(term)
+                if posting and self._weight(term) >= floor:
+                    found |= posting
+        return sorted(found)
+
+    def _best_story(self, signature: Signature,
+                    at: float) -> tuple[str | None, float, str | None]:
+        terms = frozenset(signature.terms)
+        window_hours = self.window_seconds / 3600
+        best: tuple[float, str, str] | None = None
+        for key in self._candidates(signature):
+            other = self._items[key]
+            result = pair_score(
+                terms, other.terms,
+                cross_script=is_cross_script(signature.language, other.signature.language),
+                title_names_a=signature.title_names, title_names_b=other.signature.title_names,
+                gap_hours=abs(at - other.at) / 3600, window_hours=window_hours,
+                weight=self._weight, tuning=self.tuning)
+            if result.veto is None and result.score >= self.tuning.threshold:
+                if best is None or result.score > best[0]:
+                    best = (result.score, other.story_id, key)
+        if best is None:
+            return None, 0.0, None
+        score, story_id, key = best
+        if self._conflicts_with_story(terms, story_id):
+            return None, 0.0, None
+        return story_id, score, key
+
+    def _conflicts_with_story(self, terms: frozenset[str], story_id: str) -> bool:
+        """Whether the item's kind of event contradicts any item already in the story: one
+        close neighbour must not pull a fire into an opening's story by chaining."""
+        kinds = event_kinds(terms)
+        is_anniversary = "E:anniversary" in terms
+        for key in self._stories[story_id].keys:
+            other = self._items[key].terms
+            if ("E:anniversary" in other) != is_anniversary:
+                return True
+            other_kinds = event_kinds(other)
+            if kinds and other_kinds and not kinds & other_kinds:
+                return True
+        return False
+
+    def _add(self, signature: Signature, story_id: str, at: float) -> None:
+        entry = _Entry(signature, story_id, at)
+        self._items[signature.key] = entry
+        heapq.heappush(self._by_time, (at, signature.key))
+        self._latest = max(self._latest, at)
+        for term in map(canonical, entry.terms):
+            self._document_frequency[term] += 1
+            if term[0] in "nN#":
+                self._postings.setdefault(term, set()).add(signature.key)
+        story = self._stories.get(story_id)
+        if story is None:
+            story = self._stories[story_id] = _StoryState(story_id, signature)
+        story.keys.append(signature.key)
+        story.languages.add(signature.language)
+        story.total += 1
+        if signature.language == self.target_language and \
+                not self._has_target_title(story):
+            story.title = signature.title
+
+    def _has_target_title(self, story: _StoryState) -> bool:
+        root = self._items.get(story.root_key)
+        if root is None:
+            return True  # the root aged out; keep the title the story has
+        if root.signature.target_title or root.signature.language == self.target_language:
+            return True
+        return any(self._items[k].signature.language == self.target_language
+                   for k in story.keys[:-1])

@@ -1,0 +1,183 @@
+"""A small shared classification for news in en/ru/be/uk: the same concept id for "drone",
+"беспилотник", "беспілётнік", "безпілотник". Pure; stdlib.
+
+The European Media Monitor links clusters across languages through a shared, language-
+independent classification (Eurovoc descriptors, Pouliquen, Steinberger et al. 2004); this
+table does the same for what decides whether two reports are one event: the kind of event
+(an attack, a fire, a visit, a decree, sanctions…) and the things and actors involved. It is a
+general news-domain table (about 120 concepts), not a list of this project's test items.
+
+Three kinds of id:
+- `E:` kinds of event. Two reports whose kinds are both known and share none are two events
+  (a plant's opening and the fire there; a visit and a decree): `similarity` vetoes them.
+- `N:` actors that names and demonyms refer to across languages (EU = ЕС = ЄС = ЭЗ =
+  Эўразьвяз; Britain = Великобритания = Лондон…), used like names.
+- `T:` things and topics (refinery = НПЗ = нафтаперапрацоўчы завод).
+
+Each entry lists word beginnings (folded: lower case, ё → е); a trailing "=" means the whole
+word. A word gets the concepts of its longest listed beginning. A trailing "+" marks a capital
+city: it stands for its country ("Лондон ввёл санкции") and is a place name of its own too.
+"""
+
+from __future__ import annotations
+
+import re
+
+_TABLE = """
+E:attack     attack strike= strikes= struck атак удар обстрел абстрэл обстріл вразил вразив shelling
+E:fire       fire= blaze ablaze пожар возгоран горит горел загорел пажар гарыць гарэў гарэл загарэл пожеж горить горів горіл загорі
+E:explosion  explosion explode blast взрыв выбух вибух подорвал падарвал підірвал підірвав
+E:leak       leak утечк уцечк витік витоку
+E:collapse   collaps обрушил обрушен абрынуў абваліў обвал абвал
+E:open       open= opens= opened opening launch inaugurat unveil откры откро запуст адкры адчын запусьц запусці відкри запуск запрацю заработа
+E:reopen     reopen возобнов аднавіл аднаві адновіць відновив відновил
+E:close      close= closes closed closure shut закры закро зачын зачыні закри
+E:visit      visit tour= tours toured inspect посетил посещ визит наведа наведв візіт відвіда агледз осмотр огляну
+E:decree     decree resolution указ= указа указе указу указом декрет дэкрэт постановлен пастанов постанов
+E:sanction   sanction санкц санкцы санкці
+E:crash      crash collid collision overturn перевернул перакуліў перакулі столкну сутыкну зіткну дтп аварі
+E:derail     derail рельс рэек рейок
+E:deal       contract deal= deals= agreement соглашен договор контракт кантракт пагадненн угод= угоду угода дамов домов договорил
+E:sentence   sentenc jailed convict приговор осужд осудил асудзіл асуджан засуд вирок
+E:detain     detain arrest задерж затрыма затрима арешт арышт
+E:release    free= frees freed releas pardon освобод помилова вызвал памілава звільни помилува
+E:protest    protest протест пратэст
+E:exercise   drill exercis учени учений маневр вучэнн манеўр навчанн
+E:mobilise   reservist mobilis военнообязан ваеннаабавяз резервіст призва паклік сборы= зборы= збори=
+E:funding    loan= loans grant= grants tranche disburs позик кредит грант транш
+E:budget     budget бюджет
+E:rate       refinancing ставк стаўк
+E:price      price= prices подорож падаражэ дорожа цен= цена цены цене кошт=
+E:weather    snow storm hurricane snowfall снег сьнег снеж ураган буря бура= шторм завал
+E:blackout   blackout outage обесточ "без света" "бяз сьвятла" "без святла" "без світла" "without power" "lost power" "without electricity" блэкаўт знеструм
+E:mine       mine= mines= мин= мине= мину= міні= міну= міна
+E:anniversary anniversary годовщин угодк річниц
+T:drone      drone uav беспилот безпілот беспілот беспілёт дрон
+T:refinery   refinery refineries нпз нефтеперераб нафтаперапрац нафтоперероб
+T:plant      factory factories plant= plants works= завод фабрик комбинат предприят прадпрыем підприєм
+T:troops     troop military soldier войск войска вайсков воен ваен військ servicemen военнослуж ваеннаслуж
+T:border     border границ гранич мяж кордон
+T:crossing   checkpoint crossing кпп пункт пропуск пераход
+T:bus        bus= buses автобус аўтобус
+T:truck      truck lorr фур= фуры фура самазвал самосвал dump
+T:ship       ship= vessel carrier судн сухогруз суховантаж
+T:prisoner   prisoner политзаключ палітвязн політв'язн політвязн
+T:journalist journalist журналист журналіст
+T:jet        fighter jet= jets= истребит зьнішчальн знішчальн винищувач aircraft airliner самолет самалет літак лайнер
+T:helicopter helicopter вертолет верталет гелікоптер
+T:train      train= trains поезд цягнік потяг вагон
+T:tram       tram трамва
+T:market     market рынок рынк ринок
+T:bridge     bridge мост міст= моста мосце
+T:power      power= electricity электр енерг энерг світла сьвятла света свет= substation подстанц падстанц підстанц тэц тец
+T:gas        gas= газ=
+T:fuel       fuel petrol бензин бэнзін паливо топлив
+T:metro      metro метро
+T:hotel      hotel гостиниц отель гасцініц готел
+T:battery    battery батаре аккумулят акумулят
+T:polymer    polymer polyester полимер палімер палімэр полімер полиэфир поліэфір
+T:glass      glass стекл шкл скл
+T:tyre       tyre tire= tires= шин= шины шинн шынн шын=
+T:ammonia    ammonia аммиак аміяк аміак
+T:chemical   chemical хими хімі хімзавод химзавод
+T:potash     potash калий калі=
+T:optics     optic оптич аптыч оптичн
+T:court      court суд= суда суде судом
+T:parliament parliament rada= рада= раду= раде= вярхоўн верховн
+T:citizenship citizenship гражданств грамадзянств громадянств
+T:shelter    shelter укрытт укрыц сховищ бомбоубеж
+T:wage       wage зарплат заработн
+T:hockey     hockey хоккей хакей хокей
+T:grain      grain зерн збожж
+T:balloon    balloon шар= шары шарам шарами шарамі кул= кулі
+T:smuggling  smuggl контрабанд кантрабанд
+T:bank       bank= банк= банка банку нацбанк
+T:imf        imf мвф
+T:nuclear    nuclear атомн ядер
+T:missile    missile ракет
+T:invest     invest инвест інвест
+T:rehab      rehabilit реабил рэабіл реабіл
+N:eu         eu= european євросоюз евросоюз еўрасаюз эўразьвяз ес= єс= эз= ез=
+N:uk         uk= britain british великобритан британ вялікабрытан брытан лондон+ london+
+N:us         us= usa= american америк амэрык америк сша= зша= washington+ вашингтон+
+N:by         belarus беларус білорус бялорус minsk+ мінск+ минск+ менск+ мінськ+ минськ+
+N:ru         russia русск росси расей расі расія расеі росі moscow+ москв+ маскв+
+N:ua         ukrain украін украин україн kyiv+ киев+ кіев+ київ+ києв+ kiev+
+N:pl         poland polish польш польск польшч польск варшав+ warsaw+
+N:lt         lithuania литв літв летув литовс літоўс литовськ vilnius+ вильнюс+ вільн+
+N:lv         latvia латви латві латвійс латвийс riga+ рига+ рыг+ риг=+
+N:cn         china chinese китай кітай китайськ
+N:nato       nato= нато=
+N:un         un= оон= аан=
+N:kgb        kgb кгб кдб
+N:ir         iran иран іран
+N:jp         japan япони японі
+N:ca         canada канад
+N:uz         uzbekistan узбекист узбекіст ташкент+ tashkent+
+N:vn         vietnam вьетнам в'етнам вєтнам в'єтнам
+N:kz         kazakhstan казахстан
+N:tr         turkey turkish турци турец турэц туреч турц
+N:wb         "world bank" "всемирный банк" "сусветны банк" "світовий банк" "світового банку" "всемирного банка"
+"""
+
+_PHRASE = re.compile(r'"([^"]+)"|(\S+)')
+_CAPITALS: set[str] = set()
+
+
+def _compile() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]],
+                        list[tuple[str, str]]]:
+    prefixes: dict[str, list[str]] = {}
+    exact: dict[str, list[str]] = {}
+    phrases: list[tuple[str, str]] = []
+    for line in _TABLE.strip().splitlines():
+        concept, _, rest = line.partition(" ")
+        for phrase, word in _PHRASE.findall(rest):
+            if word.endswith("+"):
+                word = word[:-1]
+                _CAPITALS.add(word.rstrip("="))
+            if phrase:
+                phrases.append((phrase, concept))
+            elif word.endswith("="):
+                exact.setdefault(word[:-1], []).append(concept)
+            else:
+                prefixes.setdefault(word, []).append(concept)
+    return ({k: tuple(dict.fromkeys(v)) for k, v in prefixes.items()},
+            {k: tuple(dict.fromkeys(v)) for k, v in exact.items()}, phrases)
+
+
+_PREFIXES, _EXACT, _PHRASES = _compile()
+_MIN_PREFIX = min(map(len, _PREFIXES))
+_MAX_PREFIX = max(map(len, _PREFIXES))
+
+# "five years ago", "год таму", "гадоў таму", "лет назад", "років тому", "years on", "a year
+# after": an anniversary piece recalls an event, it does not report one.
+ANNIVERSARY = re.compile(
+    r"\b(?:years?|year's|лет|год|года|гадоў|гады|гадоў|год|років|роки|рік)\s+"
+    r"(?:ago|on|after|since|назад|спустя|таму|тому|пасьля|пасля|потому)\b")
+
+
+def concepts_of(word: str) -> tuple[str, ...]:
+    """The concept ids of one folded word: its exact entry, else its longest listed beginning."""
+    found = _EXACT.get(word)
+    if found:
+        return found
+    for length in range(min(len(word), _MAX_PREFIX), _MIN_PREFIX - 1, -1):
+        found = _PREFIXES.get(word[:length])
+        if found:
+            return found
+    return ()
+
+
+def is_capital_city(word: str) -> bool:
+    """Whether a folded word names a capital city listed in the table (a place name too)."""
+    return any(word.startswith(prefix) for prefix in _CAPITALS)
+
+
+def phrase_concepts(folded_text: str, is_title: bool) -> list[str]:
+    """Concepts named by several words ("world bank", "без света"), and in a title, anniversary
+    phrases (a report of a new event may say "the bridge that fell a year ago" in its summary;
+    an anniversary piece says so in its title)."""
+    found = [concept for phrase, concept in _PHRASES if phrase in folded_text]
+    if is_title and ANNIVERSARY.search(folded_text):
+        found.append("E:anniversary")
+    return found

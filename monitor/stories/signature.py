@@ -1,0 +1,200 @@
+"""An item's story signature: the language-independent terms the grouping compares. Pure.
+
+`signature_of(item, translation)` is computed once per matched item (about 0.1 ms) and is
+plain data (`to_dict`/`from_dict`, JSON-safe), so the store can keep it and a restarted
+daemon can rebuild its story index without recomputing anything.
+
+Terms, each a short string with its kind as prefix:
+- `n:<skeleton>`  a name (a capitalised word not at a sentence start, or one at the start that
+                  is no common word), as a consonant skeleton (`skeleton.py`): the same key for
+                  Лукашэнка / Лукашенко / Lukashenko;
+- `N:<id>`        an actor named by a demonym, an alias or a capital (`lexicon.py`);
+- `E:<kind>`      the kind of event; `T:<thing>` things and topics (`lexicon.py`);
+- `#<value>`      a number, with its scale (4,2 млрд = 4.2 billion = 4200000000);
+- `~n:<skeleton>` a maybe-name: a capital at a summary's sentence start ("Lukashenko
+                  pardoned…", but also "Ночью…"); it matches `n:` at half weight;
+- `w:<skeleton>`  any other content word, as a skeleton: matches within a language and
+                  across the cognates of ru/be/uk (завод/завод, пожар/пажар).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Mapping, Protocol
+
+from monitor.stories.lexicon import concepts_of, is_capital_city, phrase_concepts
+from monitor.stories.skeleton import name_keys, skeleton, strip_ending
+from monitor.text import fold
+
+SIGNATURE_VERSION = 1
+WORD_SKELETON = 4
+
+# Words (letters with inner apostrophes or hyphens), and numbers with their separators.
+_TOKEN = re.compile(r"\d+(?:[.,  ]\d{3})*(?:[.,]\d+)?|[^\W\d_]+(?:['’ʼ-][^\W\d_]+)*")
+_SENTENCE_BREAK = re.compile(r"[.!?:;—–«»\"“”„(']")
+_SCALES = {
+    "thousand": 1e3, "тысяч": 1e3, "тысячи": 1e3, "тысяча": 1e3, "тыс": 1e3, "тисяч": 1e3,
+    "тисячі": 1e3, "тисяча": 1e3, "тыс.": 1e3, "тысячы": 1e3,
+    "million": 1e6, "млн": 1e6, "миллион": 1e6, "миллиона": 1e6, "миллионов": 1e6,
+    "мільён": 1e6, "мільёнаў": 1e6, "мільёны": 1e6, "мільёна": 1e6, "мільйон": 1e6,
+    "мільйона": 1e6, "мільйонів": 1e6, "m": 1e6,
+    "billion": 1e9, "млрд": 1e9, "миллиард": 1e9, "миллиарда": 1e9, "миллиардов": 1e9,
+    "мільярд": 1e9, "мільярда": 1e9, "мільярдаў": 1e9, "мільярдів": 1e9, "мільярди": 1e9,
+    "bn": 1e9, "трлн": 1e12, "trillion": 1e12, "трильйона": 1e12, "триллиона": 1e12,
+    "трыльёна": 1e12, "трильйонів": 1e12,
+}
+_SCALES = {fold(word): scale for word, scale in _SCALES.items()}
+# Function words and the commonest sentence starters: neither names nor content words.
+_STOP = frozenset("""
+the a an and or of in on at to for from with by after before over under into about as is are was
+were be been has have had will would said says say it its this that these those their his her
+they he she we not no but than then also more most new next last first one two three four five
+six seven eight nine ten up down out off per via amid near says told since until while who which
+what when where why how all any some other another both each during against between through
+и в во на с со к ко по о об от из за у для не что как это его ее их так же бы ли но а или при
+до после над под про без через уже ещё еще было были будет может также который которые
+і ў у з са на па да ад для не што як гэта яго яе іх але або пры пасля пасьля над пад праз без
+ужо яшчэ быў была былі будзе можа таксама які якія
+та й із зі до від для не що як це його її їх але або при після над під через без вже ще
+було були буде може також який які
+""".split())
+
+
+class StoryInput(Protocol):
+    """What `signature_of` reads from an item (`monitor.model.Item` has it)."""
+
+    key: str
+    feed: str
+    language: str
+    title: str
+    summary: str
+    link: str
+    published_at: datetime
+
+
+@dataclass(frozen=True)
+class Signature:
+    """What the story index keeps per item. `terms` is sorted and unique."""
+
+    key: str
+    feed: str
+    language: str
+    link: str
+    title: str
+    published_at: datetime
+    terms: tuple[str, ...]
+    title_names: tuple[str, ...] = ()  # the names and actors of the title (a subset of terms)
+    target_title: str | None = None  # the title translated into the target language, if any
+    version: int = SIGNATURE_VERSION
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"v": self.version, "key": self.key, "feed": self.feed,
+                "language": self.language, "link": self.link, "title": self.title,
+                "published_at": self.published_at.isoformat(), "terms": list(self.terms),
+                "title_names": list(self.title_names), "target_title": self.target_title}
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any]) -> Signature:
+        return cls(key=data["key"], feed=data["feed"], language=data["language"],
+                   link=data["link"], title=data["title"],
+                   published_at=datetime.fromisoformat(data["published_at"]),
+                   terms=tuple(data["terms"]), title_names=tuple(data.get("title_names", ())),
+                   target_title=data.get("target_title"),
+                   version=int(data["v"]))
+
+
+def signature_of(item: StoryInput, translation: Any = None) -> Signature:
+    """The signature of one item. `translation`, when given, is anything with `title` and
+    `summary` in the target language (`monitor.model.Translation`); its terms are added."""
+    title_terms = terms_of(item.title, is_title=True)
+    terms = _resolve_weak(title_terms | terms_of(item.summary))
+    title_names = {t for t in title_terms if t[0] in "nN"}
+    target_title = None
+    if translation is not None and getattr(translation, "title", None):
+        target_title = translation.title
+        terms |= terms_of(translation.title, is_title=True)
+        terms |= terms_of(getattr(translation, "summary", None) or "")
+        terms = _resolve_weak(terms)
+    return Signature(key=item.key, feed=item.feed, language=item.language or "und",
+                     link=item.link, title=item.title, published_at=item.published_at,
+                     terms=tuple(sorted(terms)), title_names=tuple(sorted(title_names)),
+                     target_title=target_title)
+
+
+def terms_of(text: str, is_title: bool = False) -> set[str]:
+    """The terms of one text (a title or a summary)."""
+    if not text:
+        return set()
+    text = unicodedata.normalize("NFKC", text)
+    terms: set[str] = set()
+    strong: set[str] = set()  # names
+    weak: set[str] = set()    # capitals at a summary's sentence starts: maybe names
+    tokens = list(_TOKEN.finditer(text))
+    pending_number: float | None = None
+    for index, match in enumerate(tokens):
+        token = match.group()
+        if token[0].isdigit():
+            if pending_number is not None:
+                terms.add(_number_term(pending_number))
+            pending_number = _number(token)
+            continue
+        word = fold(token).replace("’", "'").replace("ʼ", "'")
+        if word[0] == "ў":
+            word = "у" + word[1:]  # Belarusian writes у as ў after a vowel: ўдар is удар
+        if pending_number is not None:
+            scale = _SCALES.get(word)
+            terms.add(_number_term(pending_number * scale if scale else pending_number))
+            pending_number = None
+            if scale:
+                continue
+        if word in _STOP:
+            continue
+        concepts = concepts_of(word)
+        terms.update(concepts)
+        is_start = index == 0 or _SENTENCE_BREAK.search(
+            text, tokens[index - 1].end(), match.start()) is not None
+        is_capital = token[0].isupper()
+        if is_capital and any(c[0] == "N" for c in concepts) and not is_capital_city(word):
+            continue  # ЕС, ЭЗ, Британия, Belarusian: the actor's id says it in every language
+        # A capital at a sentence start may be a name ("Лукашенко посетил…", "МАЗ поставит…")
+        # or not ("Ночью", "Пострадали"): in a title it counts as a name, in a summary as a
+        # weak one, unless the lexicon knows the word.
+        if is_capital and is_start and concepts:
+            is_capital = False
+        if is_capital:
+            keys = ["n:" + key for part in word.split("-") for key in name_keys(part)]
+            (weak if is_start and not is_title else strong).update(keys)
+        elif not concepts and len(word) >= 4:
+            key = skeleton(strip_ending(word), WORD_SKELETON)
+            if len(key) >= 3:
+                terms.add("w:" + key)
+    if pending_number is not None:
+        terms.add(_number_term(pending_number))
+    terms.update(phrase_concepts(fold(text), is_title))
+    terms |= strong
+    terms |= {"~" + key for key in weak - strong}
+    return terms
+
+
+def _resolve_weak(terms: set[str]) -> set[str]:
+    """A maybe-name ("~n:x") that is a name elsewhere in the item is just that name."""
+    return {t for t in terms if not (t[0] == "~" and t[1:] in terms)}
+
+
+def _number(token: str) -> float:
+    """12 → 12; 4,2 / 4.2 → 4.2; 8,000 / 8 000 / 250.000 → 8000 / 250000."""
+    token = token.replace("\u00a0", " ").replace("\u202f", " ")
+    if re.fullmatch(r"\d{1,3}(?:[ ,.]\d{3})+", token):
+        return float(re.sub(r"[ ,.]", "", token))
+    token = token.replace(" ", "").replace(",", ".")
+    try:
+        return float(token)
+    except ValueError:
+        return float(re.sub(r"\D", "", token) or 0)
+
+
+def _number_term(value: float) -> str:
+    return "#" + (f"{value:.0f}" if value == int(value) else f"{value:g}")

@@ -1,0 +1,117 @@
+"""How alike two signatures are, and when two reports cannot be one event. Pure.
+
+The score is a weighted Dice coefficient over the two items' terms: shared weight over the
+mean of their total weights. A term's weight is its kind's weight times its rarity in the
+window (an idf over the items the index holds, so "Belarus" in a Belarus-heavy watch list
+counts little and a plant's name a lot). Between English and a Cyrillic language only names,
+actors, numbers and concepts can match, so content words are left out of both sides there.
+
+Precision first: a wrong merge hides an event (its first report does not alert), a missed
+merge costs one extra alert. So besides the threshold, a pair is never merged when
+- both have a kind of event and the kinds share none (an opening and a fire; a visit and a
+  decree; sanctions and a product launch);
+- one recalls an anniversary and the other does not;
+- they share no name, actor or number worth `min_anchor` (words and concepts alone describe a
+  kind of event, not one event).
+A name in both titles that the other item does not mention at all (Ryazan vs Saratov, Lithuania
+vs Latvia, EU vs UK) lowers the score, and so does the time between the two reports.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Collection
+
+_KIND_WEIGHTS = {"n": 1.0, "N": 0.8, "#": 1.0, "E": 0.6, "T": 0.6, "w": 0.5}
+_LATIN_LANGUAGES = frozenset({"en"})
+_ANCHOR_KINDS = frozenset("nN#")
+WEAK_NAME_FACTOR = 0.5
+
+
+@dataclass(frozen=True)
+class Tuning:
+    """The grouping's knobs; the defaults were tuned on tests/data/stories/dev only."""
+
+    threshold: float = 0.45
+    min_anchor: float = 1.2           # idf-weighted names/actors/numbers the pair must share
+    title_conflict_factor: float = 0.6  # each title names someone the other never mentions
+    title_missing_factor: float = 0.8   # one title does
+    full_weight_hours: float = 12.0   # no time penalty up to this gap
+    weight_at_window: float = 0.4     # the time factor at a gap of one whole window
+    idf_floor_items: int = 50         # idf as if the window held at least this many items
+
+
+@dataclass(frozen=True)
+class PairScore:
+    score: float
+    veto: str | None  # why the pair can never be one event, or None
+
+
+def kind_weight(term: str) -> float:
+    return _KIND_WEIGHTS.get(term[0], 0.5)  # a maybe-name is weighted as its name
+
+
+def idf(document_frequency: int, items: int, tuning: Tuning) -> float:
+    return math.log(1.0 + max(items, tuning.idf_floor_items) / (1.0 + document_frequency))
+
+
+def is_cross_script(language_a: str, language_b: str) -> bool:
+    return (language_a in _LATIN_LANGUAGES) != (language_b in _LATIN_LANGUAGES)
+
+
+def event_kinds(terms: Collection[str]) -> frozenset[str]:
+    return frozenset(t for t in terms if t.startswith("E:") and t != "E:anniversary")
+
+
+def canonical(term: str) -> str:
+    """A maybe-name "~n:x" stands for the name "n:x" (at half weight)."""
+    return term[1:] if term[0] == "~" else term
+
+
+def _weighted(terms: Collection[str], cross_script: bool,
+              weight: Callable[[str], float]) -> dict[str, float]:
+    out: dict[str, float] = {}
+    for term in terms:
+        if term[0] == "~":
+            name = term[1:]
+            out[name] = max(out.get(name, 0.0), WEAK_NAME_FACTOR * weight(name))
+        elif not (cross_script and term[0] == "w"):
+            out[term] = weight(term)
+    return out
+
+
+def pair_score(a: Collection[str], b: Collection[str], *, cross_script: bool,
+               title_names_a: Collection[str], title_names_b: Collection[str],
+               gap_hours: float, window_hours: float, weight: Callable[[str], float],
+               tuning: Tuning) -> PairScore:
+    """Score two items' terms. `weight(term)` is the term's kind weight times its idf."""
+    if ("E:anniversary" in a) != ("E:anniversary" in b):
+        return PairScore(0.0, "anniversary")
+    kinds_a, kinds_b = event_kinds(a), event_kinds(b)
+    if kinds_a and kinds_b and not kinds_a & kinds_b:
+        return PairScore(0.0, "event kinds differ")
+    weights_a = _weighted(a, cross_script, weight)
+    weights_b = _weighted(b, cross_script, weight)
+    shared = {t: 0.5 * (w + weights_b[t]) for t, w in weights_a.items() if t in weights_b}
+    anchor = sum(w for t, w in shared.items() if t[0] in _ANCHOR_KINDS)
+    if anchor < tuning.min_anchor:
+        return PairScore(0.0, "no shared name or number")
+    total = 0.5 * (sum(weights_a.values()) + sum(weights_b.values()))
+    score = sum(shared.values()) / total if total else 0.0
+    missing_in_b = any(n not in weights_b for n in title_names_a)
+    missing_in_a = any(n not in weights_a for n in title_names_b)
+    if missing_in_a and missing_in_b:
+        score *= tuning.title_conflict_factor
+    elif missing_in_a or missing_in_b:
+        score *= tuning.title_missing_factor
+    return PairScore(score * time_factor(gap_hours, window_hours, tuning), None)
+
+
+def time_factor(gap_hours: float, window_hours: float, tuning: Tuning) -> float:
+    """1 up to `full_weight_hours`, then linear down to `weight_at_window` at one window."""
+    if gap_hours <= tuning.full_weight_hours:
+        return 1.0
+    span = max(window_hours - tuning.full_weight_hours, 1e-9)
+    fraction = min((gap_hours - tuning.full_weight_hours) / span, 1.0)
+    return 1.0 - (1.0 - tuning.weight_at_window) * fraction
