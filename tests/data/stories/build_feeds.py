@@ -1,6 +1,6 @@
 """Write each labelled set's feed files and labels from its events.yaml (run after editing one).
 
-    python tests/data/stories/build_feeds.py            # both sets
+    python tests/data/stories/build_feeds.py            # every set
     python tests/data/stories/build_feeds.py test       # one
 
 events.yaml is the text we wrote; the feeds are what a poll would fetch: one file per outlet
@@ -101,5 +101,5 @@ def build(set_name: str) -> None:
 
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or ["test", "dev"]:
+    for name in sys.argv[1:] or ["test", "test2", "dev"]:
         build(name)
