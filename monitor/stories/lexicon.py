@@ -63,7 +63,7 @@ T:truck      truck lorr фур= фуры фура самазвал самосв�
 T:ship       ship= vessel carrier судн сухогруз суховантаж
 T:prisoner   prisoner политзаключ палітвязн політв'язн політвязн
 T:journalist journalist журналист журналіст
-T:jet        fighter jet= jets= истребит зьнішчальн знішчальн винищувач aircraft airliner самолет самалет літак лайнер
+T:jet        fighter jet= jets= aviation авиац авіяц авіац истребит зьнішчальн знішчальн винищувач aircraft airliner самолет самалет літак лайнер
 T:helicopter helicopter вертолет верталет гелікоптер
 T:train      train= trains поезд цягнік потяг вагон
 T:tram       tram трамва
@@ -129,7 +129,7 @@ def _compile() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]],
     prefixes: dict[str, list[str]] = {}
     exact: dict[str, list[str]] = {}
     phrases: list[tuple[str, str]] = []
-    for line in _TABLE.strip().splitlines():
+    for line in _TABLE.replace("ё", "е").strip().splitlines():  # words are matched folded
         concept, _, rest = line.partition(" ")
         for phrase, word in _PHRASE.findall(rest):
             if word.endswith("+"):

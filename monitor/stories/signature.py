@@ -63,6 +63,12 @@ what when where why how all any some other another both each during against betw
 """.split())
 
 
+_REFERENCE_MARKERS = frozenset("""
+after following follows followed после вслед следом пасля пасьля услед усьлед сьледам
+следам після слідом услід
+""".split())
+
+
 class StoryInput(Protocol):
     """What `signature_of` reads from an item (`monitor.model.Item` has it)."""
 
@@ -86,7 +92,7 @@ class Signature:
     title: str
     published_at: datetime
     terms: tuple[str, ...]
-    title_names: tuple[str, ...] = ()  # the names and actors of the title (a subset of terms)
+    title_names: tuple[str, ...] = ()  # the title's subjects: "n:key1|n:key2", "N:eu"
     target_title: str | None = None  # the title translated into the target language, if any
     version: int = SIGNATURE_VERSION
 
@@ -109,9 +115,9 @@ class Signature:
 def signature_of(item: StoryInput, translation: Any = None) -> Signature:
     """The signature of one item. `translation`, when given, is anything with `title` and
     `summary` in the target language (`monitor.model.Translation`); its terms are added."""
-    title_terms = terms_of(item.title, is_title=True)
-    terms = _resolve_weak(title_terms | terms_of(item.summary))
-    title_names = {t for t in title_terms if t[0] in "nN"}
+    title_names: list[str] = []
+    terms = terms_of(item.title, is_title=True, name_groups=title_names)
+    terms = _resolve_weak(terms | terms_of(item.summary))
     target_title = None
     if translation is not None and getattr(translation, "title", None):
         target_title = translation.title
@@ -120,19 +126,24 @@ def signature_of(item: StoryInput, translation: Any = None) -> Signature:
         terms = _resolve_weak(terms)
     return Signature(key=item.key, feed=item.feed, language=item.language or "und",
                      link=item.link, title=item.title, published_at=item.published_at,
-                     terms=tuple(sorted(terms)), title_names=tuple(sorted(title_names)),
+                     terms=tuple(sorted(terms)), title_names=tuple(sorted(set(title_names))),
                      target_title=target_title)
 
 
-def terms_of(text: str, is_title: bool = False) -> set[str]:
-    """The terms of one text (a title or a summary)."""
+def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = None) -> set[str]:
+    """The terms of one text (a title or a summary). `name_groups`, when given, receives the
+    text's subjects: for each name, its keys joined by "|" (a name may have several keys:
+    Оршанский → "n:rSn|n:rS"), and each actor it names other than by reference."""
     if not text:
         return set()
     text = unicodedata.normalize("NFKC", text)
     terms: set[str] = set()
     strong: set[str] = set()  # names
-    weak: set[str] = set()    # capitals at a summary's sentence starts: maybe names
+    weak: set[str] = set()    # maybe names: capitals at sentence starts, names after "after"
+    references: set[str] = set()  # actors named after "after", "follows"…
+    reference_until = -1
     tokens = list(_TOKEN.finditer(text))
+    is_title_case = is_title and _is_title_case(tokens)
     pending_number: float | None = None
     for index, match in enumerate(tokens):
         token = match.group()
@@ -150,23 +161,43 @@ def terms_of(text: str, is_title: bool = False) -> set[str]:
             pending_number = None
             if scale:
                 continue
+        if word in _REFERENCE_MARKERS:
+            reference_until = index + 3
+            continue
         if word in _STOP:
             continue
+        # "…a night after Volgograd", "EU follows UK": the name after such a word is an
+        # earlier event or another actor, not this report's subject: a maybe-name only.
+        is_reference = index <= reference_until
         concepts = concepts_of(word)
+        actors = [c for c in concepts if c[0] == "N"]
+        if is_reference and actors:
+            references.update(actors)
+            concepts = tuple(c for c in concepts if c[0] != "N")
+            reference_until = -1
+        elif actors and name_groups is not None:
+            name_groups.extend(actors)
         terms.update(concepts)
         is_start = index == 0 or _SENTENCE_BREAK.search(
             text, tokens[index - 1].end(), match.start()) is not None
         is_capital = token[0].isupper()
-        if is_capital and any(c[0] == "N" for c in concepts) and not is_capital_city(word):
+        if is_capital and actors and not is_capital_city(word):
             continue  # ЕС, ЭЗ, Британия, Belarusian: the actor's id says it in every language
-        # A capital at a sentence start may be a name ("Лукашенко посетил…", "МАЗ поставит…")
-        # or not ("Ночью", "Пострадали"): in a title it counts as a name, in a summary as a
-        # weak one, unless the lexicon knows the word.
-        if is_capital and is_start and concepts:
-            is_capital = False
+        if concepts and len(token) > 1 and token.isupper():
+            continue  # НПЗ, МЧС, КПП: a known abbreviation is its concept, not a name
+        if is_capital and concepts and (is_start or is_title_case):
+            is_capital = False  # "Drones hit…", "Fire At…": capital by position
         if is_capital:
+            # A capital at a sentence start or in a Title Case headline may be a name
+            # ("Лукашенко посетил…") or not ("Ночью", "Prime minister…"): a maybe-name.
             keys = ["n:" + key for part in word.split("-") for key in name_keys(part)]
-            (weak if is_start and not is_title else strong).update(keys)
+            if is_reference or is_start or is_title_case:
+                weak.update(keys)
+            else:
+                strong.update(keys)
+                if name_groups is not None and keys:
+                    name_groups.append("|".join(keys))
+            reference_until = -1 if is_reference else reference_until
         elif not concepts and len(word) >= 4:
             key = skeleton(strip_ending(word), WORD_SKELETON)
             if len(key) >= 3:
@@ -176,7 +207,15 @@ def terms_of(text: str, is_title: bool = False) -> set[str]:
     terms.update(phrase_concepts(fold(text), is_title))
     terms |= strong
     terms |= {"~" + key for key in weak - strong}
+    terms |= {"~" + actor for actor in references - terms}
     return terms
+
+
+def _is_title_case(tokens: list[re.Match[str]]) -> bool:
+    """"Drone Attack Sets Volgograd Refinery Ablaze": every long word capitalised."""
+    long_words = [m.group() for m in tokens if len(m.group()) >= 4 and m.group()[0].isalpha()]
+    return len(long_words) >= 4 and \
+        sum(w[0].isupper() for w in long_words) >= 0.7 * len(long_words)
 
 
 def _resolve_weak(terms: set[str]) -> set[str]:

@@ -120,6 +120,8 @@ def name_keys(word: str) -> list[str]:
             keys.append(skeleton(stem))  # Рязанский → рязан(ь), Гродненском → гродн(о)
             if stem.endswith(("ан", "ян")) and len(stem) > 4:
                 keys.append(skeleton(stem[:-2]))  # Оршанский → орш(а)
+            if base[adjective.start():].startswith("цк"):
+                keys.append(skeleton(stem + "ч"))  # Баранавіцкі → Баранавічы (ч → ц before к)
     else:
         keys.append(skeleton(word))
         if word.endswith(("sky", "ski", "skiy")) and len(word) > 6:
