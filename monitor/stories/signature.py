@@ -152,7 +152,7 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
                 terms.add(_number_term(pending_number))
             pending_number = _number(token)
             continue
-        word = fold(token).replace("’", "'").replace("ʼ", "'")
+        word = fold(token).replace("’", "'").replace("ʼ", "'").removesuffix("'s")
         if word[0] == "ў":
             word = "у" + word[1:]  # Belarusian writes у as ў after a vowel: ўдар is удар
         if pending_number is not None:
@@ -185,7 +185,8 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
             continue  # ЕС, ЭЗ, Британия, Belarusian: the actor's id says it in every language
         if concepts and len(token) > 1 and token.isupper():
             continue  # НПЗ, МЧС, КПП: a known abbreviation is its concept, not a name
-        if is_capital and concepts and (is_start or is_title_case):
+        if is_capital and concepts and (is_start or is_title_case) and \
+                not is_capital_city(word):
             is_capital = False  # "Drones hit…", "Fire At…": capital by position
         if is_capital:
             # A capital at a sentence start or in a Title Case headline may be a name

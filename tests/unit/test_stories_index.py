@@ -206,3 +206,48 @@ def test_restore_rebuilds_the_index_so_the_next_item_lands_in_the_same_story():
 def test_story_index_rejects_a_window_that_is_not_positive():
     with pytest.raises(ValueError):
         StoryIndex(window_seconds=0)
+
+
+def test_assign_keeps_two_accidents_at_one_spot_two_days_apart_apart():
+    _, assignments = run([
+        item("b-en", "en", "Bus overturns on M4 highway near Mahilioŭ, nine injured",
+             "The bus was travelling from Minsk to Mahilioŭ.", 0),
+        item("b-ru", "ru", "На трассе М4 под Могилёвом перевернулся автобус, пострадали девять",
+             "Автобус следовал из Минска в Могилёв.", 1),
+        item("l-ru", "ru", "На трассе М4 под Могилёвом столкнулись фура и легковушка",
+             "Водитель легкового автомобиля погиб.", 50),
+        item("l-be", "be", "На трасе М4 каля Магілёва сутыкнуліся фура і легкавік",
+             "Кіроўца легкавіка загінуў.", 51),
+    ])
+    assert assignments[0].story_id == assignments[1].story_id
+    assert assignments[2].story_id == assignments[3].story_id
+    assert assignments[0].story_id != assignments[2].story_id
+
+
+def test_assign_keeps_two_deals_of_one_company_apart():
+    _, assignments = run([
+        item("m-en", "en", "Belshina signs tyre supply deal with Mongolia",
+             "The contract covers 2,000 mining tyres a year.", 0),
+        item("m-ru", "ru", "«Белшина» подписала контракт на поставку шин в Монголию",
+             "Контракт предусматривает 2 тысячи карьерных шин в год.", 2),
+        item("s-ru", "ru", "«Белшина» подписала соглашение с сербским дистрибьютором",
+             "Партнёр будет продавать шины в странах Балкан.", 48),
+        item("s-en", "en", "Belshina signs distribution deal in Serbia",
+             "The partner will sell its tyres across the Balkans.", 49),
+    ])
+    assert assignments[0].story_id == assignments[1].story_id
+    assert assignments[2].story_id == assignments[3].story_id
+    assert assignments[0].story_id != assignments[2].story_id
+
+
+def test_assign_keeps_a_product_launch_apart_from_sanctions_on_the_same_firm():
+    _, assignments = run([
+        item("p-ru", "ru", "Минский тракторный завод представил новый трактор",
+             "Модель мощностью 450 лошадиных сил покажут на выставке.", 0),
+        item("q-en", "en", "EU Sanctions Minsk Tractor Works",  # a Title Case headline
+             "The European Union froze the plant's assets.", 5),
+        item("q-ru", "ru", "ЕС ввёл санкции против Минского тракторного завода",
+             "Активы завода заморожены.", 6),
+    ])
+    assert assignments[2].story_id == assignments[1].story_id
+    assert assignments[1].story_id != assignments[0].story_id

@@ -82,10 +82,12 @@ def atom(outlet: dict, items: list[dict]) -> str:
             f"<id>https://{outlet['host']}/</id><updated>{updated}</updated>\n{entries}</feed>\n")
 
 
-def build(set_name: str) -> None:
+def build(set_name: str, out: Path | None = None) -> None:
+    """Write `<set>/feeds/*.xml` and `<set>/labels.json` (under `out` instead, when given)."""
     items, pairs = items_of(set_name)
-    feeds = HERE / set_name / "feeds"
-    feeds.mkdir(exist_ok=True)
+    root = (out or HERE) / set_name
+    feeds = root / "feeds"
+    feeds.mkdir(parents=True, exist_ok=True)
     for name, outlet in outlets().items():
         mine = [i for i in items if i["feed"] == name]
         if not mine:
@@ -96,7 +98,7 @@ def build(set_name: str) -> None:
     labels = {"set": set_name,
               "items": [{k: i[k] for k in ("link", "feed", "language", "event")} for i in items],
               "distractor_events": pairs}
-    (HERE / set_name / "labels.json").write_text(
+    (root / "labels.json").write_text(
         json.dumps(labels, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
