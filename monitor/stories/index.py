@@ -22,11 +22,11 @@ import heapq
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Iterable
+from typing import Callable, Iterable
 
 from monitor.stories.signature import Signature
 from monitor.stories.similarity import (Tuning, canonical, event_kinds, idf, is_cross_script,
-                                        kind_weight, pair_score)
+                                        kind_weight, pair_score, prepare)
 
 DEFAULT_WINDOW_SECONDS = 72 * 3600.0
 
@@ -67,12 +67,13 @@ def story_id_for(root_key: str) -> str:
 
 
 class _Entry:
-    __slots__ = ("signature", "story_id", "terms", "at")
+    __slots__ = ("signature", "story_id", "terms", "kinds", "at")
 
     def __init__(self, signature: Signature, story_id: str, at: float) -> None:
         self.signature = signature
         self.story_id = story_id
         self.terms = frozenset(signature.terms)
+        self.kinds = event_kinds(self.terms)
         self.at = at
 
 
@@ -183,30 +184,44 @@ class StoryIndex:
         return kind_weight(term) * idf(self._document_frequency.get(term, 0) + 1,
                                        len(self._items) + 1, self.tuning)
 
-    def _candidates(self, signature: Signature) -> list[str]:
-        """Items sharing a name, actor or number that is not too common to anchor a story."""
-        floor = self.tuning.min_anchor / 3
-        found: set[str] = set()
-        for term in map(canonical, signature.terms):
+    def _candidates(self, signature: Signature,
+                    weight: Callable[[str], float]) -> list[str]:
+        """Items whose shared names, actors and numbers could weigh `min_anchor`: the pairs
+        `pair_score` could anchor (it weighs a shared maybe-name at most this much), found
+        through the postings without scoring every item in the window."""
+        reach: dict[str, float] = {}
+        for term in set(map(canonical, signature.terms)):
             if term[0] in "nN#":
                 posting = self._postings.get(term)
-                if posting and self._weight(term) >= floor:
-                    found |= posting
-        return sorted(found)
+                if posting:
+                    w = weight(term)
+                    for key in posting:
+                        reach[key] = reach.get(key, 0.0) + w
+        floor = self.tuning.min_anchor
+        return sorted(key for key, total in reach.items() if total >= floor)
 
     def _best_story(self, signature: Signature,
                     at: float) -> tuple[str | None, float, str | None]:
         terms = frozenset(signature.terms)
         window_hours = self.window_seconds / 3600
+        memo: dict[str, float] = {}
+
+        def weight(term: str) -> float:  # each term's weight once per assignment
+            found = memo.get(term)
+            if found is None:
+                found = memo[term] = self._weight(term)
+            return found
+
+        prepared = {cross: prepare(terms, cross, weight) for cross in (False, True)}
         best: tuple[float, str, str] | None = None
-        for key in self._candidates(signature):
+        for key in self._candidates(signature, weight):
             other = self._items[key]
+            cross_script = is_cross_script(signature.language, other.signature.language)
             result = pair_score(
-                terms, other.terms,
-                cross_script=is_cross_script(signature.language, other.signature.language),
-                title_names_a=signature.title_names, title_names_b=other.signature.title_names,
+                prepared[cross_script], other.terms,
+                cross_script=cross_script, title_names_a=signature.title_names, title_names_b=other.signature.title_names,
                 gap_hours=abs(at - other.at) / 3600, window_hours=window_hours,
-                weight=self._weight, tuning=self.tuning)
+                weight=weight, tuning=self.tuning, kinds_b=other.kinds)
             if result.veto is None and result.score >= self.tuning.threshold:
                 if best is None or result.score > best[0]:
                     best = (result.score, other.story_id, key)

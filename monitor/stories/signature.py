@@ -31,6 +31,7 @@ from monitor.text import fold
 
 SIGNATURE_VERSION = 1
 WORD_SKELETON = 4
+LEDE_CHARS = 400
 
 # Words (letters with inner apostrophes or hyphens), and numbers with their separators.
 _TOKEN = re.compile(r"\d+(?:[.,  ]\d{3})*(?:[.,]\d+)?|[^\W\d_]+(?:['’ʼ-][^\W\d_]+)*")
@@ -117,12 +118,12 @@ def signature_of(item: StoryInput, translation: Any = None) -> Signature:
     `summary` in the target language (`monitor.model.Translation`); its terms are added."""
     title_names: list[str] = []
     terms = terms_of(item.title, is_title=True, name_groups=title_names)
-    terms = _resolve_weak(terms | terms_of(item.summary))
+    terms = _resolve_weak(terms | terms_of(lede(item.summary)))
     target_title = None
     if translation is not None and getattr(translation, "title", None):
         target_title = translation.title
         terms |= terms_of(translation.title, is_title=True)
-        terms |= terms_of(getattr(translation, "summary", None) or "")
+        terms |= terms_of(lede(getattr(translation, "summary", None) or ""))
         terms = _resolve_weak(terms)
     return Signature(key=item.key, feed=item.feed, language=item.language or "und",
                      link=item.link, title=item.title, published_at=item.published_at,
@@ -210,6 +211,16 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
     terms |= {"~" + key for key in weak - strong}
     terms |= {"~" + actor for actor in references - terms}
     return terms
+
+
+def lede(summary: str) -> str:
+    """The first LEDE_CHARS characters of a summary, cut at a space. A report names its event
+    in its first sentences; feeds that put whole articles in the summary (up to 5,000
+    characters) would add hundreds of terms that cost time and blur the comparison."""
+    if len(summary) <= LEDE_CHARS:
+        return summary
+    cut = summary.rfind(" ", 0, LEDE_CHARS)
+    return summary[:cut if cut > LEDE_CHARS // 2 else LEDE_CHARS]
 
 
 def _is_title_case(tokens: list[re.Match[str]]) -> bool:

@@ -81,26 +81,57 @@ def _weighted(terms: Collection[str], cross_script: bool,
     return out
 
 
-def pair_score(a: Collection[str], b: Collection[str], *, cross_script: bool,
+@dataclass(frozen=True)
+class Prepared:
+    """One item's weighted terms, computed once and compared with many candidates."""
+
+    terms: frozenset[str]
+    weights: dict[str, float]
+    anchors: tuple[tuple[str, float], ...]  # its names, actors and numbers with their weights
+    kinds: frozenset[str]
+    is_anniversary: bool
+
+
+def prepare(terms: Collection[str], cross_script: bool,
+            weight: Callable[[str], float]) -> Prepared:
+    terms = frozenset(terms)
+    weights = _weighted(terms, cross_script, weight)
+    return Prepared(terms, weights, tuple((t, w) for t, w in weights.items() if t[0] in "nN#"),
+                    event_kinds(terms), "E:anniversary" in terms)
+
+
+def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_script: bool,
                title_names_a: Collection[str], title_names_b: Collection[str],
                gap_hours: float, window_hours: float, weight: Callable[[str], float],
-               tuning: Tuning) -> PairScore:
-    """Score two items' terms. `weight(term)` is the term's kind weight times its idf."""
-    if ("E:anniversary" in a) != ("E:anniversary" in b):
+               tuning: Tuning, kinds_b: frozenset[str] | None = None) -> PairScore:
+    """Score two items' terms. `weight(term)` is the term's kind weight times its idf. `a` may
+    come `prepare`d (with the same `cross_script`), and `kinds_b` be `event_kinds(b)`, when
+    they are compared with many items."""
+    a = a if isinstance(a, Prepared) else prepare(a, cross_script, weight)
+    b = b if isinstance(b, frozenset) else frozenset(b)
+    if a.is_anniversary != ("E:anniversary" in b):
         return PairScore(0.0, "anniversary")
-    kinds_a, kinds_b = event_kinds(a), event_kinds(b)
-    if kinds_a and kinds_b and not kinds_a & kinds_b:
+    kinds_b = event_kinds(b) if kinds_b is None else kinds_b
+    if a.kinds and kinds_b and not a.kinds & kinds_b:
         return PairScore(0.0, "event kinds differ")
-    weights_a = _weighted(a, cross_script, weight)
-    weights_b = _weighted(b, cross_script, weight)
-    shared = {t: 0.5 * (w + weights_b[t]) for t, w in weights_a.items() if t in weights_b}
+    # The anchor first, from the names, actors and numbers alone: most candidates stop here.
     # A name both items only maybe-name ("Putin's Russia…" / "Путин и…" at title starts) adds
     # to the score but does not anchor: a name counts when one of them names it for sure.
-    firm_names = sum(1 for t in shared if t[0] == "n" and ("~" + t not in a or "~" + t not in b))
-    if not _is_anchored(shared, firm_names, tuning):
+    anchor: dict[str, float] = {}
+    firm_names = 0
+    for term, w in a.anchors:
+        if term in b:
+            anchor[term] = 0.5 * (w + weight(term))
+            firm_names += term[0] == "n"
+        elif term[0] == "n" and "~" + term in b:
+            anchor[term] = 0.5 * (w + WEAK_NAME_FACTOR * weight(term))
+            firm_names += "~" + term not in a.terms
+    if not _is_anchored(anchor, firm_names, bool(a.kinds & kinds_b), tuning):
         return PairScore(0.0, "no shared name or number")
+    weights_a, weights_b = a.weights, _weighted(b, cross_script, weight)
+    shared = sum(0.5 * (w + weights_b[t]) for t, w in weights_a.items() if t in weights_b)
     total = 0.5 * (sum(weights_a.values()) + sum(weights_b.values()))
-    score = sum(shared.values()) / total if total else 0.0
+    score = shared / total if total else 0.0
     missing_in_b = any(_is_missing(group, weights_b) for group in title_names_a)
     missing_in_a = any(_is_missing(group, weights_a) for group in title_names_b)
     if missing_in_a and missing_in_b:
@@ -115,29 +146,20 @@ def _is_missing(group: str, weights: dict[str, float]) -> bool:
     return all(key not in weights for key in group.split("|"))
 
 
-def _is_anchored(shared: dict[str, float], firm_names: int, tuning: Tuning) -> bool:
-    """Whether the shared terms pin one event down: a name with another name, actor or number
-    or with the same kind of event; or a number with an actor or a second number; weighing
-    `min_anchor` together. A country alone ("Turkey", "UK and EU"), a number alone ("200") or
-    one famous name alone is shared by unrelated reports every day (seen on the real feeds of
-    tests/data/feeds interleaved with the dev set)."""
-    names, numbers, actors = firm_names, 0, 0
-    weight = 0.0
-    for term, w in shared.items():
-        if term[0] in _ANCHOR_KINDS:
-            weight += w
-            if term[0] == "n":
-                pass
-            elif term[0] == "#":
-                numbers += 1
-            else:
-                actors += 1
-    if weight < tuning.min_anchor:
+def _is_anchored(anchor: dict[str, float], firm_names: int, same_kind: bool,
+                 tuning: Tuning) -> bool:
+    """Whether the shared names, actors and numbers pin one event down: a name with another
+    name, actor or number or with the same kind of event; or a number with an actor or a
+    second number; weighing `min_anchor` together. A country alone ("Turkey", "UK and EU"), a
+    number alone ("200") or one famous name alone is shared by unrelated reports every day
+    (seen on the real feeds of tests/data/feeds interleaved with the dev set)."""
+    if sum(anchor.values()) < tuning.min_anchor:
         return False
-    if names == 1 and numbers + actors == 0:
-        # One famous name ("Trump") is in many events a day: it takes the same kind of event
-        return any(term[0] == "E" for term in shared)
-    return names > 0 or numbers >= 2 or (numbers > 0 and actors > 0)
+    numbers = sum(1 for term in anchor if term[0] == "#")
+    actors = sum(1 for term in anchor if term[0] == "N")
+    if firm_names == 1 and numbers + actors == 0:
+        return same_kind  # one famous name ("Trump") is in many events a day
+    return firm_names > 0 or numbers >= 2 or (numbers > 0 and actors > 0)
 
 
 def time_factor(gap_hours: float, window_hours: float, tuning: Tuning) -> float:
