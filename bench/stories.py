@@ -221,11 +221,14 @@ def main() -> None:
           f"signature_of {signature_ms:.3f} ms + assign {assign_ms:.3f} ms = "
           f"{signature_ms + assign_ms:.3f} ms (budget 2 ms: {2 / (signature_ms + assign_ms):.0f}x "
           "headroom)")
-    titles = [i for i in stream]
+    # The baseline compares each title with every title in the window (difflib): on the whole
+    # stream it takes minutes, so it runs on the first 600 items (a window not yet full).
+    titles = stream[:600]
     started = time.process_time()
     transliterated_title(titles)
     baseline_ms = 1000 * (time.process_time() - started) / len(titles)
-    print(f"  transliterated-title baseline on the same stream: {baseline_ms:.3f} ms per item")
+    print(f"  transliterated-title baseline on the first {len(titles)} items of the same stream: "
+          f"{baseline_ms:.3f} ms per item")
 
     print(f"\nindex memory over {args.copies} weeks of background ({len(background)} items a week):")
     for hours in (24, 72, 168):
