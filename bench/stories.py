@@ -42,7 +42,7 @@ from monitor.language import detect_many  # noqa: E402
 from monitor.model import Item  # noqa: E402
 from monitor.normalize import normalize_entries  # noqa: E402
 from monitor.parse import parse_feed  # noqa: E402
-from monitor.stories import StoryIndex, signature_of  # noqa: E402
+from monitor.story_grouping import StoryIndex, signature_of  # noqa: E402
 from monitor.text import fold  # noqa: E402
 from support.story_sets import SETS, load_items, load_labels, score_module  # noqa: E402
 

@@ -16,7 +16,7 @@ LAYERS = {
     "monitor.redact": 0,
     "monitor.metrics": 1, "monitor.health": 4, "monitor.workers": 1,
     "monitor.language_tables": 1, "monitor.config_yaml": 1, "monitor.config_values": 1,
-    "monitor.stories": 2,
+    "monitor.story_grouping": 2,
     "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.match": 2,
     "monitor.render": 2,
     "monitor.config": 3, "monitor.config_refs": 3, "monitor.config_problems": 1, "monitor.statefile": 3,

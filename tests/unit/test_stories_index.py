@@ -1,4 +1,4 @@
-"""The online story index (monitor/stories/index): grouping, distractors, window, restarts.
+"""The online story index (monitor/story_grouping/index): grouping, distractors, window, restarts.
 
 The items here are written for these tests (not taken from tests/data/stories), so they check
 behaviour rather than replay the labelled sets.
@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from monitor.model import Item, Translation
-from monitor.stories import Signature, StoryIndex, signature_of, story_id_for
+from monitor.story_grouping import Signature, StoryIndex, signature_of, story_id_for
 
 T0 = datetime(2026, 5, 4, 6, 0, tzinfo=timezone.utc)
 

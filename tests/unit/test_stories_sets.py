@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from monitor.stories import StoryIndex, signature_of
+from monitor.story_grouping import StoryIndex, signature_of
 from support.story_sets import DATA, SETS, load_items, load_labels, score_module
 
 

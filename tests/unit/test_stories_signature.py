@@ -1,4 +1,4 @@
-"""Per-item story signatures (monitor/stories/signature): terms, numbers, translation, storage."""
+"""Per-item story signatures (monitor/story_grouping/signature): terms, numbers, translation, storage."""
 
 import json
 from datetime import datetime, timezone
@@ -6,8 +6,8 @@ from datetime import datetime, timezone
 import pytest
 
 from monitor.model import Item, Translation
-from monitor.stories import Signature, signature_of
-from monitor.stories.signature import terms_of
+from monitor.story_grouping import Signature, signature_of
+from monitor.story_grouping.signature import terms_of
 
 AT = datetime(2026, 3, 3, 8, 0, tzinfo=timezone.utc)
 

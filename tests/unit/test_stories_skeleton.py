@@ -1,8 +1,8 @@
-"""Names across scripts and orthographies get one consonant skeleton (monitor/stories/skeleton)."""
+"""Names across scripts and orthographies get one consonant skeleton (monitor/story_grouping/skeleton)."""
 
 import pytest
 
-from monitor.stories.skeleton import name_keys, skeleton
+from monitor.story_grouping.skeleton import name_keys, skeleton
 from monitor.text import fold
 
 SAME_NAME = [

@@ -25,8 +25,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Mapping, Protocol
 
-from monitor.stories.lexicon import concepts_of, is_capital_city, phrase_concepts
-from monitor.stories.skeleton import name_keys, skeleton, strip_ending
+from monitor.story_grouping.lexicon import concepts_of, is_capital_city, phrase_concepts
+from monitor.story_grouping.skeleton import name_keys, skeleton, strip_ending
 from monitor.text import fold
 
 SIGNATURE_VERSION = 1

@@ -24,8 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable
 
-from monitor.stories.signature import Signature
-from monitor.stories.similarity import (Tuning, canonical, event_kinds, idf, is_cross_script,
+from monitor.story_grouping.signature import Signature
+from monitor.story_grouping.similarity import (Tuning, canonical, event_kinds, idf, is_cross_script,
                                         kind_weight, pair_score, prepare)
 
 DEFAULT_WINDOW_SECONDS = 72 * 3600.0

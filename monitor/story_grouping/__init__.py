@@ -10,10 +10,10 @@ scripts (`skeleton`), kinds of event and things through a small shared classific
 README.md "Stories: how items are grouped" has the design and the measured figures.
 """
 
-from monitor.stories.index import (DEFAULT_WINDOW_SECONDS, Story, StoryAssignment, StoryIndex,
+from monitor.story_grouping.index import (DEFAULT_WINDOW_SECONDS, Story, StoryAssignment, StoryIndex,
                                    StoryItem, story_id_for)
-from monitor.stories.signature import SIGNATURE_VERSION, Signature, signature_of
-from monitor.stories.similarity import Tuning
+from monitor.story_grouping.signature import SIGNATURE_VERSION, Signature, signature_of
+from monitor.story_grouping.similarity import Tuning
 
 __all__ = ["DEFAULT_WINDOW_SECONDS", "SIGNATURE_VERSION", "Signature", "Story",
            "StoryAssignment", "StoryIndex", "StoryItem", "Tuning", "signature_of",
