@@ -203,7 +203,8 @@ def cmd_rules_explain(args, stdout, stderr) -> int:
 
 
 def cmd_poll(args, stdout, stderr) -> int:
-    from monitor.pipeline import Runtime, drain_outbox, poll
+    from monitor.drain import drain_outbox
+    from monitor.pipeline import Runtime, poll
 
     config = _load(args)
     _setup_logging(args, stderr, "error", config.secrets)
@@ -260,12 +261,19 @@ def _seen_in_state(config, items) -> set[str]:
 
 
 def cmd_run(args, stdout, stderr) -> int:
+    import signal
+
+    # A stop asked for while the daemon starts (loading the config and the pipeline takes
+    # about a second) is kept and honoured once it runs: `docker stop` at any moment exits 0.
+    early: list[int] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda signum, frame: early.append(signum))
     from monitor.daemon import run_daemon
 
     config = _load(args)
     _print_warnings(config, stderr)
     _setup_logging(args, stderr, "info", config.secrets)
-    return run_daemon(config, args=args, stdout=stdout)
+    return run_daemon(config, args=args, stdout=stdout, early_signals=early)
 
 
 def cmd_prune(args, stdout, stderr) -> int:
@@ -762,7 +770,8 @@ def cmd_outbox_retry(args, stdout, stderr) -> int:
 
 
 def cmd_outbox_flush(args, stdout, stderr) -> int:
-    from monitor.pipeline import Runtime, drain_outbox
+    from monitor.drain import drain_outbox
+    from monitor.pipeline import Runtime
 
     config = _load(args)
     _setup_logging(args, stderr, "warning", config.secrets)

@@ -110,6 +110,7 @@ class DeliveryModel(_Section):
     retry_first: Duration = 30.0
     retry_max: Duration = 3600.0
     max_attempts: int = Field(20, ge=1, le=1000)
+    stalled_after: Duration = 600.0
 
 
 def _duration_or_never(value: Any) -> float | None:
@@ -506,7 +507,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
                                         tr.intra_threads, tr.apertium, tr.apertium_timeout),
         health=HealthSettings(model.health.feed_failing_after, tuple(model.health.channels)),
         delivery=DeliverySettings(model.delivery.retry_first, model.delivery.retry_max,
-                                  model.delivery.max_attempts),
+                                  model.delivery.max_attempts, model.delivery.stalled_after),
         retention=RetentionSettings(model.retention.items, model.retention.sent_alerts,
                                     model.retention.dead_alerts, model.retention.prune_every),
         max_alerts_per_rule=defaults.max_alerts_per_rule,

@@ -1,34 +1,65 @@
-"""`monitor run`: APScheduler 3 drives one job per feed and a delivery worker. The only
-importer of apscheduler.
+"""`monitor run`: APScheduler 3 starts one check per feed at the feed's interval; one delivery
+worker per channel drains the outbox. The only importer of apscheduler.
 
-Each feed job runs `pipeline.poll([feed])` at the feed's interval (with jitter,
-max_instances=1, coalesce=True). A delivery worker drains the outbox whenever a poll enqueued
-alerts and at least every few seconds. SIGTERM/SIGINT stop cleanly (running checks finish, each
-commit is one transaction); SIGHUP reloads the config, keeping the old one if the new is invalid.
+Checks: a feed's job starts its check in a task of its own and returns, so a check that outlasts
+its interval makes the next runs wait (logged once when it starts overrunning, once when it
+keeps to its interval again) instead of APScheduler warning at every skipped run. First checks
+are spread over a window that grows with the number of feeds, at a fixed place per feed name.
+
+Delivery: each channel has a worker that drains its alerts whenever a check enqueued some and
+at least every few seconds, so a slow channel never holds another one's alerts.
+
+Stop (SIGTERM/SIGINT): no new check or send starts; running checks are cancelled (each commit
+is one SQLite transaction with no await inside, so none is ever split; what was not committed
+is fetched again next time); each channel's send in flight finishes and is recorded. At
+STOP_DEADLINE_SECONDS a send still in flight is cancelled and its alert id logged (its outcome
+is unknown; it stays pending). A second signal stops at once. SIGHUP reloads the config,
+keeping the old one if the new one is invalid.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import random
 import signal
 from datetime import datetime, timedelta, timezone
-from typing import IO, Any
+from typing import IO, Any, Iterable
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import Config, load_config
+from monitor.delivery_health import DeliveryTracker
+from monitor.drain import ChannelWorkers, DrainReport
 from monitor.errors import ConfigError, MonitorError, StateGoneError
 from monitor.health import HealthServer
 from monitor.metrics import Metrics, render
-from monitor.model import FeedSpec, RetentionSettings
-from monitor.pipeline import Deps, Runtime, drain_outbox, poll
+from monitor.model import ChannelStatus, FeedSpec, RetentionSettings
+from monitor.pipeline import Deps, Runtime, poll
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_SECONDS = 5.0
-STOP_GRACE_SECONDS = 20.0
+ROWS_PER_DRAIN = 1000  # a worker lets a reload in between drains
+# Docker sends SIGKILL 10 s after SIGTERM by default; closing takes well under a second.
+STOP_DEADLINE_SECONDS = 8.0
+# First checks start at about this rate (the daemon checked ~70 trivial feeds a second on a
+# shared 2-core machine), over at least MIN_SPREAD_SECONDS and at most each feed's interval.
+FIRST_CHECKS_PER_SECOND = 25.0
+MIN_SPREAD_SECONDS = 10.0
+
+
+def spread_seconds(feeds: int) -> float:
+    """The window the first checks of `feeds` feeds are spread over."""
+    return max(MIN_SPREAD_SECONDS, feeds / FIRST_CHECKS_PER_SECOND)
+
+
+def first_check_delay(name: str, window_seconds: float) -> float:
+    """Where in the window a feed's first check falls: fixed by its name, so feeds started
+    together spread evenly and a restart does not bunch them."""
+    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return window_seconds * int.from_bytes(digest, "big") / 2.0 ** 64
 
 
 class Daemon:
@@ -44,66 +75,71 @@ class Daemon:
         self.runtime: Runtime | None = None
         self.scheduler: AsyncIOScheduler | None = None
         self.stopping = asyncio.Event()
-        self.wake_delivery = asyncio.Event()
-        self.running: set[asyncio.Task] = set()
-        self.polls = 0
+        self.stop_now = asyncio.Event()  # a second signal
+        self.checks: dict[str, asyncio.Task] = {}  # feed name → its running check
+        self.overrunning: dict[str, int] = {}  # feed name → runs skipped while it overran
+        self.workers: ChannelWorkers | None = None
+        self.watch: asyncio.Task | None = None
+        self.tracker = DeliveryTracker()
+        self.exit_code = 0  # 1 when the daemon stopped because its state file was gone
         self.metrics = Metrics()
         self.started_at = datetime.now(timezone.utc)
         self.health: HealthServer | None = None
         if health_port is not None:
             self.health = HealthServer(health_host, health_port, check=self.health_check,
                                        metrics=self.metrics_page)
-        self.delivery: asyncio.Task | None = None
-        # Held while draining: a reload swaps (and closes) the channels and the config only
-        # between drains, so a drain never sees half of each, and a channel is never closed
-        # under an in-flight send (which could fail it after the receiver took it).
-        self.drain_lock = asyncio.Lock()
-        self.exit_code = 0  # 1 when the daemon stopped because its state file was gone
 
-    async def run(self) -> None:
-        self.runtime = Runtime(self.config, stdout=self.stdout)
-        async with self.runtime as deps:
-            self.deps = deps
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGTERM, signal.SIGINT):
-                loop.add_signal_handler(sig, self._request_stop, sig)
-            loop.add_signal_handler(signal.SIGHUP,
-                                    lambda: asyncio.ensure_future(self._reload_on_signal()))
-            self.scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
-            self._schedule_feeds(self.config.feeds, first=True)
-            self._schedule_prune()
-            if self.health is not None:
-                await self.health.start()
-            self.scheduler.start()
-            log.info("Daemon started", extra={"fields": {
-                "feeds": len(self.config.feeds), "rules": len(self.config.rules),
-                "channels": len(self.config.channels), "state": str(self.config.state_path)}})
-            delivery = self.delivery = asyncio.create_task(self._deliver_forever(),
-                                                           name="delivery")
-            await self.stopping.wait()
-            log.info("Stopping: waiting for running checks",
-                     extra={"fields": {"running": len(self.running)}})
-            self.scheduler.shutdown(wait=False)
-            if self.running:
-                done, pending = await asyncio.wait(self.running, timeout=STOP_GRACE_SECONDS)
-                for task in pending:
-                    task.cancel()
-            # Let the delivery worker finish the alert it is sending (and a last drain of what
-            # the finished checks enqueued): cancelling a send after the receiver took it would
-            # repeat that alert at the next start.
-            self.wake_delivery.set()
-            done, _ = await asyncio.wait({delivery}, timeout=STOP_GRACE_SECONDS)
-            if not done:
-                delivery.cancel()
-                try:
-                    await delivery
-                except asyncio.CancelledError:
-                    pass
-            if self.health is not None:
-                await self.health.close()
+    async def run(self, early_signals: Iterable[int] = ()) -> None:
+        """Run until SIGTERM/SIGINT (or one of `early_signals`, received while starting)."""
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self._request_stop, sig)
+        for sig in early_signals:
+            self._request_stop(signal.Signals(sig))
+        try:
+            self.runtime = Runtime(self.config, stdout=self.stdout)
+            async with self.runtime as deps:
+                self.deps = deps
+                if not self.stopping.is_set():
+                    await self._start(loop)
+                    await self.stopping.wait()
+                await self._stop(loop)
+        finally:
             for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
                 loop.remove_signal_handler(sig)
         log.info("Daemon stopped")
+
+    async def _start(self, loop: asyncio.AbstractEventLoop) -> None:
+        loop.add_signal_handler(signal.SIGHUP,
+                                lambda: asyncio.ensure_future(self._reload_on_signal()))
+        self.scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
+        self._schedule_feeds(self.config.feeds)
+        self._schedule_prune()
+        if self.health is not None:
+            await self.health.start()
+        self.scheduler.start()
+        log.info("Daemon started", extra={"fields": {
+            "feeds": len(self.config.feeds), "rules": len(self.config.rules),
+            "channels": len(self.config.channels), "state": str(self.config.state_path)}})
+        self.workers = ChannelWorkers(
+            self.deps, stopping=self.stopping, tracker=self.tracker, on_drained=self._drained,
+            on_state_gone=self._state_gone, every_seconds=DRAIN_EVERY_SECONDS,
+            rows_per_drain=ROWS_PER_DRAIN)
+        self.workers.start()
+        self.watch = asyncio.create_task(self._watch_state(), name="watch state")
+
+    def _request_stop(self, sig: signal.Signals) -> None:
+        if self.stopping.is_set():
+            log.warning("Second signal: stopping now", extra={"fields": {"signal": sig.name}})
+            self.stop_now.set()
+            return
+        log.info("Signal received", extra={"fields": {"signal": sig.name}})
+        self._begin_stop()
+
+    def _begin_stop(self) -> None:
+        self.stopping.set()
+        if self.workers is not None:
+            self.workers.wake()  # idle workers end now
 
     def _state_gone(self, exc: StateGoneError) -> None:
         """Stop, once, with exit status 1: whatever the daemon wrote from now on would go to
@@ -112,28 +148,70 @@ class Daemon:
             log.error("State file gone; stopping", extra={"fields": {
                 "error": str(exc), "hint": exc.hint}})
         self.exit_code = 1
-        self.stopping.set()
+        self._begin_stop()
 
-    def _request_stop(self, sig: signal.Signals) -> None:
-        log.info("Signal received", extra={"fields": {"signal": sig.name}})
-        self.stopping.set()
+    async def _stop(self, loop: asyncio.AbstractEventLoop) -> None:
+        deadline = loop.time() + STOP_DEADLINE_SECONDS
+        sending = [s.sending_alert_id for s in self.tracker.channels.values()
+                   if s.sending_alert_id]
+        log.info("Stopping: no new checks or sends; waiting for the sends in flight",
+                 extra={"fields": {"running_checks": len(self.checks),
+                                   "sends_in_flight": len(sending)}})
+        if self.scheduler is not None and self.scheduler.running:
+            self.scheduler.shutdown(wait=False)
+        checks = list(self.checks.values())
+        for task in checks:
+            task.cancel()
+        await asyncio.gather(*checks, return_exceptions=True)
+        workers = self.workers.running() if self.workers is not None else set()
+        late = await self._wait_until(workers, deadline)
+        if late:
+            log.warning("Stop limit reached; cancelling the sends still in flight",
+                        extra={"fields": {"stop_deadline_seconds": STOP_DEADLINE_SECONDS,
+                                          "second_signal": self.stop_now.is_set() or None}})
+            for task in late:
+                task.cancel()
+            await asyncio.gather(*late, return_exceptions=True)
+        if self.workers is not None:
+            await self.workers.closed()
+        if self.watch is not None:
+            self.watch.cancel()
+            await asyncio.gather(self.watch, return_exceptions=True)
+        if self.health is not None:
+            await self.health.close()
 
-    def _schedule_feeds(self, feeds: tuple[FeedSpec, ...], *, first: bool) -> None:
+    async def _wait_until(self, tasks: set[asyncio.Task], deadline: float) -> set[asyncio.Task]:
+        """Wait for `tasks` until `deadline` (loop time) or a second signal; the unfinished."""
+        loop = asyncio.get_running_loop()
+        pending = set(tasks)
+        second = asyncio.ensure_future(self.stop_now.wait())
+        try:
+            while pending and not second.done():
+                remaining = deadline - loop.time()
+                if remaining <= 0:
+                    break
+                _, pending = await asyncio.wait(pending | {second}, timeout=remaining,
+                                                return_when=asyncio.FIRST_COMPLETED)
+                pending.discard(second)
+        finally:
+            second.cancel()
+        return pending
+
+    # -- checks ----------------------------------------------------------------------------
+
+    def _schedule_feeds(self, feeds: tuple[FeedSpec, ...]) -> None:
         assert self.scheduler is not None
-        from datetime import datetime, timedelta, timezone
-
+        enabled = [f for f in feeds if f.enabled]
+        window = spread_seconds(len(enabled))
         now = datetime.now(timezone.utc)
-        for feed in feeds:
-            if not feed.enabled:
-                continue
-            # Spread the first checks over a few seconds so a thousand feeds do not start at once.
-            start = now + timedelta(seconds=self.rng.uniform(0, min(feed.interval_seconds, 5.0)))
+        for feed in enabled:
+            delay = first_check_delay(feed.name, min(window, feed.interval_seconds))
             self.scheduler.add_job(
-                self._check_feed, IntervalTrigger(seconds=feed.interval_seconds,
-                                                  jitter=min(feed.interval_seconds * 0.1, 60)),
+                self._start_check, IntervalTrigger(seconds=feed.interval_seconds,
+                                                   jitter=min(feed.interval_seconds * 0.1, 60)),
                 args=[feed.name], id=f"feed:{feed.name}", name=f"feed {feed.name}",
                 max_instances=1, coalesce=True, misfire_grace_time=None,
-                next_run_time=start, replace_existing=True)
+                next_run_time=now + timedelta(seconds=delay), replace_existing=True)
 
     def _schedule_prune(self) -> None:
         """Retention every `retention.prune_every` (the first a minute after start, so a daemon
@@ -167,66 +245,89 @@ class Daemon:
         with connect(self.config.state_path, create=False) as store:
             prune(store, settings, datetime.now(timezone.utc), should_stop=self.stopping.is_set)
 
-    async def _check_feed(self, name: str) -> None:
-        task = asyncio.current_task()
-        if task is not None:
-            self.running.add(task)
+    async def _start_check(self, name: str) -> None:
+        """The scheduled job: start the feed's check, or skip this run while the last one
+        still runs. It returns at once, so APScheduler never finds it running (it would log a
+        warning for every skipped run: 2,360 of them for 2,000 feeds started together)."""
+        if self.stopping.is_set():
+            return
+        feed = next((f for f in self.config.feeds if f.name == name), None)
+        if feed is None:
+            return
+        running = self.checks.get(name)
+        if running is None:
+            self.checks[name] = asyncio.create_task(self._check_feed(feed),
+                                                    name=f"check {name}")
+            return
+        skipped = self.overrunning.get(name)
+        self.overrunning[name] = (skipped or 0) + 1
+        if skipped is None:
+            log.warning("Feed check is taking longer than its interval; its next checks wait "
+                        "for it", extra={"fields": {"feed_name": name,
+                                                    "interval_seconds": feed.interval_seconds}})
+
+    def _drained(self, report: DrainReport) -> None:
+        self.metrics.record_drain(report.sent, report.failed, report.dead)
+
+    async def _check_feed(self, feed: FeedSpec) -> None:
+        loop = asyncio.get_running_loop()
+        started = loop.time()
         try:
-            if self.stopping.is_set() or self.deps is None:
-                return
-            feed = next((f for f in self.config.feeds if f.name == name), None)
-            if feed is None:
-                return
+            assert self.deps is not None
             report = await poll([feed], self.deps, honour_schedule=True)
-            self.polls += 1
             self.metrics.record_poll(report.feeds, len(report.items), len(report.matches))
             if report.alerts:
-                self.wake_delivery.set()
+                self.workers.wake()
         except StateGoneError as exc:
             self._state_gone(exc)
         except MonitorError as exc:
-            log.error("Feed check failed", extra={"fields": {"feed_name": name,
+            log.error("Feed check failed", extra={"fields": {"feed_name": feed.name,
                                                               "error": str(exc)}})
         except Exception:  # a bug: log it with its traceback, keep the daemon alive
             log.exception("Internal error while checking a feed",
-                          extra={"fields": {"feed_name": name}})
+                          extra={"fields": {"feed_name": feed.name}})
         finally:
-            if task is not None:
-                self.running.discard(task)
+            if self.checks.get(feed.name) is asyncio.current_task():
+                del self.checks[feed.name]
+            elapsed = loop.time() - started
+            if feed.name in self.overrunning and elapsed < feed.interval_seconds \
+                    and not self.stopping.is_set():
+                log.info("Feed checks keep to their interval again", extra={"fields": {
+                    "feed_name": feed.name, "skipped_runs": self.overrunning.pop(feed.name)}})
 
-    async def _deliver_forever(self) -> None:
-        while True:
-            self.wake_delivery.clear()  # before draining: a wake-up during the drain counts
+    # -- delivery --------------------------------------------------------------------------
+
+    async def _watch_state(self) -> None:
+        """Notice a deleted or replaced state file within a few seconds even when nothing is
+        written (each write checks it too)."""
+        assert self.deps is not None
+        while not self.stopping.is_set():
             try:
-                if self.deps is not None:
-                    # Also the daemon's watch on its state file when nothing is written: a
-                    # deleted or replaced state is noticed within one cycle.
-                    self.deps.store.check_file()
-                    async with self.drain_lock:
-                        drained = await drain_outbox(self.deps)
-                    self.metrics.record_drain(drained.sent, drained.failed, drained.dead)
+                self.deps.store.check_file()
             except StateGoneError as exc:
                 self._state_gone(exc)
                 return
-            except MonitorError as exc:
-                log.error("Delivery failed", extra={"fields": {"error": str(exc)}})
-            except Exception:
-                log.exception("Internal error while delivering alerts")
-            if self.stopping.is_set():
-                return
             try:
-                await asyncio.wait_for(self.wake_delivery.wait(), DRAIN_EVERY_SECONDS)
+                await asyncio.wait_for(self.stopping.wait(), DRAIN_EVERY_SECONDS)
             except asyncio.TimeoutError:
                 pass
 
+    # -- health ----------------------------------------------------------------------------
+
     async def health_check(self) -> tuple[bool, str]:
-        """/healthz: the scheduler and the delivery worker run, and the state takes a write."""
+        """/healthz: the scheduler and every channel's worker run, no channel has been trying
+        without a success for `delivery.stalled_after`, and the state takes a write."""
         from monitor.store import probe_writable
 
         if self.scheduler is None or not self.scheduler.running or self.stopping.is_set():
             return False, "the scheduler is not running"
-        if self.delivery is None or self.delivery.done():
-            return False, "the delivery worker is not running"
+        for name in self.workers.not_running() if self.workers is not None else ():
+            return False, f"the delivery worker of channel {name} is not running"
+        stalled = self.tracker.stalled_reasons(datetime.now(timezone.utc),
+                                               self.config.delivery.stalled_after_seconds,
+                                               [c.name for c in self.config.channels])
+        if stalled:
+            return False, "; ".join(stalled)
         problem = await asyncio.to_thread(probe_writable, self.config.state_path)
         if problem is not None:
             return False, problem
@@ -236,8 +337,16 @@ class Daemon:
         assert self.deps is not None
         healthy, _ = await self.health_check()
         store = self.deps.store
+        now = datetime.now(timezone.utc)
+        channels = [self.tracker.channels.get(c.name) or ChannelStatus(c.name)
+                    for c in self.config.channels]
         return render(self.metrics, outbox=store.outbox_counts(), feeds=store.feed_states(),
-                      is_healthy=healthy, started_at=self.started_at)
+                      is_healthy=healthy, started_at=self.started_at, channels=channels,
+                      stalled=_names(self.tracker.stalled(
+                          now, self.config.delivery.stalled_after_seconds,
+                          [c.name for c in channels])))
+
+    # -- reload ----------------------------------------------------------------------------
 
     async def _reload_on_signal(self) -> None:
         # Nothing awaits this task: an exception escaping it would only surface as asyncio's
@@ -261,35 +370,41 @@ class Daemon:
         if new.state_path != self.config.state_path:
             log.error("Config reload: `state` cannot change while running; keeping the old config")
             return
+        if self.stopping.is_set():
+            return
         from monitor.deliver import build_channels
         from monitor.log import add_secrets
         from monitor.outbox import RetryPolicy
 
-        assert self.deps is not None and self.scheduler is not None
+        assert self.deps is not None and self.scheduler is not None and self.workers is not None
         add_secrets(new.secrets)
         old_translation = self.config.translation
-        async with self.drain_lock:
-            old_channels = self.deps.channels
-            self.config = new
-            self.deps.config = new
-            self.deps.channels = build_channels(new.channels, stdout=self.stdout)
-            self.deps.outbox.policy = RetryPolicy.from_settings(new.delivery)
-            for channel in old_channels.values():
-                await channel.aclose()
-            if new.translation != old_translation:
-                self.runtime.use_translation(new)
+        # Each worker reads its channel and settings when a drain starts, so this swap takes
+        # effect drain by drain; a replaced channel is closed once its worker lets go of it.
+        self.config = new
+        self.deps.config = new
+        self.workers.replace_channels(build_channels(new.channels, stdout=self.stdout))
+        self.deps.outbox.policy = RetryPolicy.from_settings(new.delivery)
+        if new.translation != old_translation:
+            self.runtime.use_translation(new)
         for job in self.scheduler.get_jobs():
             if job.id.startswith("feed:"):
                 job.remove()
-        self._schedule_feeds(new.feeds, first=False)
+        self._schedule_feeds(new.feeds)
         self._schedule_prune()
+        self.workers.start()
         log.info("Config reloaded", extra={"fields": {"feeds": len(new.feeds),
                                                       "rules": len(new.rules)}})
 
 
-def run_daemon(config: Config, *, args: Any, stdout: IO[str]) -> int:
+def _names(statuses: Iterable[ChannelStatus]) -> set[str]:
+    return {s.name for s in statuses}
+
+
+def run_daemon(config: Config, *, args: Any, stdout: IO[str],
+               early_signals: Iterable[int] = ()) -> int:
     daemon = Daemon(config, config_path=args.config, state_override=args.state, stdout=stdout,
                     health_host=getattr(args, "health_host", "127.0.0.1"),
                     health_port=getattr(args, "health_port", None))
-    asyncio.run(daemon.run())
+    asyncio.run(daemon.run(early_signals))
     return daemon.exit_code

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Iterable, Mapping
 
-from monitor.model import FeedOutcome, FeedState
+from monitor.model import ChannelStatus, FeedOutcome, FeedState
 
 
 @dataclass
@@ -43,7 +43,8 @@ class Metrics:
 
 
 def render(metrics: Metrics, *, outbox: Mapping[str, int], feeds: Iterable[FeedState],
-           is_healthy: bool, started_at: datetime) -> str:
+           is_healthy: bool, started_at: datetime, channels: Iterable[ChannelStatus] = (),
+           stalled: Iterable[str] = ()) -> str:
     """The whole /metrics page."""
     out: list[str] = []
 
@@ -54,7 +55,7 @@ def render(metrics: Metrics, *, outbox: Mapping[str, int], feeds: Iterable[FeedS
         for labels, value in samples:
             out.append(f"{name}{_labels(labels)} {_number(value)}")
 
-    family("monitor_up", "gauge", "1 when the scheduler runs and the state is writable.",
+    family("monitor_up", "gauge", "1 when /healthz answers ok.",
            [({}, 1 if is_healthy else 0)])
     family("monitor_start_time_seconds", "gauge", "When the daemon started (Unix time).",
            [({}, started_at.timestamp())])
@@ -83,6 +84,17 @@ def render(metrics: Metrics, *, outbox: Mapping[str, int], feeds: Iterable[FeedS
     family("monitor_feed_consecutive_failures", "gauge",
            "Failed checks in a row for each feed.",
            [({"feed": f.name}, f.consecutive_failures) for f in feeds])
+    channels, stalled = list(channels), set(stalled)
+    family("monitor_channel_stalled", "gauge",
+           "1 while a channel has been trying without a success for delivery.stalled_after.",
+           [({"channel": c.name}, 1 if c.name in stalled else 0) for c in channels])
+    family("monitor_channel_consecutive_failures", "gauge",
+           "Failed sends in a row for each channel.",
+           [({"channel": c.name}, c.consecutive_failures) for c in channels])
+    family("monitor_channel_last_success_timestamp_seconds", "gauge",
+           "Last successful send of each channel (Unix time).",
+           [({"channel": c.name}, c.last_success_at.timestamp()) for c in channels
+            if c.last_success_at is not None])
     return "\n".join(out) + "\n"
 
 

@@ -299,6 +299,29 @@ class DeliverySettings:
     retry_first_seconds: float = 30.0  # the first retry's delay; each next one doubles
     retry_max_seconds: float = 3600.0  # the longest delay between two attempts
     max_attempts: int = 20  # with the defaults: dead after about 14 h of failures
+    # /healthz is unhealthy while a channel has been trying for this long without a success.
+    stalled_after_seconds: float = 600.0
+
+
+@dataclass
+class ChannelStatus:
+    """How one channel's deliveries went since the daemon started (for /healthz, /metrics).
+
+    `trying_since` is when the oldest send not yet followed by a success started: a channel
+    whose sends hang, fail and back off, or go dead keeps it until one succeeds.
+    """
+
+    name: str
+    trying_since: datetime | None = None
+    consecutive_failures: int = 0
+    last_error: str | None = None
+    last_success_at: datetime | None = None
+    sending_alert_id: str | None = None  # the send in flight, if any
+    sending_since: datetime | None = None
+
+    def stalled_seconds(self, now: datetime) -> float:
+        """How long the channel has been trying without a success (0 when it is not)."""
+        return 0.0 if self.trying_since is None else (now - self.trying_since).total_seconds()
 
 
 @dataclass(frozen=True)

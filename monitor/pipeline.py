@@ -1,13 +1,13 @@
-"""The pipeline: fetch → parse → normalize → language → match → translate → render → outbox,
-and the outbox drain → deliver. Orchestration only; every stage lives in its own module.
+"""The pipeline: fetch → parse → normalize → language → match → translate → render → outbox.
+Orchestration only; every stage lives in its own module (the outbox drain in monitor.drain).
 
 `poll` checks a batch of feeds: each feed is fetched and matched on its own (a FeedError is
 recorded on that feed and never stops the others). Results are handled in chunks of up to
 CHUNK_FEEDS feeds as they complete: the chunk's new items are de-duplicated across feeds,
 translated in one batch, and committed with their alerts in one transaction. A poll holds at
 most `fetch.concurrency` bodies and one chunk of results, whatever the number of feeds; a large
-poll parses and matches in worker processes (monitor.digest). `drain_outbox` then delivers what
-is due.
+poll parses and matches in worker processes (monitor.digest). `monitor.drain` then delivers
+what is due.
 """
 
 from __future__ import annotations
@@ -18,21 +18,21 @@ import logging
 import random
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import AsyncIterator, Awaitable, Callable, Iterable, Sequence
+from typing import AsyncIterator, Callable, Iterable, Sequence
 
 from monitor.config import Config
 from monitor.deliver import Channel
-from monitor.errors import DeliveryError, FeedError
+from monitor.errors import FeedError
 from monitor.redact import EnvRefs, Scrubber, scrubber_for
 from monitor.digest import digest_body
 from monitor.fetch import Fetcher
 from monitor.language import detector_for
-from monitor.model import (Alert, ChannelSpec, FeedOutcome, FeedSpec, FeedState, FetchStatus,
+from monitor.model import (Alert, FeedOutcome, FeedSpec, FeedState, FetchStatus,
                            Item, Match, PollReport, Translation)
-from monitor.outbox import Outbox, RetryPolicy, form_digests, rate_wait_seconds
+from monitor.outbox import Outbox, RetryPolicy
 from monitor.render.health import feed_failing_alert, feed_recovered_alert
 from monitor.retry import Backoff
-from monitor.store import OutboxRow, Store
+from monitor.store import Store
 from monitor.stories import earlier_copies, story_alerts
 from monitor.alert_caps import cap_matches, more_matches_alerts
 from monitor.translate import Translator, UnavailableTranslator, build_translator
@@ -114,13 +114,18 @@ async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
     checks = _checks_in_workers(enabled, deps, due, workers) if workers else \
         _checks(enabled, deps, due, min(deps.config.fetch.concurrency, len(enabled)))
     chunk: list[tuple[int, FeedCheck | FeedOutcome]] = []
-    async for index, done in checks:
-        if on_feed_done:
-            on_feed_done(done if isinstance(done, FeedOutcome) else done.outcome)
-        chunk.append((index, done))
-        if len(chunk) >= CHUNK_FEEDS:
-            await _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
-    await _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
+    try:
+        async for index, done in checks:
+            if on_feed_done:
+                on_feed_done(done if isinstance(done, FeedOutcome) else done.outcome)
+            chunk.append((index, done))
+            if len(chunk) >= CHUNK_FEEDS:
+                await _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
+        await _commit(chunk, deps, report, dry_run=dry_run, keep_items=keep_items)
+    finally:
+        # A cancelled poll (the daemon stopping) stops its fetches now, not when the
+        # generator is collected. Each commit is synchronous: a cancel never splits one.
+        await checks.aclose()
     return report
 
 
@@ -440,127 +445,6 @@ def _feed_health_alerts(check: FeedCheck, config: Config, now: datetime) -> list
         return [feed_recovered_alert(state, state.health_alerted_at, channel, now,
                                      scrubber_for(config.secrets)) for channel in channels]
     return []
-
-
-# -- delivery --------------------------------------------------------------------------------
-
-
-@dataclass
-class DrainReport:
-    sent: int = 0
-    failed: int = 0
-    dead: int = 0
-    pending: int = 0
-    digests: int = 0          # digest rows formed in this drain
-    rate_limited: int = 0     # channels that reached their rate limit; their rows wait
-
-
-async def drain_outbox(deps: Deps, *, ignore_backoff: bool = False, max_rows: int | None = 10_000,
-                       rate_limit_wait_seconds: float = 0.0,
-                       sleep: Callable[[float], Awaitable[None]] = asyncio.sleep) -> DrainReport:
-    """Deliver due outbox rows, oldest first, each channel in order.
-
-    Digest channels first turn their waiting alerts into a digest when one is due
-    (`ignore_backoff` forms them now). A channel that fails transiently is not tried again in
-    this drain, and while its oldest row backs off its newer rows wait, so its alerts keep
-    their order and a 429's retry-after holds for the whole channel. A channel at its rate
-    limit waits up to `rate_limit_wait_seconds` in all for a free slot; then its rows wait for
-    a later drain. `max_rows` bounds one drain of the daemon (the next drain goes on); None
-    sends everything due (a one-shot poll must not exit with due alerts unsent). Either way
-    the drain ends: a sent row is no longer due, a failing channel is not tried again.
-    """
-    assert deps.outbox is not None
-    report = DrainReport()
-    specs = {spec.name: spec for spec in deps.config.channels}
-    report.digests = form_digests(deps.store, specs.values(), deps.clock(),
-                                  force=ignore_backoff)
-    blocked: set[str] = set()
-    waited = 0.0
-    done = 0
-    while max_rows is None or done < max_rows:
-        rows = [r for r in deps.outbox.due(deps.clock(), limit=200,
-                                           ignore_backoff=ignore_backoff)
-                if r.channel not in blocked and not _waits_for_digest(r, specs)]
-        if not rows:
-            break
-        progressed = False
-        for row in rows:
-            if max_rows is not None and done >= max_rows:
-                break
-            if row.channel in blocked:
-                continue
-            spec = specs.get(row.channel)
-            wait = rate_wait_seconds(deps.store, spec, deps.clock()) if spec else 0.0
-            if wait > 0 and waited + wait > rate_limit_wait_seconds:
-                blocked.add(row.channel)
-                report.rate_limited += 1
-                log.info("Channel at its rate limit; its alerts wait", extra={"fields": {
-                    "channel": row.channel, "wait_seconds": round(wait, 1)}})
-                continue
-            if wait > 0:
-                await sleep(wait)
-                waited += wait
-            progressed = True
-            done += 1
-            if await _deliver_row(deps, row, report):
-                continue
-            blocked.add(row.channel)
-        if not progressed:
-            break
-    report.pending = deps.store.outbox_counts().get("pending", 0)
-    return report
-
-
-DIGESTED_KINDS = ("match", "follow_up", "more_matches")  # as Store.waiting_for_digest
-
-
-def _waits_for_digest(row: OutboxRow, specs: dict[str, ChannelSpec]) -> bool:
-    spec = specs.get(row.channel)
-    return bool(spec and spec.digest_seconds and row.kind in DIGESTED_KINDS)
-
-
-async def _deliver_row(deps: Deps, row: OutboxRow, report: DrainReport) -> bool:
-    """Send one row and record the outcome. False when its channel should be left alone for
-    the rest of the drain (a transient failure). Raises StateGoneError, sending nothing,
-    when the state file is gone: the send could never be recorded."""
-    assert deps.outbox is not None
-    deps.store.check_file()
-    channel = deps.channels.get(row.channel)
-    try:
-        if channel is None:
-            raise DeliveryError(row.channel, "channel is no longer in the config",
-                                transient=False)
-        await channel.send(row.alert)
-    except DeliveryError as exc:
-        status = deps.outbox.failed(row, exc, deps.clock())
-        fields = {"channel": row.channel, "alert_id": row.alert_id, "attempt": row.attempts + 1,
-                  "error": str(exc)}
-        if status == "dead":
-            if exc.hint:
-                fields["hint"] = exc.hint
-            log.error("Alert delivery failed for good; it is kept as dead (see `monitor "
-                      "outbox`)", extra={"fields": fields})
-            report.dead += 1
-            return True
-        if exc.retry_after_seconds is not None:
-            fields["retry_after_seconds"] = round(exc.retry_after_seconds, 1)
-        log.warning("Alert delivery failed, will retry", extra={"fields": fields})
-        report.failed += 1
-        return False
-    except Exception as exc:  # a bug in a channel must not lose the alert
-        log.exception("Channel raised unexpectedly", extra={"fields": {
-            "channel": row.channel, "alert_id": row.alert_id}})
-        deps.outbox.failed(row, DeliveryError(row.channel, f"internal error: "
-                           f"{type(exc).__name__}", transient=True), deps.clock())
-        report.failed += 1
-        return False
-    deps.outbox.delivered(row, deps.clock())
-    report.sent += 1
-    log.info("Alert delivered", extra={"fields": {
-        "channel": row.channel, "alert_id": row.alert_id, "rule": row.rule or None,
-        "kind": row.kind if row.kind != "match" else None,
-        "alerts": len(row.alert.items) or None}})
-    return True
 
 
 # -- wiring ----------------------------------------------------------------------------------

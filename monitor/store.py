@@ -577,6 +577,11 @@ class Store:
             f"SELECT * FROM outbox WHERE status IN ({marks}) ORDER BY id LIMIT ?",
             (*statuses, limit))]
 
+    def pending_channels(self) -> set[str]:
+        """The channels that have alerts waiting (configured or not)."""
+        return {r[0] for r in self.db.execute(
+            "SELECT DISTINCT channel FROM outbox WHERE status = 'pending'")}
+
     def outbox_counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT status, count(*) FROM outbox GROUP BY status"))
 

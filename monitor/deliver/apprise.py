@@ -64,8 +64,16 @@ class AppriseChannel:
                 if self.template and alert.kind != "digest" else render_text(alert)
         except TemplateError as exc:
             raise DeliveryError(self.name, str(exc), transient=False) from None
-        result = await asyncio.to_thread(obj.notify, body=body, title=title,
-                                         timeout=self.timeout_seconds)
+        try:
+            # Apprise's own timeout is per request; `timeout` bounds the whole send. Its thread
+            # cannot be stopped, so a service that answers after the deadline may get the
+            # alert twice (once now, once on the retry).
+            async with asyncio.timeout(self.timeout_seconds):
+                result = await asyncio.to_thread(obj.notify, body=body, title=title,
+                                                 timeout=self.timeout_seconds)
+        except TimeoutError:
+            raise DeliveryError(self.name, f"Apprise did not finish within "
+                                f"{self.timeout_seconds:g} s", transient=True) from None
         outcomes = [bool(r) for r in result] if _iterable(result) else [bool(result)]
         if not any(outcomes):
             raise DeliveryError(self.name, f"Apprise could not notify any of its "

@@ -9,6 +9,7 @@ permanent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import ssl
 from datetime import datetime, timezone
@@ -62,12 +63,15 @@ class EmailChannel:
         where = f"{self.host}:{self.port}"
         context = self.tls_context or ssl.create_default_context()
         try:
-            errors, _ = await aiosmtplib.send(
-                msg, hostname=self.host, port=self.port,
-                username=self.username, password=self.password,
-                use_tls=self.security == "tls", start_tls=self.security == "starttls",
-                validate_certs=True, tls_context=context if self.security != "none" else None,
-                timeout=self.timeout_seconds)
+            # aiosmtplib's timeout is per command; `timeout` bounds the whole conversation.
+            async with asyncio.timeout(self.timeout_seconds):
+                errors, _ = await aiosmtplib.send(
+                    msg, hostname=self.host, port=self.port,
+                    username=self.username, password=self.password,
+                    use_tls=self.security == "tls", start_tls=self.security == "starttls",
+                    validate_certs=True,
+                    tls_context=context if self.security != "none" else None,
+                    timeout=self.timeout_seconds)
         except aiosmtplib.SMTPAuthenticationError as exc:
             raise DeliveryError(self.name, f"{where} refused the login ({exc.code} "
                                 f"{self._text(exc.message)})", transient=False,
@@ -81,7 +85,7 @@ class EmailChannel:
             transient = 400 <= exc.code < 500
             raise DeliveryError(self.name, f"{where} answered {exc.code} {self._text(exc.message)}",
                                 transient=transient) from None
-        except aiosmtplib.SMTPTimeoutError:
+        except TimeoutError:  # aiosmtplib.SMTPTimeoutError is one too
             raise DeliveryError(self.name, f"{where} did not answer within "
                                 f"{self.timeout_seconds:g} s", transient=True) from None
         except aiosmtplib.SMTPConnectError as exc:

@@ -8,6 +8,7 @@ and a short, scrubbed excerpt of the body, never from `str()` of an httpx except
 
 from __future__ import annotations
 
+import asyncio
 import json
 import ssl
 from dataclasses import dataclass
@@ -84,22 +85,28 @@ def target(url: str) -> str:
 async def send_request(shared: SharedClient, channel: str, method: str, url: str, *,
                        content: bytes, headers: Mapping[str, str], timeout_seconds: float,
                        secrets: Iterable[str] = ()) -> Answer:
-    """Send one request; return the answer, or raise a DeliveryError for a network failure."""
+    """Send one request; return the answer, or raise a DeliveryError for a network failure.
+
+    `timeout_seconds` bounds the whole exchange (connect, send, the complete answer): httpx's
+    own timeouts are per read, so a receiver that drips a byte every few seconds would hold
+    the send, and its channel, forever.
+    """
     where = target(url)
     problem = http_url_problem(url)
     if problem:  # config checks it; httpx would fail on some of these with a bare ValueError
         raise DeliveryError(channel, f"the configured URL for {where} is not usable: {problem}",
                             transient=False)
     try:
-        async with shared.client.stream(method, url, content=content, headers=dict(headers),
-                                        timeout=timeout_seconds) as response:
-            body = b""
-            async for chunk in response.aiter_bytes():
-                body += chunk
-                if len(body) >= MAX_RESPONSE_BYTES:
-                    break
-            return Answer(response.status_code, response.headers, body[:MAX_RESPONSE_BYTES])
-    except httpx.TimeoutException:
+        async with asyncio.timeout(timeout_seconds):
+            async with shared.client.stream(method, url, content=content, headers=dict(headers),
+                                            timeout=timeout_seconds) as response:
+                body = b""
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) >= MAX_RESPONSE_BYTES:
+                        break
+                return Answer(response.status_code, response.headers, body[:MAX_RESPONSE_BYTES])
+    except (TimeoutError, httpx.TimeoutException):
         # The receiver may have acted on it: the retry carries the same id so it can tell.
         raise DeliveryError(channel, f"{where} did not answer within {timeout_seconds:g} s",
                             transient=True) from None

@@ -13,7 +13,8 @@ from monitor.deliver.http import SharedClient
 from monitor.deliver.matrix import MatrixChannel
 from monitor.errors import DeliveryError
 from monitor.model import ChannelSpec
-from monitor.pipeline import Deps, drain_outbox
+from monitor.drain import drain_outbox
+from monitor.pipeline import Deps
 from monitor.store import connect
 from support.alerts import make_alert
 from support.synapse import Synapse, SynapseUnavailable

@@ -9,7 +9,8 @@ import pytest
 
 from monitor.config import parse_config
 from monitor.deliver import build_channels
-from monitor.pipeline import Deps, drain_outbox
+from monitor.drain import drain_outbox
+from monitor.pipeline import Deps
 from monitor.store import connect
 from support.alerts import NOW, make_alert
 from support.webhook_receiver import Reply, WebhookReceiver

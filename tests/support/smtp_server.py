@@ -7,6 +7,7 @@ The self-signed certificate is made by the `openssl` command for 127.0.0.1 and l
 
 from __future__ import annotations
 
+import asyncio
 import email
 import ssl
 import subprocess
@@ -46,13 +47,21 @@ class _Handler:
     def __init__(self, server: "SmtpServer") -> None:
         self.server = server
 
+    async def handle_MAIL(self, server, session, envelope, address, mail_options):
+        await asyncio.sleep(self.server.reply_delay_seconds)
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        await asyncio.sleep(self.server.reply_delay_seconds)
         if address in self.server.refuse:
             return self.server.refuse[address]
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        await asyncio.sleep(self.server.reply_delay_seconds)
         if self.server.data_reply:
             return self.server.data_reply
         self.server.received.append(Envelope(envelope.mail_from, list(envelope.rcpt_tos),
@@ -92,6 +101,7 @@ class SmtpServer:
         self.received: list[Envelope] = []
         self.refuse: dict[str, str] = {}      # recipient → reply, e.g. "550 no such user"
         self.data_reply: str | None = None    # e.g. "451 try later"
+        self.reply_delay_seconds = 0.0        # before answering MAIL, RCPT and DATA: a slow server
         self.logins: list[str] = []
         self.port = free_port()
         self.cert = self.key = None

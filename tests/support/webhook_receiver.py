@@ -1,6 +1,8 @@
 """A real HTTP receiver on 127.0.0.1 for webhook tests: records every request, answers like the
 service it stands in for, and can be scripted to fail: any status with any body and headers
-(each service's 429 shape is in `RATE_LIMITED`), hang, or drop the connection.
+(each service's 429 shape is in `RATE_LIMITED`), hang, drop the connection, or drip its answer
+(headers, then one byte of body every `drip_seconds`, never finishing: every single read
+succeeds, so only a total deadline ends the request).
 
     rx = WebhookReceiver().start()
     rx.script("/hook", Reply(500), Reply.rate_limited("discord", 2.5))  # then the default
@@ -27,6 +29,7 @@ class Reply:
     headers: dict[str, str] = field(default_factory=dict)
     hang_seconds: float = 0.0      # wait this long before answering (or until stop())
     drop: bool = False             # close the connection without an answer
+    drip_seconds: float = 0.0      # send the body one byte per this many seconds, forever
 
     @staticmethod
     def rate_limited(service: str, seconds: float) -> "Reply":
@@ -85,7 +88,7 @@ class Received:
     query: dict[str, list[str]]
     headers: dict[str, str]  # lower-case names
     body: bytes
-    status: int              # what the receiver answered (0: dropped)
+    status: int              # what the receiver answered (0: dropped, or dripped forever)
     at: float
 
     def json(self) -> Any:
@@ -205,9 +208,14 @@ class WebhookReceiver:
             except OSError:
                 pass
             return
+        if reply.drip_seconds:
+            record.status = 0  # never answered in full
         with self.lock:
             self.requests.append(record)
         payload, headers = reply.encoded()
+        if reply.drip_seconds:
+            self._drip(h, reply)
+            return
         try:
             h.send_response(reply.status)
             for k, v in headers.items():
@@ -217,3 +225,16 @@ class WebhookReceiver:
             h.wfile.write(payload)
         except (BrokenPipeError, ConnectionResetError):
             pass  # the client gave up waiting (a hang test)
+
+    def _drip(self, h: BaseHTTPRequestHandler, reply: Reply) -> None:
+        try:
+            h.send_response(reply.status)
+            h.send_header("Content-Length", "1000000")
+            h.end_headers()
+            h.wfile.flush()
+            while not self.stopped.wait(reply.drip_seconds):
+                h.wfile.write(b" ")
+                h.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the client gave up
+        h.close_connection = True

@@ -15,6 +15,7 @@ LAYERS = {
     "monitor.rss": 1, "monitor.query": 1, "monitor.stem": 1, "monitor.netpolicy": 1,
     "monitor.redact": 0,
     "monitor.metrics": 1, "monitor.health": 4, "monitor.workers": 1,
+    "monitor.delivery_health": 1,
     "monitor.language_tables": 1, "monitor.config_yaml": 1, "monitor.config_values": 1,
     "monitor.story_grouping": 2,
     "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.match": 2,
@@ -22,7 +23,7 @@ LAYERS = {
     "monitor.config": 3, "monitor.config_refs": 3, "monitor.config_problems": 1, "monitor.statefile": 3,
     "monitor.fetch": 4, "monitor.translate": 4, "monitor.deliver": 4, "monitor.store": 4,
     "monitor.outbox": 4, "monitor.digest": 4, "monitor.stories": 4, "monitor.alert_caps": 4,
-    "monitor.pipeline": 5, "monitor.retention": 5,
+    "monitor.pipeline": 5, "monitor.retention": 5, "monitor.drain": 5,
     "monitor.daemon": 6,
     "monitor.cli": 7,
 }
