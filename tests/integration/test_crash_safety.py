@@ -1,13 +1,17 @@
 """Never lose or repeat an alert, with the real daemon, a real feed server and a real webhook
 receiver on 127.0.0.1.
 
-Crash safety: items keep arriving on three feeds while `monitor run` is SIGKILLed at random
-moments (seeded) over and over; a final clean run must then have delivered every expected
-alert at least once, and no alert id twice except the one repeat no sender can rule out under
-SIGKILL: a kill between the receiver taking an alert and the daemon recording it as sent. Such a
-repeat is told apart (the alert was never logged as delivered before it came again), counted
-and reported, not hidden; any other repeat fails the test. With the default seed and 50 kills
-there are none; 120 kills with seed 7 gave 2.
+Crash safety: items keep arriving on three feeds while `monitor run` is stopped at random
+moments (seeded) over and over, by SIGKILL or by SIGTERM (seeded too), and an operator runs
+the real `monitor status` and `monitor outbox` every second beside it. A final clean run must
+then have delivered every expected alert at least once, and no alert id twice except the one
+repeat no sender can rule out under SIGKILL: a kill between the receiver taking an alert and
+the daemon recording it as sent. Such a repeat is told apart (the alert was never logged as
+delivered before it came again, and it first came during a run that was SIGKILLed), counted
+and reported, not hidden; any other repeat fails the test, and so does any repeat after a
+SIGTERM (the daemon finishes and records the send in flight before it exits). Every SIGTERM
+stop must exit 0 within Docker's 10 s; every status/outbox run must succeed. With the default
+seed and 50 stops there are no repeats; 120 kills with seed 7 gave 2 (SIGKILL only).
 
 Dead channel: the receiver refuses connections for several poll cycles, then comes back; every
 queued alert arrives, oldest first, none lost, none twice.
@@ -18,6 +22,7 @@ from __future__ import annotations
 import json
 import os
 import random
+import signal
 import sqlite3
 import threading
 import time
@@ -29,7 +34,7 @@ import pytest
 
 from monitor.normalize import item_key
 from monitor.render import alert_id
-from support.cli import write_config
+from support.cli import run_cli, write_config
 from support.daemon import DaemonProcess, wait_for
 from support.feed_server import rss
 from support.webhook_receiver import WebhookReceiver
@@ -38,6 +43,8 @@ pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
 SEED = int(os.environ.get("MONITOR_CRASH_SEED", "20260704"))
 KILLS = int(os.environ.get("MONITOR_CRASH_KILLS", "50"))
+TERM_SHARE = 0.4  # of the stops that are SIGTERM rather than SIGKILL
+DOCKER_STOP_TIMEOUT_SECONDS = 10.0
 FEEDS = ("alpha", "bravo", "charlie")
 
 
@@ -77,6 +84,31 @@ class ItemSource:
             self.add()
 
 
+class Bystander:
+    """An operator beside the daemon: the real `monitor status` and `monitor outbox`, every
+    second, each in its own process, recording any that fails."""
+
+    def __init__(self, cwd) -> None:
+        self.cwd = cwd
+        self.runs = 0
+        self.failures: list[str] = []
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        next_at = time.monotonic()
+        while not self.stop.wait(max(0.0, next_at - time.monotonic())):
+            next_at = time.monotonic() + 1.0
+            if not (self.cwd / "monitor.db").exists():
+                continue  # before the first start: `status` rightly says there is no state
+            for command in ("status", "outbox"):
+                result = run_cli(command, cwd=self.cwd, timeout=60)
+                self.runs += 1
+                if result.code != 0 or "Traceback" in result.stderr:
+                    self.failures.append(f"monitor {command}: exit {result.code}: "
+                                         f"{result.stderr.strip()[-500:]}")
+
+
 @pytest.fixture
 def receiver():
     rx = WebhookReceiver().start()
@@ -96,28 +128,55 @@ def delivered_log_ids(daemon: DaemonProcess) -> list[str]:
     return ids
 
 
-def test_sigkill_at_random_moments_loses_and_repeats_no_alert(
+def run_of(at: float, runs: list[tuple[float, float, str]]) -> str:
+    """How the run during which the receiver got something at `at` (time.time()) ended."""
+    for started, ended, how in runs:
+        if started <= at <= ended:
+            return how
+    return "none"
+
+
+def test_sigkill_or_sigterm_at_random_moments_beside_status_loses_and_repeats_no_alert(
         feed_server, receiver, tmp_path, request):
     rng = random.Random(SEED)
+    how_to_stop = random.Random(SEED + 2)
     source = ItemSource(feed_server, random.Random(SEED + 1), every=0.25)
     write_config(tmp_path / "config.yaml",
                  [{"name": f, "url": source.url(f), "interval": "1s"} for f in FEEDS],
                  rules=[{"name": "drones", "query": "drone"}],
-                 channels=[{"name": "hook", "type": "webhook", "url": receiver.url("/hook")}])
+                 channels=[{"name": "hook", "type": "webhook", "url": receiver.url("/hook")}],
+                 # Every item its own alert: a check after a few quick kills can find more
+                 # new items than the default cap of 20 (which would summarise the rest).
+                 defaults={"max_alerts_per_rule": 1000})
     source.add()
     source.thread.start()
-    survived, logged, busy_runs = 0, Counter(), 0
+    bystander = Bystander(tmp_path)
+    bystander.thread.start()
+    survived, logged, busy_kills = 0, Counter(), 0
+    runs: list[tuple[float, float, str]] = []  # (started, ended, "SIGTERM" / "SIGKILL")
+    term_stops: list[float] = []
+    term_failures: list[str] = []
     started = time.monotonic()
     try:
         for i in range(KILLS):
+            run_started = time.time()
             daemon = DaemonProcess(tmp_path, "--log-format", "json", tag=f"-{i}")
             time.sleep(rng.uniform(0.4, 2.5))
             if daemon.alive():
-                survived += 1  # it was running when killed (not dead of its own accord)
-            daemon.kill()
+                survived += 1  # it was running when stopped (not dead of its own accord)
+            if how_to_stop.random() < TERM_SHARE:
+                how, stop_started = "SIGTERM", time.monotonic()
+                code = daemon.stop(signal.SIGTERM, timeout=60)
+                term_stops.append(time.monotonic() - stop_started)
+                if code != 0 or term_stops[-1] >= DOCKER_STOP_TIMEOUT_SECONDS:
+                    term_failures.append(f"run {i}: exit {code} after {term_stops[-1]:.1f} s")
+            else:
+                how = "SIGKILL"
+                daemon.kill()
+            runs.append((run_started, time.time(), how))
             sent_in_run = delivered_log_ids(daemon)
             logged.update(sent_in_run)
-            busy_runs += bool(sent_in_run)
+            busy_kills += bool(sent_in_run) and how == "SIGKILL"
             assert "Traceback" not in daemon.stderr(), daemon.stderr()[-3000:]
     finally:
         source.stop.set()
@@ -125,30 +184,44 @@ def test_sigkill_at_random_moments_loses_and_repeats_no_alert(
     kill_phase = time.monotonic() - started
 
     expected = source.expected_alert_ids("drones", "hook")
+    final_started = time.time()
     final = DaemonProcess(tmp_path, "--log-format", "json", tag="-final")
     try:
         wait_for(lambda: expected <= {r.headers["webhook-id"] for r in receiver.delivered()},
                  timeout=120, what="every expected alert", every=0.2)
         time.sleep(1.5)  # anything sent twice would arrive now
     finally:
+        bystander.stop.set()
+        bystander.thread.join()
         assert final.stop() == 0
+    runs.append((final_started, time.time(), "SIGTERM"))
     logged.update(delivered_log_ids(final))
 
-    received = Counter(r.headers["webhook-id"] for r in receiver.delivered("/hook"))
+    got = receiver.delivered("/hook")
+    received = Counter(r.headers["webhook-id"] for r in got)
+    first_at = {}
+    for r in got:
+        first_at.setdefault(r.headers["webhook-id"], r.at)
     repeats = {i: n for i, n in received.items() if n > 1}
-    # A repeat is "crash between send and mark" only when the alert was logged as delivered
-    # (which happens after it is marked sent) at most once: it went out, the process was
-    # killed before marking it, and the next run sent it again.
-    unexplained = {i: n for i, n in repeats.items() if logged[i] > 1}
+    # A repeat is "killed between send and mark" only when the alert was logged as delivered
+    # (which happens after it is marked sent) at most once, and it first went out during a run
+    # that was SIGKILLed: it went out, the process died before marking it, the next run sent
+    # it again. A SIGTERMed run marks what it sent before it exits.
+    after_term = {i: n for i, n in repeats.items() if run_of(first_at[i], runs) != "SIGKILL"}
+    unexplained = {i: n for i, n in repeats.items() if logged[i] > 1 or i in after_term}
     with sqlite3.connect(tmp_path / "monitor.db") as db:
         outbox = dict(db.execute("SELECT status, count(*) FROM outbox GROUP BY status"))
-    summary = (f"crash safety (seed {SEED}): {survived}/{KILLS} kills of a running daemon in "
-               f"{kill_phase:.0f} s ({busy_runs} runs had delivered alerts when killed), "
-               f"{source.count} items added; alerts expected "
-               f"{len(expected)}, received {len(set(received) & expected)}, "
-               f"missing {len(expected - set(received))}, received twice {len(repeats)} "
-               f"(kill between send and mark: {len(repeats) - len(unexplained)}, other: "
-               f"{len(unexplained)}); outbox {outbox}")
+    terms = sum(1 for *_, how in runs[:-1] if how == "SIGTERM")
+    summary = (f"crash safety (seed {SEED}): {survived}/{KILLS} stops of a running daemon in "
+               f"{kill_phase:.0f} s: {KILLS - terms} SIGKILL ({busy_kills} while delivering), "
+               f"{terms} SIGTERM (slowest exit {max(term_stops, default=0):.1f} s); "
+               f"{bystander.runs} status/outbox runs beside it, {len(bystander.failures)} "
+               f"failed; {source.count} items added; alerts expected {len(expected)}, "
+               f"received {len(set(received) & expected)}, missing "
+               f"{len(expected - set(received))}, received twice {len(repeats)} (kill between "
+               f"send and mark: {len(repeats) - len(unexplained)}, after SIGTERM: "
+               f"{len(after_term)}, other: {len(unexplained) - len(after_term)}); "
+               f"outbox {outbox}")
     reporter = request.config.pluginmanager.get_plugin("terminalreporter")
     capture = request.config.pluginmanager.get_plugin("capturemanager")
     with capture.global_and_fixture_disabled():
@@ -158,12 +231,14 @@ def test_sigkill_at_random_moments_loses_and_repeats_no_alert(
     assert expected - set(received) == set(), summary
     assert set(received) <= expected, summary  # nothing invented
     assert unexplained == {}, summary
-    # Delivery is sequential, so a kill can catch at most one alert between send and mark:
-    # such an alert comes exactly twice, and there are at most as many as kills of a run
-    # that was delivering. (No sender can do better under SIGKILL; the stable webhook-id is
-    # what lets a receiver drop that repeat.)
+    assert term_failures == [], (summary, term_failures)
+    assert bystander.failures == [], (summary, bystander.failures[:5])
+    # Delivery to one channel is sequential, so a kill can catch at most one alert between
+    # send and mark: such an alert comes exactly twice, and there are at most as many as kills
+    # of a run that was delivering. (No sender can do better under SIGKILL; the stable
+    # webhook-id is what lets a receiver drop that repeat.)
     assert all(n == 2 for n in repeats.values()), summary
-    assert len(repeats) <= busy_runs, summary
+    assert len(repeats) <= busy_kills, summary
     assert outbox == {"sent": len(expected)}, summary
 
 
