@@ -257,3 +257,17 @@ def test_the_config_sets_how_long_failed_alerts_are_retried(setup, receiver):
     assert run(drain_outbox(deps)).dead == 1  # the second failure is the last attempt
     assert len(receiver.requests) == 2
     assert deps.store.outbox_counts() == {"dead": 1}
+
+
+def test_alerts_of_a_channel_no_longer_configured_go_dead_saying_why(setup, receiver):
+    """Each channel is drained on its own; rows of a channel removed from the config get
+    their own drain too, and go dead with the reason (never silently left pending)."""
+    deps, _ = setup()
+    deps.store.enqueue_alerts(alerts(2) + [make_alert(key="g", title="Gone", channel="old")],
+                              now=NOW)
+    report = run(drain_outbox(deps))
+    assert (report.sent, report.dead, report.pending) == (2, 1, 0)
+    assert titles(receiver) == ["Story 0", "Story 1"]
+    (dead,) = deps.store.outbox_rows(["dead"])
+    assert dead.channel == "old"
+    assert dead.last_error == "channel old: channel is no longer in the config"
