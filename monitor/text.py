@@ -9,12 +9,12 @@ slashes split words; an apostrophe inside a word does not).
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import unicodedata
 from html.parser import HTMLParser
 
-from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser
 
 # Elements whose content a reader never sees as text.
 _HIDDEN = ("script", "style", "noscript", "template", "iframe", "noembed", "noframes")
@@ -26,7 +26,6 @@ _HIDDEN_TAG = re.compile(r"<(?:[sS][cCtT]|[nN][oO]|[tT][eE][mM]|[iI][fF])")
 # 13 s). Markup with more tags than this goes through html.parser, a tokenizer without a tree:
 # linear, 2-3x slower per tag. Real feed texts have at most 434 (tests/data/feeds).
 MAX_TREE_TAGS = 1000
-_WITHOUT_EVENTS = LexborDocumentOptions.WO_EVENTS.value
 
 # Invisible format characters (Unicode Cf) that change how text reads without being seen:
 # the bidi embeddings, overrides and isolates (U+202A-E, U+2066-9; "Trojan Source",
@@ -103,11 +102,21 @@ def _markup_text(markup: str) -> str:
     # A summary is a fragment of a page (as innerHTML of a <div>), and nothing here needs
     # DOM mutation events: 2 µs less per text than a whole document with events, same text
     # on every real and farm text.
-    tree = LexborHTMLParser(markup, is_fragment=True, options=_WITHOUT_EVENTS)
+    parser, without_events = _lexbor()
+    tree = parser(markup, is_fragment=True, options=without_events)
     if _HIDDEN_TAG.search(markup):
         tree.strip_tags(list(_HIDDEN))
     root = tree.root
     return root.text(separator=" ") if root is not None else ""
+
+
+@functools.cache
+def _lexbor() -> tuple[type, int]:
+    """selectolax's parser, imported when the first markup comes (10-20 ms: a poll that finds
+    nothing new does not pay it)."""
+    from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser
+
+    return LexborHTMLParser, LexborDocumentOptions.WO_EVENTS.value
 
 
 class _TextTokenizer(HTMLParser):
