@@ -19,7 +19,8 @@ from monitor.text import strip_unseen
 TRANSLATION_UNAVAILABLE = "translation unavailable"
 # Words that notify a whole room on some service (Slack, Discord, Mattermost, Matrix).
 _MASS_MENTION = re.compile(r"@(everyone|here|channel|all|room)\b", re.I)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f\u2028\u2029]")
+# C0 and C1 controls (C1 has CSI, U+009B, a terminal escape) and the Unicode line separators.
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029]")
 
 
 def neutralise_mentions(text: str) -> str:
@@ -35,6 +36,12 @@ def clean(text: str) -> str:
 def one_line(text: str) -> str:
     """For anything that becomes a header or a title: CR, LF and controls become spaces."""
     return " ".join(_text(text).replace("\r", " ").replace("\n", " ").split())
+
+
+def plain_text(text: str | None) -> str:
+    """Feed text as data (the webhook document): controls as spaces, newlines kept, no bidi
+    or other spoofing characters; mentions untouched."""
+    return _text(text)
 
 
 def _text(text: str | None) -> str:

@@ -12,8 +12,7 @@ from typing import Any
 
 from monitor.model import Alert
 from monitor.render.limits import trim
-from monitor.render.view import safe_url
-from monitor.text import strip_unseen
+from monitor.render.view import plain_text, safe_url
 
 EVENT_TYPES = {"match": "alert.matched", "digest": "alert.digest", "test": "alert.test",
                "follow_up": "alert.follow_up", "more_matches": "alert.more_matches",
@@ -43,29 +42,29 @@ def _data(alert: Alert, summary_chars: int) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if alert.follows is not None:
         f = alert.follows
-        extra["follows"] = {"id": f.alert_id, "title": strip_unseen(f.title),
-                            "feed": strip_unseen(f.feed), "link": safe_url(f.link)}
+        extra["follows"] = {"id": f.alert_id, "title": plain_text(f.title),
+                            "feed": plain_text(f.feed), "link": safe_url(f.link)}
     if alert.sources:
-        extra["sources"] = [{"feed": strip_unseen(s.feed), "title": strip_unseen(s.title),
+        extra["sources"] = [{"feed": plain_text(s.feed), "title": plain_text(s.title),
                              "link": safe_url(s.link),
                              "published_at": _iso(s.published_at), "language": s.language or None}
                             for s in alert.sources]
     if alert.kind == "more_matches":
         extra["count"] = alert.count
     return {
-        "id": alert.id, "kind": alert.kind, "rule": strip_unseen(alert.rule),
-        "feed": strip_unseen(alert.feed),
-        "item_id": alert.item_id, "title": strip_unseen(alert.title),
-        "summary": trim(strip_unseen(alert.summary), summary_chars), "link": safe_url(alert.link),
+        "id": alert.id, "kind": alert.kind, "rule": plain_text(alert.rule),
+        "feed": plain_text(alert.feed),
+        "item_id": alert.item_id, "title": plain_text(alert.title),
+        "summary": trim(plain_text(alert.summary), summary_chars), "link": safe_url(alert.link),
         "published_at": _iso(alert.published_at), "language": alert.language,
         "matched_terms": list(alert.matched_terms),
-        "snippet": strip_unseen(alert.snippet),
+        "snippet": plain_text(alert.snippet),
         "hits": [{"term": h.term, "field": h.field, "start": h.start, "end": h.end}
                  for h in alert.hits],
         "translation": None if t is None else {
             "source_language": t.source_language, "target_language": t.target_language,
-            "title": t.title and strip_unseen(t.title), "summary": t.summary and
-            strip_unseen(t.summary), "route": t.route or None, "note": t.note},
+            "title": t.title and plain_text(t.title), "summary": t.summary and
+            plain_text(t.summary), "route": t.route or None, "note": t.note},
         **extra,
     }
 

@@ -89,7 +89,8 @@ def test_both_tokenizers_give_the_same_text_on_every_real_feed(data_dir):
     ("می\u200cخواهم", "می\u200cخواهم"),                               # Persian ZWNJ: kept
     ("क्\u200dष", "क्\u200dष"),                                         # Devanagari ZWJ: kept
     ("👨\u200d👩\u200d👧", "👨\u200d👩\u200d👧"),                          # emoji sequence: kept
-    ("csi\x9b31m and esc\x1b[2J", "csi 31m and esc [2J"),              # C1/C0 controls
+    ("esc\x1b[2J and\x07bel", "esc [2J and bel"),                      # C0 controls
+    ("â€œquotedâ€\x9d", "â€œquotedâ€\x9d"),                           # mojibake: C1 stays
     ("٠١٢\u0600", "٠١٢\u0600"),                                         # Arabic number sign: visible
 ])
 def test_strip_unseen(raw, clean):

@@ -132,3 +132,9 @@ def test_normalised_item_text_has_no_bidi_control():
 def test_a_template_own_text_loses_its_bidi_controls():
     out = render_template("\u202eALERT\u202c {{ title }}", alert_view(make_alert()), "slack")
     assert not BIDI.search(out) and out.startswith("ALERT ")
+
+
+def test_c1_controls_reach_no_format():
+    alert = make_alert(title="csi\x9b31m title", summary="беспилотник \x9b2J summary")
+    for fmt, text in rendered(alert).items():
+        assert "\x9b" not in text and "\\u009b" not in text.lower(), fmt
