@@ -6,7 +6,7 @@ recorded on that feed and never stops the others). Results are handled in chunks
 CHUNK_FEEDS feeds as they complete: the chunk's new items are de-duplicated across feeds,
 translated in one batch, and committed with their alerts in one transaction. A poll holds at
 most `fetch.concurrency` bodies and one chunk of results, whatever the number of feeds; a large
-poll parses and matches in worker processes (monitor.digest). `monitor.drain` then delivers
+poll parses and matches in worker processes (monitor.new_items). `monitor.drain` then delivers
 what is due.
 """
 
@@ -24,7 +24,7 @@ from monitor.config import Config
 from monitor.deliver import Channel
 from monitor.errors import FeedError
 from monitor.redact import EnvRefs, Scrubber, scrubber_for
-from monitor.digest import digest_body
+from monitor.new_items import digest_body
 from monitor.fetch import Fetcher
 from monitor.language import detector_for
 from monitor.model import (Alert, FeedOutcome, FeedSpec, FeedState, FetchStatus,
@@ -33,7 +33,7 @@ from monitor.outbox import Outbox, RetryPolicy
 from monitor.render.health import feed_failing_alert, feed_recovered_alert
 from monitor.retry import Backoff
 from monitor.store import Store
-from monitor.stories import earlier_copies, story_alerts
+from monitor.duplicates import earlier_copies, story_alerts
 from monitor.alert_caps import cap_matches, more_matches_alerts
 from monitor.translate import Translator, UnavailableTranslator, build_translator
 from monitor.workers import SharedCursor, cores, fork_map

@@ -22,7 +22,7 @@ LAYERS = {
     "monitor.render": 2,
     "monitor.config": 3, "monitor.config_refs": 3, "monitor.config_problems": 1, "monitor.statefile": 3,
     "monitor.fetch": 4, "monitor.translate": 4, "monitor.deliver": 4, "monitor.store": 4,
-    "monitor.outbox": 4, "monitor.digest": 4, "monitor.stories": 4, "monitor.alert_caps": 4,
+    "monitor.outbox": 4, "monitor.new_items": 4, "monitor.duplicates": 4, "monitor.alert_caps": 4,
     "monitor.pipeline": 5, "monitor.retention": 5, "monitor.drain": 5,
     "monitor.daemon": 6,
     "monitor.cli": 7,

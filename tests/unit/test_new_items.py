@@ -3,7 +3,7 @@
 from datetime import datetime, timezone
 
 from monitor.config import parse_config
-from monitor.digest import digest_body
+from monitor.new_items import digest_body
 from monitor.model import FeedSpec
 from monitor.normalize import item_key
 
