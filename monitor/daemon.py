@@ -58,8 +58,8 @@ def spread_seconds(feeds: int) -> float:
 def first_check_delay(name: str, window_seconds: float) -> float:
     """Where in the window a feed's first check falls: fixed by its name, so feeds started
     together spread evenly and a restart does not bunch them."""
-    digest = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
-    return window_seconds * int.from_bytes(digest, "big") / 2.0 ** 64
+    name_hash = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
+    return window_seconds * int.from_bytes(name_hash, "big") / 2.0 ** 64
 
 
 class Daemon:

@@ -1,4 +1,4 @@
-"""Digest stage: a fetched body → the feed's new items, with their language and matches.
+"""New items: a fetched body → the feed's new items, with their language and matches.
 
 parse → entry ids → the ids the store has not seen (or reused for a new story) → normalize
 those only → language → match. Only new items get the costly work (HTML to text, language
@@ -21,7 +21,7 @@ from monitor.redact import scrubber_for
 
 
 @dataclass(frozen=True)
-class Digest:
+class NewItems:
     items: tuple[Item, ...]  # new in this poll, language detected, in feed order
     matches: tuple[Match, ...]
     entries: int
@@ -31,8 +31,8 @@ class Digest:
     present_ids: tuple[str, ...] = ()  # every entry's item id: what the feed still lists
 
 
-def digest_body(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, str],
-                fetched_at: datetime, config: Config, seen: SeenItems) -> Digest:
+def read_new_items(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, str],
+                    fetched_at: datetime, config: Config, seen: SeenItems) -> NewItems:
     """The new items of one fetched body. Raises ParseError."""
     parsed = parse_feed(body, feed=feed.name, headers=headers)
     # Relative links resolve against the feed's URL with every ${VAR} value masked: a token
@@ -49,7 +49,7 @@ def digest_body(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, 
             items.append(item)
     items = _with_languages(items, feed, config)
     matches = tuple(m for item in items for m in config.matcher.match(item))
-    return Digest(tuple(items), matches, len(parsed.entries), parsed.is_bozo,
+    return NewItems(tuple(items), matches, len(parsed.entries), parsed.is_bozo,
                   parsed.bozo_message, left_out, tuple(dict.fromkeys(ids)))
 
 

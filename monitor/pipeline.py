@@ -24,7 +24,7 @@ from monitor.config import Config
 from monitor.deliver import Channel
 from monitor.errors import FeedError
 from monitor.redact import EnvRefs, Scrubber, scrubber_for
-from monitor.new_items import digest_body
+from monitor.new_items import read_new_items
 from monitor.fetch import Fetcher
 from monitor.language import detector_for
 from monitor.model import (Alert, FeedOutcome, FeedSpec, FeedState, FetchStatus,
@@ -311,29 +311,29 @@ async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) ->
         return FeedCheck(feed, state, FeedOutcome(feed.name, state.fetch_url, "unchanged",
                                                   result.http_status,
                                                   elapsed_ms=result.elapsed_ms))
-    digest = digest_body(result.body, feed=feed, url=result.url, headers=result.headers,
+    new = read_new_items(result.body, feed=feed, url=result.url, headers=result.headers,
                          fetched_at=now, config=deps.config, seen=deps.store)
-    if digest.is_bozo:
+    if new.is_bozo:
         log.warning("Feed is not well-formed; using what could be read", extra={"fields": {
-            "feed_name": feed.name, "entries": digest.entries, "error": digest.bozo_message}})
-    if digest.left_out:
+            "feed_name": feed.name, "entries": new.entries, "error": new.bozo_message}})
+    if new.left_out:
         log.warning("Feed has more new items than max_items_per_check; the newest were taken, "
                     "the rest wait for the next checks", extra={"fields": {
-                        "feed_name": feed.name, "taken": len(digest.items),
-                        "left_for_later": digest.left_out,
+                        "feed_name": feed.name, "taken": len(new.items),
+                        "left_for_later": new.left_out,
                         "max_items_per_check": feed.max_items_per_check}})
         # The items left out are still new: the next check must fetch and read the body in
         # full (no validators, no "same bytes" shortcut) until none are left.
         state.etag = state.last_modified = None
         body_hash = None
     state.body_hash = body_hash
-    state.items_total += len(digest.items)
+    state.items_total += len(new.items)
     state.last_parsed_at = now
-    state.present_ids = digest.present_ids  # still in the feed: retention keeps them
+    state.present_ids = new.present_ids  # still in the feed: retention keeps them
     outcome = FeedOutcome(feed.name, state.fetch_url, "ok", result.http_status,
-                          len(digest.items), is_bozo=digest.is_bozo,
-                          elapsed_ms=result.elapsed_ms, left_out=digest.left_out)
-    return FeedCheck(feed, state, outcome, list(digest.items), list(digest.matches))
+                          len(new.items), is_bozo=new.is_bozo,
+                          elapsed_ms=result.elapsed_ms, left_out=new.left_out)
+    return FeedCheck(feed, state, outcome, list(new.items), list(new.matches))
 
 
 def _succeeded(state: FeedState, feed: FeedSpec, now: datetime) -> FeedState:

@@ -1,9 +1,9 @@
-"""The digest stage: a body → only its new items, each with a language and its matches."""
+"""The new-items stage: a body → only its new items, each with a language and its matches."""
 
 from datetime import datetime, timezone
 
 from monitor.config import parse_config
-from monitor.new_items import digest_body
+from monitor.new_items import read_new_items
 from monitor.model import FeedSpec
 from monitor.normalize import item_key
 
@@ -37,39 +37,39 @@ class Seen:
         return {i: self.revisions[i] for i in item_ids if i in self.revisions}
 
 
-def test_digest_body_returns_only_unseen_items_with_language_and_matches():
+def test_read_new_items_returns_only_unseen_items_with_language_and_matches():
     seen = Seen({item_key("f", "b"): "https://x.org/b"})  # an RSS guid is a permalink
-    digest = digest_body(BODY, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
-                         headers={}, fetched_at=NOW, config=config(), seen=seen)
-    assert digest.entries == 4
-    assert [i.id for i in digest.items][1:] == ["c"]  # "b" was seen
-    assert [i.language for i in digest.items] == ["ru", "be"]
-    assert [(m.rule, m.item_key) for m in digest.matches] == \
-        [("drones", digest.items[0].key), ("drones", digest.items[1].key)]
+    found = read_new_items(BODY, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
+                           headers={}, fetched_at=NOW, config=config(), seen=seen)
+    assert found.entries == 4
+    assert [i.id for i in found.items][1:] == ["c"]  # "b" was seen
+    assert [i.language for i in found.items] == ["ru", "be"]
+    assert [(m.rule, m.item_key) for m in found.matches] == \
+        [("drones", found.items[0].key), ("drones", found.items[1].key)]
     assert len(seen.asked) == 1  # one store query per body
 
 
-def test_digest_body_keeps_the_first_copy_of_a_repeated_item():
+def test_read_new_items_keeps_the_first_copy_of_a_repeated_item():
     # A guid listed twice names no item: both copies get the id of their title, and one stays.
-    digest = digest_body(BODY, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
-                         headers={}, fetched_at=NOW, config=config(), seen=Seen({}))
-    ids = [i.id for i in digest.items]
+    found = read_new_items(BODY, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
+                           headers={}, fetched_at=NOW, config=config(), seen=Seen({}))
+    ids = [i.id for i in found.items]
     assert ids[1:] == ["b", "c"] and ids[0].startswith("sha1:") and len(ids) == 3
 
 
-def test_digest_body_asks_for_revisions_only_when_a_seen_link_changed():
+def test_read_new_items_asks_for_revisions_only_when_a_seen_link_changed():
     from monitor.model import SeenItem
 
     body = BODY.replace(b"<guid>b</guid>", b"<guid>b</guid><link>https://x.org/new</link>")
     old = SeenItem(item_key("f", "b"), "b", "https://x.org/old", "x.org/old", "Дождь в Гродно")
     seen = Seen({old.key: old.link}, {"b": [old]})
-    digest = digest_body(body, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
-                         headers={}, fetched_at=NOW, config=config(), seen=seen)
-    assert "b" not in [i.id for i in digest.items]  # only the link moved: an edit
+    found = read_new_items(body, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
+                           headers={}, fetched_at=NOW, config=config(), seen=seen)
+    assert "b" not in [i.id for i in found.items]  # only the link moved: an edit
     assert seen.asked[1] == ("revisions", ["b"])
     renamed = body.replace("Дождь в Гродно".encode(), "Снег в Бресте и Пинске".encode())
     seen = Seen({old.key: old.link}, {"b": [old]})
-    digest = digest_body(renamed, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
-                         headers={}, fetched_at=NOW, config=config(), seen=seen)
-    [new] = [i for i in digest.items if i.id == "b"]  # link and title changed: a new story
+    found = read_new_items(renamed, feed=FeedSpec("f", "https://x.org/f"), url="https://x.org/f",
+                           headers={}, fetched_at=NOW, config=config(), seen=seen)
+    [new] = [i for i in found.items if i.id == "b"]  # link and title changed: a new story
     assert new.key not in (old.key, item_key("f", "b")) and new.link == "https://x.org/new"
