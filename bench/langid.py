@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from monitor.language import Detector  # noqa: E402
-from monitor.language_tables import shipped_tables  # noqa: E402
+from monitor.language.tables import shipped_tables  # noqa: E402
 
 LANGS = ("en", "ru", "be", "uk")
 DISTRACTORS = ("bg", "mk", "sr")

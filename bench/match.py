@@ -35,9 +35,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from monitor.match import compile_rules  # noqa: E402
+from monitor.rules import compile_rules  # noqa: E402
 from monitor.model import Item, Rule  # noqa: E402
-from monitor.text import WORD, fold  # noqa: E402
+from monitor.normalize.text import WORD, fold  # noqa: E402
 
 EN = """government minister parliament election economy market price inflation bank rate growth
 company share investor report statement official spokesman police court judge trial sentence
@@ -179,8 +179,8 @@ def make_rules(n: int, vocab, rng: random.Random) -> list[Rule]:
 
 def naive_patterns(rules: list[Rule]) -> dict[str, list[re.Pattern[str]]]:
     """One regex per rule and language: its positive terms, each a stem followed by \\w*."""
-    from monitor.query import parse_query, terms
-    from monitor.stem import analyzer_for
+    from monitor.rules.query import parse_query, terms
+    from monitor.rules.stems import analyzer_for
     patterns: dict[str, list[re.Pattern[str]]] = {}
     for language in ("en", "ru", "be"):
         analyzer = analyzer_for(language)

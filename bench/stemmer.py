@@ -1,4 +1,4 @@
-"""How well the word keys of monitor.stem find inflected forms in real text.
+"""How well the word keys of monitor.rules.stems find inflected forms in real text.
 
     python bench/stemmer.py [--failures N]
 
@@ -21,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from monitor.stem import analyzer_for  # noqa: E402
+from monitor.rules.stems import analyzer_for  # noqa: E402
 
 GOLD = ROOT / "tests/data/stem/gold.tsv"
 

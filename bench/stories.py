@@ -43,7 +43,7 @@ from monitor.model import Item  # noqa: E402
 from monitor.normalize import normalize_entries  # noqa: E402
 from monitor.parse import parse_feed  # noqa: E402
 from monitor.story_grouping import StoryIndex, signature_of  # noqa: E402
-from monitor.text import fold  # noqa: E402
+from monitor.normalize.text import fold  # noqa: E402
 from support.story_sets import SETS, load_items, load_labels, score_module  # noqa: E402
 
 WINDOW = timedelta(hours=72)

@@ -28,7 +28,7 @@ from monitor.config_values import (check_chat_id, check_feed_url, check_http_url
                                    check_language, check_query, check_webhook_secret,
                                    parse_duration, parse_rate, parse_size)
 from monitor.errors import ConfigError
-from monitor.match import RuleSet, RulesError, compile_rules
+from monitor.rules import RuleSet, RulesError, compile_rules
 from monitor.model import (ChannelSpec, DeliverySettings, FeedSpec, FetchSettings,
                            HealthSettings, RetentionSettings, Rule, TranslationSettings)
 from monitor.redact import redact_strings, redact_value, scrubber_for

@@ -275,7 +275,7 @@ class FetchSettings:
     user_agent: str = ""  # empty: "monitor/<version> (+https://github.com/monitor)"
     backoff_max_seconds: float = 24 * 3600.0
     # Redirects into loopback, private, link-local … space are refused unless set (a LAN);
-    # see monitor.netpolicy.
+    # see monitor.fetch.policy.
     allow_private_redirects: bool = False
 
 

@@ -38,8 +38,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor import language_tables  # noqa: E402
-from monitor.language import MAX_ORDER, clean_words, ngrams  # noqa: E402  (same tokenizer as detection)
+from monitor.language import tables as language_tables  # noqa: E402
+from monitor.language.detector import MAX_ORDER, clean_words, ngrams  # noqa: E402  (same tokenizer as detection)
 
 DEFAULT_BE_TEXT = ROOT.parent / "shared" / "data" / "langid-train" / "be-ud-hse.txt"
 WORDFREQ_LANGUAGES = ("en", "ru", "uk")
@@ -101,10 +101,10 @@ def belarusian_counts(text: Path, wordlist: Path | None, share: float) -> Counte
 
 
 def lexicon_arrays(log_freq: dict[str, float]):
-    """32-bit word hashes and their log frequencies (see monitor.language_tables.word_hash)."""
+    """32-bit word hashes and their log frequencies (see monitor.language.tables.word_hash)."""
     import numpy as np
 
-    from monitor.language_tables import word_hash
+    from monitor.language.tables import word_hash
 
     hashes = np.array([word_hash(w) for w in log_freq], dtype=np.uint32)
     return hashes, np.array(list(log_freq.values()), dtype=np.float16)

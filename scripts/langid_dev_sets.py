@@ -35,7 +35,7 @@ from typing import Iterator
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from monitor.language import clean_words  # noqa: E402
+from monitor.language.detector import clean_words  # noqa: E402
 
 SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 ROFF = re.compile(r"\\f[BIRP]|\\\(\w\w|\\-|\\&|\\e|\\s[-+]?\d")

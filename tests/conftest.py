@@ -1,4 +1,8 @@
-"""Shared fixtures. Every server binds 127.0.0.1 on port 0; nothing leaves the machine."""
+"""Shared fixtures. Every server binds 127.0.0.1 on port 0; nothing leaves the machine.
+
+Layout (tests/README.md): unit tests mirror monitor/ (tests/unit/<package>/); test folders have
+no __init__.py, so every test file's basename must be unique across tests/.
+"""
 
 from __future__ import annotations
 

@@ -23,7 +23,7 @@ import jinja2
 from monitor.render import markup
 from monitor.render.sandbox import BoundedSandbox, TemplateLimitError, check_source, render
 from monitor.render.view import AlertView
-from monitor.text import strip_bidi
+from monitor.normalize.text import strip_bidi
 
 FORMATS = ("slack", "discord", "mattermost", "telegram", "matrix", "teams", "email",
            "console", "webhook", "apprise")

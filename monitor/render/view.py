@@ -14,7 +14,7 @@ from urllib.parse import quote, urlsplit
 
 from monitor.model import Alert
 from monitor.render import snippet_segments
-from monitor.text import strip_unseen
+from monitor.normalize.text import strip_unseen
 
 TRANSLATION_UNAVAILABLE = "translation unavailable"
 # Words that notify a whole room on some service (Slack, Discord, Mattermost, Matrix).
@@ -46,7 +46,7 @@ def plain_text(text: str | None) -> str:
 
 def _text(text: str | None) -> str:
     """Controls become spaces (newlines stay); bidi and other spoofing characters go
-    (monitor.text.strip_unseen). Normalisation did so for feed text; this covers rows stored
+    (monitor.normalize.text.strip_unseen). Normalisation did so for feed text; this covers rows stored
     before, translations, and the config's own names."""
     return _CONTROL.sub(" ", strip_unseen(text or ""))
 

@@ -27,7 +27,7 @@ from typing import Any, Mapping, Protocol
 
 from monitor.story_grouping.lexicon import concepts_of, is_capital_city, phrase_concepts
 from monitor.story_grouping.skeleton import name_keys, skeleton, strip_ending
-from monitor.text import fold
+from monitor.normalize.text import fold
 
 SIGNATURE_VERSION = 1
 WORD_SKELETON = 4

@@ -4,7 +4,7 @@ real CLI and real loopback servers.
 Every server here is on 127.0.0.1; nothing is sent anywhere else. A test-only setting,
 MONITOR_TEST_PUBLIC_ENDPOINTS=127.0.0.1:PORT, makes one loopback server count as a public
 feed, so that a redirect from it to another loopback port is a public→private redirect
-(the classifier itself is tested over a table of addresses in tests/unit/test_netpolicy.py).
+(the classifier itself is tested over a table of addresses in tests/unit/fetch/test_fetch_policy.py).
 """
 
 from __future__ import annotations

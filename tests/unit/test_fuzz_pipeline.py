@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from monitor.errors import ParseError
 from monitor.language import detect
-from monitor.match import compile_rules
+from monitor.rules import compile_rules
 from monitor.model import Entry, Rule
 from monitor.normalize import normalize_entries
 from monitor.parse import parse_feed

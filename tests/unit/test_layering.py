@@ -11,14 +11,15 @@ PACKAGE = Path(__file__).resolve().parents[2] / "monitor"
 # plus the exceptions in SAME_LAYER_OK and its own subpackage.
 LAYERS = {
     "monitor": 0, "monitor.__main__": 8, "monitor.errors": 0, "monitor.model": 0,
-    "monitor.text": 1, "monitor.retry": 1, "monitor.log": 1, "monitor.decompress": 1,
-    "monitor.rss": 1, "monitor.query": 1, "monitor.stem": 1, "monitor.netpolicy": 1,
+    "monitor.normalize.text": 1, "monitor.retry": 1, "monitor.log": 1,
+    "monitor.fetch.decompress": 1, "monitor.parse.fast_rss": 1, "monitor.rules.query": 1,
+    "monitor.rules.stems": 1, "monitor.fetch.policy": 1,
     "monitor.redact": 0,
     "monitor.metrics": 1, "monitor.health": 4, "monitor.workers": 1,
     "monitor.delivery_health": 1,
-    "monitor.language_tables": 1, "monitor.config_yaml": 1, "monitor.config_values": 1,
+    "monitor.language.tables": 1, "monitor.config_yaml": 1, "monitor.config_values": 1,
     "monitor.story_grouping": 2,
-    "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.match": 2,
+    "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.rules": 2,
     "monitor.render": 2,
     "monitor.config": 3, "monitor.config_refs": 3, "monitor.config_problems": 1, "monitor.statefile": 3,
     "monitor.fetch": 4, "monitor.translate": 4, "monitor.deliver": 4, "monitor.store": 4,
@@ -31,11 +32,11 @@ SAME_LAYER_OK = {("monitor.outbox", "monitor.store"), ("monitor.config", "monito
 # Third-party libraries that only one module (or package) may touch.
 ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
            "httpx": {"monitor.fetch", "monitor.deliver"},
-           "feedparser": {"monitor.parse", "monitor.rss"},
+           "feedparser": {"monitor.parse"},
            "aiosmtplib": {"monitor.deliver.email"},
            "jinja2": {"monitor.render.template", "monitor.render.sandbox"},
-           "apprise": {"monitor.deliver.apprise"}, "Stemmer": {"monitor.stem"},
-           "selectolax": {"monitor.text"}}
+           "apprise": {"monitor.deliver.apprise"}, "Stemmer": {"monitor.rules.stems"},
+           "selectolax": {"monitor.normalize.text"}}
 
 
 def modules():

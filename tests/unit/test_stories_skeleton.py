@@ -3,7 +3,7 @@
 import pytest
 
 from monitor.story_grouping.skeleton import name_keys, skeleton
-from monitor.text import fold
+from monitor.normalize.text import fold
 
 SAME_NAME = [
     ("Lukashenko", ["Лукашэнка", "Лукашенко", "Лукашенка", "Lukashenko", "Лукашенком"]),

@@ -4,7 +4,7 @@ import zlib
 import brotli
 import pytest
 
-from monitor.decompress import DecodeError, decoder_for
+from monitor.fetch.decompress import DecodeError, decoder_for
 
 DATA = ("Дрон упал под Минском. " * 5000).encode()
 

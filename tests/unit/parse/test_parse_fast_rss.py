@@ -1,4 +1,4 @@
-"""The fast RSS path (monitor.rss) against feedparser, the reference.
+"""The fast RSS path (monitor.parse.fast_rss) against feedparser, the reference.
 
 Differential: every real feed in data/feeds and every feedparser test document in
 data/feedparser-tests is parsed both ways; whenever the fast path accepts a document, the
@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from monitor.errors import ParseError
 from monitor.normalize import normalize_entries
 from monitor.parse import parse_feed
-from monitor.rss import Unsupported, read_rss, read_rss_or_raise
+from monitor.parse.fast_rss import Unsupported, read_rss, read_rss_or_raise
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 DOCUMENTS = sorted([*DATA.glob("feeds/**/*.xml"), *DATA.glob("feedparser-tests/**/*.xml")])
 FETCHED_AT = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 _HEADER = re.compile(rb"^Header:\s*([^:]+):\s*(.*?)\s*$", re.M)
@@ -256,7 +256,7 @@ def test_rss_fast_path_reads_the_benchmark_farm_like_feedparser(tmp_path):
     and give feedparser's items."""
     import sys
 
-    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "bench"))
+    sys.path.insert(0, str(Path(__file__).resolve().parents[3] / "bench"))
     from farm import Farm
 
     farm = Farm.generate(tmp_path / "farm", 12)

@@ -2,7 +2,7 @@
 
 One `Fetcher` (one httpx.AsyncClient) per run. It limits concurrency overall and per host,
 sends conditional requests (ETag / Last-Modified), caps the body while streaming, enforces a
-total time limit, follows redirects itself so that `monitor.netpolicy` can refuse each hop
+total time limit, follows redirects itself so that `monitor.fetch.policy` can refuse each hop
 into private address space or from https to http, and classifies every outcome in one place:
 `_classify`.
 """
@@ -23,10 +23,10 @@ from urllib.parse import unquote, urljoin, urlsplit
 import httpx
 
 from monitor import __version__
-from monitor.decompress import ACCEPT_ENCODING, DecodeError, decoder_for
+from monitor.fetch.decompress import ACCEPT_ENCODING, DecodeError, decoder_for
 from monitor.errors import FetchError, root_cause
 from monitor.model import FeedState, FetchResult, FetchSettings, FetchStatus
-from monitor.netpolicy import Hops, RedirectPolicy, Refused, Resolver
+from monitor.fetch.policy import Hops, RedirectPolicy, Refused, Resolver
 from monitor.retry import parse_retry_after
 
 DEFAULT_USER_AGENT = f"monitor/{__version__} (multilingual news monitor; python-httpx)"

@@ -6,7 +6,7 @@ from monitor.model import Entry
 from monitor.normalize import (absolute_link, canonical_link, normalize_entries, normalize_entry,
                                title_key)
 from monitor.parse import parse_feed
-from monitor.text import fold, html_to_text
+from monitor.normalize.text import fold, html_to_text
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
@@ -144,7 +144,7 @@ def test_collapse_whitespace_splits_where_the_regex_whitespace_class_does():
     from hypothesis import given, settings
     from hypothesis import strategies as st
 
-    from monitor.text import collapse_whitespace
+    from monitor.normalize.text import collapse_whitespace
 
     @settings(max_examples=300, derandomize=True)
     @given(st.text(alphabet=st.characters(codec="utf-8")))

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from monitor.netpolicy import RedirectPolicy, Refused, classify
+from monitor.fetch.policy import RedirectPolicy, Refused, classify
 
 
 @pytest.mark.parametrize("address, kind", [

@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from typing import Iterable, Sequence
 
 from monitor.model import Hit, Item, Match, Rule
-from monitor.query import (And, Field, Near, Node, Not, Or, QuerySyntaxError, Term,
+from monitor.rules.query import (And, Field, Near, Node, Not, Or, QuerySyntaxError, Term,
                            parse_query, terms)
-from monitor.stem import INFLECTED_LANGUAGES, Analyzer, analyzer_for
-from monitor.text import WORD, fold, fold_keeps_offsets, fold_with_offsets
+from monitor.rules.stems import INFLECTED_LANGUAGES, Analyzer, analyzer_for
+from monitor.normalize.text import WORD, fold, fold_keeps_offsets, fold_with_offsets
 
 __all__ = ["QuerySyntaxError", "RuleProblem", "RulesError", "RuleSet", "compile_rules",
            "match_item"]

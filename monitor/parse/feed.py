@@ -7,7 +7,7 @@ as a file name, so a server answering `/dev/zero` made it read forever, and one 
 path of a local file made it read that file. It has no external entities (feedparser strips
 unsafe DOCTYPE entities and turns off external general entities; expat limits amplification).
 We switch off its HTML sanitiser and relative-URI pass: normalize strips HTML to text and
-resolves links itself. Well-formed RSS 2.0 goes through `monitor.rss` instead, which returns
+resolves links itself. Well-formed RSS 2.0 goes through `monitor.parse.fast_rss` instead, which returns
 what feedparser would, about 8 times faster; it declines any DOCTYPE and anything else it does
 not mirror exactly, and feedparser reads those.
 """
@@ -24,7 +24,7 @@ import feedparser
 
 from monitor.errors import ParseError
 from monitor.model import Entry, ParsedFeed
-from monitor.rss import read_rss
+from monitor.parse.fast_rss import read_rss
 
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I | re.S)
 

@@ -5,11 +5,11 @@ from pathlib import Path
 import pytest
 
 from monitor.cli import main
-from monitor.language import LATIN_SHORTCUT_LETTERS, Detector, available_languages, clean_words, detect, detect_many, ngrams
-from monitor.language_tables import (compile_tables, profile, shipped_tables, tables_from_buffer,
+from monitor.language.detector import LATIN_SHORTCUT_LETTERS, Detector, available_languages, clean_words, detect, detect_many, ngrams
+from monitor.language.tables import (compile_tables, profile, shipped_tables, tables_from_buffer,
                                      tables_to_bytes, word_hash, word_hashes)
 
-DATA = Path(__file__).resolve().parents[1] / "data" / "language"
+DATA = Path(__file__).resolve().parents[2] / "data" / "language"
 
 
 def feed_items(name):
@@ -196,7 +196,7 @@ def test_tables_round_trip_through_bytes_without_copying():
 
 def test_tables_built_with_other_model_constants_are_refused(monkeypatch):
     data = tables_to_bytes(tiny_tables())
-    monkeypatch.setattr("monitor.language_tables.FLOOR", 1e-5)
+    monkeypatch.setattr("monitor.language.tables.FLOOR", 1e-5)
     with pytest.raises(ValueError, match="rebuild it with scripts/build_langid_profiles.py"):
         tables_from_buffer(data)
     with pytest.raises(ValueError, match="not a language tables file"):
@@ -207,7 +207,7 @@ def test_detector_over_shipped_languages_compiles_nothing(monkeypatch):
     def compile_tables(*args):
         raise AssertionError("compiled at run time")
 
-    monkeypatch.setattr("monitor.language_tables.compile_tables", compile_tables)
+    monkeypatch.setattr("monitor.language.tables.compile_tables", compile_tables)
     for languages in (SHIPPED, ("uk", "be"), ("en",)):
         assert Detector(languages).detect("Зеленський підписав закон")[0] == \
             ("uk" if "uk" in languages else languages[0])
@@ -285,7 +285,7 @@ def test_detect_many_gives_each_text_the_answer_it_gets_alone():
 def _feed_texts():
     import feedparser
 
-    feeds = Path(__file__).resolve().parents[1] / "data" / "feeds"
+    feeds = Path(__file__).resolve().parents[2] / "data" / "feeds"
     texts = []
     for path in sorted(feeds.rglob("*")):
         if path.is_file() and path.suffix in (".xml", ".rss", ".atom"):
@@ -332,7 +332,7 @@ def test_the_latin_shortcut_only_where_it_was_checked(languages, shortcut):
 
 
 def test_clean_words_skips_the_markup_pass_only_where_it_could_not_match(monkeypatch):
-    from monitor import language
+    from monitor.language import detector as language
 
     texts = [
         "mail me at drone@factory.by today", "see https://example.com/беспилотник now",

@@ -1,4 +1,4 @@
-"""Word keys (monitor.stem): every inflected form of a word shares the key of its dictionary form.
+"""Word keys (monitor.rules.stems): every inflected form of a word shares the key of its dictionary form.
 
 Paradigms: Belarusian and Russian from Apertium's generators (see tests/data/stem/SOURCE.md),
 by hand where Apertium lacks the word; English and Ukrainian by hand. The gold-set tests
@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from monitor.stem import analyzer_for, english_key
-from monitor.text import fold
+from monitor.rules.stems import analyzer_for, english_key
+from monitor.normalize.text import fold
 
 # (language, dictionary form, forms): all cases × both numbers, or every adjective form.
 PARADIGMS = [
@@ -127,7 +127,7 @@ def test_stem_spelling_variants_share_a_key(language, a, b):
 
 # --- recall on real text -----------------------------------------------------------------
 
-GOLD = Path(__file__).resolve().parents[1] / "data/stem/gold.tsv"
+GOLD = Path(__file__).resolve().parents[2] / "data/stem/gold.tsv"
 
 
 def _gold(language: str, pos: set[str]) -> list[tuple[str, str, int]]:

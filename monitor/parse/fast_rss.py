@@ -7,10 +7,10 @@ whose handling in feedparser 6.0.14 it mirrors: feedparser's own encoding detect
 parser and its per-element text fixes are reused, so the text fed to expat and each value are the
 same. Anything else (Atom, RDF, a DOCTYPE, xml:lang or xml:base, an element feedparser maps to a
 field in a way not mirrored here, a duplicate title or description, markup inside a text
-element) returns None and feedparser reads the document. parse.py turns either result into
+element) returns None and feedparser reads the document. parse.feed turns either result into
 Entry values with the same code. The differential tests in
-tests/unit/test_rss.py hold the two paths to the same `Item`s on every real feed and every
-well-formed feedparser test document.
+tests/unit/parse/test_parse_fast_rss.py hold the two paths to the same `Item`s on every real
+feed and every well-formed feedparser test document.
 """
 
 from __future__ import annotations
@@ -56,7 +56,7 @@ _ENTITY_IN_LINK = re.compile("&([A-Za-z0-9_]+);")
 
 def read_rss(body: bytes, headers: Mapping[str, str]) -> dict[str, Any] | None:
     """What `feedparser.parse(body, response_headers=headers, sanitize_html=False,
-    resolve_relative_uris=False)` returns (the keys parse.py reads), or None when feedparser
+    resolve_relative_uris=False)` returns (the keys parse.feed reads), or None when feedparser
     must read the document."""
     try:
         return read_rss_or_raise(body, headers)

@@ -11,7 +11,7 @@ langdetect falls short on our languages:
     costs that language ORTHOGRAPHY_NATS, so one such letter outweighs a feed's hint;
   * the hint (the feed's declared language) is a prior of HINT_NATS: it decides only when the
     text itself says little (a short headline of letters every candidate shares).
-Returns "und" for text with no letters. The tables come from monitor.language_tables
+Returns "und" for text with no letters. The tables come from monitor.language.tables
 (memory-mapped for our languages). `detect_many` scores a batch of texts in one pass (the
 pipeline gives it a feed's new items); a text's answer does not depend on its batch.
 numpy is imported on first use, not with this module: config.py imports it.
@@ -28,7 +28,7 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Sequence
 
-from monitor.language_tables import (ALPHABETS, MAX_ORDER, ORTHOGRAPHY_NATS, Tables,
+from monitor.language.tables import (ALPHABETS, MAX_ORDER, ORTHOGRAPHY_NATS, Tables,
                                      compiled_tables, data_dir_of, shipped_tables, word_hashes)
 
 if TYPE_CHECKING:
@@ -48,9 +48,10 @@ BATCH_TEXTS = 1 << _TEXT_BITS  # texts scored in one pass: bounds the temporary 
 # Our profiles of these languages give a text of a-z words nothing a Latin-script language's
 # profile does not beat by far: among them and one Latin-script language, such a text is that
 # language at confidence 1.0 without scoring (scoring says the same for every such text of the
-# real feeds and for random letter salads, under every hint: tests/unit/test_language.py). On a feed farm 40 % of the items
-# are English, and scoring is the costliest stage of a first poll. Shorter texts are scored: their
-# confidence can be below 1.0 ("Kyiv": 0.988), and they cost little.
+# real feeds and for random letter salads, under every hint:
+# tests/unit/language/test_language.py). On a feed farm 40 % of the items are English, and
+# scoring is the costliest stage of a first poll. Shorter texts are scored: their confidence
+# can be below 1.0 ("Kyiv": 0.988), and they cost little.
 LATIN_SHORTCUT_LETTERS = 16
 _CYRILLIC_PROFILES = frozenset({"ru", "be", "uk"})
 _LATIN_SCRIPT = frozenset({"en"})

@@ -1,4 +1,4 @@
-"""Keyword rules (monitor.match): the query language, inflection, normalisation, hits, speed paths.
+"""Keyword rules (monitor.rules): the query language, inflection, normalisation, hits, speed paths.
 
 Table-driven: each case is (language of the item, query, title, summary, should it match).
 Belarusian cases marked "real" quote titles and descriptions of the Belsat feed in
@@ -14,11 +14,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.match import RuleSet, RulesError, compile_rules, match_item
+from monitor.rules import RuleSet, RulesError, compile_rules, match_item
 from monitor.model import Hit, Item, Rule
-from monitor.query import And, Field, Near, Not, Or, Term, parse_query
-from monitor.stem import analyzer_for
-from monitor.text import WORD, fold
+from monitor.rules.query import And, Field, Near, Not, Or, Term, parse_query
+from monitor.rules.stems import analyzer_for
+from monitor.normalize.text import WORD, fold
 
 NOW = datetime(2026, 3, 25, tzinfo=timezone.utc)
 
@@ -612,10 +612,10 @@ def test_match_index_agrees_with_rule_by_rule_scan(seed, language):
 
 
 def test_match_stays_correct_when_word_caches_overflow(monkeypatch):
-    import monitor.match
-    import monitor.stem
-    monkeypatch.setattr(monitor.match, "_WORD_CACHE_LIMIT", 3)
-    monkeypatch.setattr(monitor.stem, "_CACHE_LIMIT", 3)
+    import monitor.rules.matcher
+    import monitor.rules.stems
+    monkeypatch.setattr(monitor.rules.matcher, "_WORD_CACHE_LIMIT", 3)
+    monkeypatch.setattr(monitor.rules.stems, "_CACHE_LIMIT", 3)
     rules = compile_rules([Rule("r", {"be": '(дрон OR "Дзень Волі") NEAR/3 завод*'})])
     texts = [("Дроны выпускае завод", True), ("Дзень Волі: завод стаіць", True),
              ("Завод выпускае трактары", False), ("Новыя дронаў заводы", True)] * 3

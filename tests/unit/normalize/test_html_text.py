@@ -7,9 +7,9 @@ import time
 
 import pytest
 
-from monitor import text as text_module
+from monitor.normalize import text as text_module
 from monitor.parse import parse_feed
-from monitor.text import fold, html_to_text, strip_unseen
+from monitor.normalize.text import fold, html_to_text, strip_unseen
 
 
 @pytest.mark.parametrize("markup, text", [
