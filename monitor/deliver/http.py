@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 import httpx
 
 from monitor import __version__
-from monitor.config_values import http_url_problem
+from monitor.config.values import http_url_problem
 from monitor.errors import DeliveryError, root_cause
 from monitor.redact import scrubber_for
 from monitor.retry import parse_retry_after

@@ -17,18 +17,18 @@ LAYERS = {
     "monitor.redact": 0,
     "monitor.metrics": 1, "monitor.health": 4, "monitor.workers": 1,
     "monitor.delivery_health": 1,
-    "monitor.language.tables": 1, "monitor.config_yaml": 1, "monitor.config_values": 1,
+    "monitor.language.tables": 1, "monitor.config.yaml_tree": 1, "monitor.config.values": 1,
     "monitor.story_grouping": 2,
     "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.rules": 2,
     "monitor.render": 2,
-    "monitor.config": 3, "monitor.config_refs": 3, "monitor.config_problems": 1, "monitor.statefile": 3,
+    "monitor.config": 3, "monitor.config.problems": 1, "monitor.statefile": 3,
     "monitor.fetch": 4, "monitor.translate": 4, "monitor.deliver": 4, "monitor.store": 4,
     "monitor.outbox": 4, "monitor.new_items": 4, "monitor.duplicates": 4, "monitor.alert_caps": 4,
     "monitor.pipeline": 5, "monitor.retention": 5, "monitor.drain": 5,
     "monitor.daemon": 6,
     "monitor.cli": 7,
 }
-SAME_LAYER_OK = {("monitor.outbox", "monitor.store"), ("monitor.config", "monitor.config_refs")}
+SAME_LAYER_OK = {("monitor.outbox", "monitor.store")}
 # Third-party libraries that only one module (or package) may touch.
 ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
            "httpx": {"monitor.fetch", "monitor.deliver"},

@@ -14,8 +14,8 @@ from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
-from monitor.config_values import check_query
-from monitor.config_yaml import line_of
+from monitor.config.values import check_query
+from monitor.config.yaml_tree import line_of
 from monitor.language import available_languages
 from monitor.render.template import TemplateError, check_template
 

@@ -13,7 +13,7 @@ from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.model import Item
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 BAD = """\
 feeds:

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 
 from monitor.config import load_config, parse_config
-from monitor.config_values import parse_duration, parse_rate, parse_size
+from monitor.config.values import parse_duration, parse_rate, parse_size
 from monitor.errors import ConfigError
 
 GOOD = """\
@@ -189,7 +189,7 @@ def test_load_config_missing_file(tmp_path):
 
 
 def test_shipped_config_is_valid():
-    cfg = load_config(Path(__file__).resolve().parents[2] / "config.yaml", env={})
+    cfg = load_config(Path(__file__).resolve().parents[3] / "config.yaml", env={})
     langs = {f.language for f in cfg.feeds}
     assert {"en", "ru", "be"} <= langs
     assert cfg.rules and cfg.channels and all(c.type == "console" for c in cfg.channels)
@@ -222,7 +222,7 @@ def test_parse_rate(text, per_minute):
 
 
 def test_libyaml_and_pure_python_loaders_give_the_same_tree_lines_and_warnings():
-    from monitor import config_yaml as c
+    from monitor.config import yaml_tree as c
 
     text = ("defaults: &d {interval: 15m}\n"
             "feeds:\n"

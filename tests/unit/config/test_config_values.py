@@ -12,7 +12,7 @@ import pytest
 
 from monitor import config as config_module
 from monitor.config import parse_config
-from monitor.config_values import check_feed_url, http_url_problem
+from monitor.config.values import check_feed_url, http_url_problem
 from monitor.errors import ConfigError
 
 FEED = "feeds:\n  - name: a\n    url: https://example.org/rss\n"

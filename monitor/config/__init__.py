@@ -21,10 +21,10 @@ import yaml
 from pydantic import (BaseModel, BeforeValidator, ConfigDict, Field, ValidationError,
                       ValidationInfo)
 
-from monitor.config_yaml import LineList, LineMap, TooDeepError, dotted, line_of, load_tree
-from monitor.config_problems import kind_of, problems_of
-from monitor.config_refs import cross_check, dead_ends, items, missing_files
-from monitor.config_values import (check_chat_id, check_feed_url, check_http_url,
+from monitor.config.yaml_tree import LineList, LineMap, TooDeepError, dotted, line_of, load_tree
+from monitor.config.problems import kind_of, problems_of
+from monitor.config.refs import cross_check, dead_ends, items, missing_files
+from monitor.config.values import (check_chat_id, check_feed_url, check_http_url,
                                    check_language, check_query, check_webhook_secret,
                                    parse_duration, parse_rate, parse_size)
 from monitor.errors import ConfigError
@@ -36,7 +36,7 @@ from monitor.redact import redact_strings, redact_value, scrubber_for
 DEFAULT_LANGUAGES = ("en", "ru", "be", "uk")
 
 # ---------------------------------------------------------------------------------------------
-# Value types of the schema (the parsers live in config_values)
+# Value types of the schema (the parsers live in config.values)
 
 
 def _feed_url(value: Any, info: ValidationInfo) -> str:
