@@ -47,3 +47,38 @@ def feed_server():
 @pytest.fixture
 def data_dir() -> Path:
     return DATA
+
+
+# -- PostgreSQL (issue 13): one throwaway cluster per session, a fresh database per test -------
+
+_postgres_failure: str | None = None
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A real PostgreSQL server for this test session (tests/support/postgres.py). When none
+    can start, every test that needs it FAILS with the reason: it never skips."""
+    global _postgres_failure
+    from support.postgres import PostgresCluster, PostgresUnavailable
+
+    if _postgres_failure is not None:
+        pytest.fail(_postgres_failure, pytrace=False)
+    try:
+        cluster = PostgresCluster.start()
+    except PostgresUnavailable as exc:
+        _postgres_failure = f"no PostgreSQL test cluster: {exc}"
+        pytest.fail(_postgres_failure, pytrace=False)
+    try:
+        yield cluster
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture
+def pg_database(postgres_cluster):
+    """The name of a fresh, empty database (from the template) for one test; dropped after."""
+    name = postgres_cluster.new_database()
+    try:
+        yield name
+    finally:
+        postgres_cluster.drop_database(name)
