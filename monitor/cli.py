@@ -204,7 +204,8 @@ def cmd_rules_explain(args, stdout, stderr) -> int:
 
 def cmd_poll(args, stdout, stderr) -> int:
     from monitor.drain import drain_outbox
-    from monitor.pipeline import Runtime, poll
+    from monitor.pipeline import poll
+    from monitor.runtime import Runtime
 
     config = _load(args)
     _setup_logging(args, stderr, "error", config.secrets)
@@ -771,7 +772,7 @@ def cmd_outbox_retry(args, stdout, stderr) -> int:
 
 def cmd_outbox_flush(args, stdout, stderr) -> int:
     from monitor.drain import drain_outbox
-    from monitor.pipeline import Runtime
+    from monitor.runtime import Runtime
 
     config = _load(args)
     _setup_logging(args, stderr, "warning", config.secrets)

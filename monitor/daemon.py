@@ -20,7 +20,6 @@ keeping the old one if the new one is invalid.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import logging
 import random
 import signal
@@ -37,29 +36,15 @@ from monitor.errors import ConfigError, MonitorError, StateGoneError
 from monitor.health import HealthServer
 from monitor.metrics import Metrics, render
 from monitor.model import ChannelStatus, FeedSpec, RetentionSettings
-from monitor.pipeline import Deps, Runtime, poll
+from monitor.pipeline import poll
+from monitor.runtime import Deps, Runtime
+from monitor.schedule import first_check_delay, spread_seconds
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_SECONDS = 5.0
 ROWS_PER_DRAIN = 1000  # a worker lets a reload in between drains
 # Docker sends SIGKILL 10 s after SIGTERM by default; closing takes well under a second.
 STOP_DEADLINE_SECONDS = 8.0
-# First checks start at about this rate (the daemon checked ~70 trivial feeds a second on a
-# shared 2-core machine), over at least MIN_SPREAD_SECONDS and at most each feed's interval.
-FIRST_CHECKS_PER_SECOND = 25.0
-MIN_SPREAD_SECONDS = 10.0
-
-
-def spread_seconds(feeds: int) -> float:
-    """The window the first checks of `feeds` feeds are spread over."""
-    return max(MIN_SPREAD_SECONDS, feeds / FIRST_CHECKS_PER_SECOND)
-
-
-def first_check_delay(name: str, window_seconds: float) -> float:
-    """Where in the window a feed's first check falls: fixed by its name, so feeds started
-    together spread evenly and a restart does not bunch them."""
-    name_hash = hashlib.blake2b(name.encode("utf-8"), digest_size=8).digest()
-    return window_seconds * int.from_bytes(name_hash, "big") / 2.0 ** 64
 
 
 class Daemon:

@@ -1,13 +1,20 @@
 """The pipeline: fetch → parse → normalize → language → match → translate → render → outbox.
-Orchestration only; every stage lives in its own module (the outbox drain in monitor.drain).
+The list of stages for a feed check and a poll; each stage lives in its own module:
+
+  check_feed   fetch (monitor.fetch) → the body's new items, parsed, normalized, their
+               language detected and matched (monitor.new_items); the feed's state
+               (monitor.schedule: due, backoff, success and failure bookkeeping)
+  _commit      copies across feeds and follow-ups (monitor.duplicates) → alert caps
+               (monitor.alert_caps) → translation (monitor.translate.queue) → alerts
+               (monitor.render) → items, states and alerts in one transaction (monitor.store)
 
 `poll` checks a batch of feeds: each feed is fetched and matched on its own (a FeedError is
 recorded on that feed and never stops the others). Results are handled in chunks of up to
 CHUNK_FEEDS feeds as they complete: the chunk's new items are de-duplicated across feeds,
 translated in one batch, and committed with their alerts in one transaction. A poll holds at
 most `fetch.concurrency` bodies and one chunk of results, whatever the number of feeds; a large
-poll parses and matches in worker processes (monitor.new_items). `monitor.drain` then delivers
-what is due.
+poll parses and matches in worker processes (monitor.workers). `monitor.drain` then delivers
+what is due; `monitor.runtime` opens and closes what a run works with.
 """
 
 from __future__ import annotations
@@ -15,62 +22,25 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
-import random
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta, timezone
+from datetime import datetime
 from typing import AsyncIterator, Callable, Iterable, Sequence
 
+from monitor.alert_caps import cap_matches, more_matches_alerts
 from monitor.config import Config
-from monitor.deliver import Channel
+from monitor.duplicates import earlier_copies, story_alerts
 from monitor.errors import FeedError
-from monitor.redact import EnvRefs, Scrubber, scrubber_for
-from monitor.new_items import read_new_items
-from monitor.fetch import Fetcher
-from monitor.language import detector_for
 from monitor.model import (Alert, FeedOutcome, FeedSpec, FeedState, FetchStatus,
                            Item, Match, PollReport, Translation)
-from monitor.outbox import Outbox, RetryPolicy
+from monitor.new_items import read_new_items
+from monitor.redact import scrubber_for
 from monitor.render.health import feed_failing_alert, feed_recovered_alert
-from monitor.retry import Backoff
-from monitor.store import Store
-from monitor.duplicates import earlier_copies, story_alerts
-from monitor.alert_caps import cap_matches, more_matches_alerts
-from monitor.translate import Translator, UnavailableTranslator, build_translator
+from monitor.runtime import Deps, build_deps
+from monitor.schedule import Due, after_failure, after_success
 from monitor.workers import SharedCursor, cores, fork_map
 
 log = logging.getLogger(__name__)
 CHUNK_FEEDS = 100  # feeds committed per transaction in a large poll
-
-
-def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
-
-
-@dataclass
-class Deps:
-    """Everything a poll or a drain needs, passed in (no globals)."""
-
-    config: Config
-    store: Store
-    fetcher: Fetcher
-    channels: dict[str, Channel]
-    translator: Translator = field(default_factory=UnavailableTranslator)
-    outbox: Outbox | None = None
-    clock: Callable[[], datetime] = utcnow
-    rng: random.Random = field(default_factory=random.Random)
-    # Translation off the event loop, in one background thread: only safe when the translator
-    # does not share `store`'s connection (Runtime gives it its own).
-    translate_in_thread: bool = False
-    translations: "TranslationQueue | None" = None
-
-    def __post_init__(self) -> None:
-        self.store.env_refs = EnvRefs(self.config.env_refs)
-        if self.outbox is None:
-            self.outbox = Outbox(self.store, RetryPolicy.from_settings(self.config.delivery),
-                                 rng=self.rng, scrub=Scrubber(self.config.secrets).scrub)
-        if self.translations is None:
-            self.translations = TranslationQueue(lambda: self.translator,
-                                                 in_thread=self.translate_in_thread)
 
 
 @dataclass
@@ -88,14 +58,6 @@ class FeedCheck:
 # -- polling ---------------------------------------------------------------------------------
 
 
-def is_due(state: FeedState, now: datetime, *, honour_schedule: bool) -> bool:
-    """A failing feed waits out its backoff; a healthy one waits for its interval only in the
-    daemon (`honour_schedule`), so a one-shot `monitor poll` checks every healthy feed."""
-    if state.next_due_at is None or state.next_due_at <= now:
-        return True
-    return not (honour_schedule or state.consecutive_failures > 0)
-
-
 async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
                force: bool = False, honour_schedule: bool = False,
                on_feed_done: Callable[[FeedOutcome], None] | None = None,
@@ -104,7 +66,7 @@ async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
     FeedError. With `keep_items=False` the report counts items, matches, alerts and feed
     outcomes (it keeps the outcomes of failed feeds only): a poll of many feeds then holds one
     chunk of results, whatever the number of feeds."""
-    due = _Due(deps.clock(), force=force, honour_schedule=honour_schedule)
+    due = Due(deps.clock(), force=force, honour_schedule=honour_schedule)
     enabled = [(index, feed) for index, feed in enumerate(feeds) if feed.enabled]
     report = PollReport()
     workers = _workers_for(len(enabled), deps)
@@ -129,24 +91,7 @@ async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
     return report
 
 
-@dataclass(frozen=True)
-class _Due:
-    """Which feeds a poll checks: see is_due. A feed's state is read when its turn comes, so a
-    poll never holds every feed's state at once."""
-
-    now: datetime
-    force: bool
-    honour_schedule: bool
-
-    def skipped(self, state: FeedState) -> FeedOutcome | None:
-        if self.force or is_due(state, self.now, honour_schedule=self.honour_schedule):
-            return None
-        return FeedOutcome(state.name, state.fetch_url, "skipped",
-                           error=f"backing off until {state.next_due_at:%Y-%m-%d %H:%M:%S}Z"
-                           f" after: {state.last_error}" if state.consecutive_failures else None)
-
-
-async def _checks(work: Iterable[tuple[int, FeedSpec]], deps: Deps, due: _Due,
+async def _checks(work: Iterable[tuple[int, FeedSpec]], deps: Deps, due: Due,
                   concurrency: int) -> AsyncIterator[tuple[int, FeedCheck | FeedOutcome]]:
     """Check feeds `concurrency` at a time; yield (index, check) as each finishes, or
     (index, outcome) for a feed that is not due."""
@@ -198,7 +143,7 @@ def _workers_for(feeds: int, deps: Deps) -> int:
     return n if n > 1 else 0
 
 
-async def _checks_in_workers(feeds: list[tuple[int, FeedSpec]], deps: Deps, due: _Due,
+async def _checks_in_workers(feeds: list[tuple[int, FeedSpec]], deps: Deps, due: Due,
                              workers: int) -> AsyncIterator[tuple[int, FeedCheck | FeedOutcome]]:
     """`_checks` spread over `workers` processes (this one and forked ones), each with its own
     HTTP client and a read-only connection to the state, each taking the next feed when it is
@@ -216,8 +161,8 @@ async def _checks_in_workers(feeds: list[tuple[int, FeedSpec]], deps: Deps, due:
         store = connect(path, create=False, readonly=True)
         try:
             async with deps.fetcher.clone(settings) as fetcher:
-                local = Deps(config=deps.config, store=store, fetcher=fetcher, channels={},
-                             clock=deps.clock, rng=deps.rng)
+                local = build_deps(deps.config, store, fetcher=fetcher, channels={},
+                                   clock=deps.clock, rng=deps.rng)
                 async for done in _checks((feeds[i] for i in cursor), local, due,
                                           settings.concurrency):
                     yield done
@@ -292,7 +237,7 @@ async def check_feed(feed: FeedSpec, state: FeedState, deps: Deps) -> FeedCheck:
 
 async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) -> FeedCheck:
     result = await deps.fetcher.fetch(feed.name, state, now=now)
-    state = _succeeded(state, feed, now)
+    state = after_success(state, feed, now)
     if result.permanent_url:
         log.info("Feed moved permanently", extra={"fields": {
             "feed_name": feed.name, "feed_url": result.permanent_url}})
@@ -336,28 +281,13 @@ async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) ->
     return FeedCheck(feed, state, outcome, list(new.items), list(new.matches))
 
 
-def _succeeded(state: FeedState, feed: FeedSpec, now: datetime) -> FeedState:
-    return replace(state, last_success_at=now, consecutive_failures=0, failing_since=None,
-                   last_error=None, last_error_kind=None,
-                   next_due_at=now + timedelta(seconds=feed.interval_seconds))
-
-
 def _failed(feed: FeedSpec, state: FeedState, exc: FeedError, deps: Deps,
             now: datetime) -> FeedCheck:
-    failures = state.consecutive_failures + 1
-    backoff = Backoff(base_seconds=feed.interval_seconds, factor=2.0,
-                      max_seconds=max(feed.interval_seconds,
-                                      deps.config.fetch.backoff_max_seconds), jitter=0.2)
-    retry_after = getattr(exc, "retry_after_seconds", None)
-    delay = backoff.delay(failures, deps.rng, retry_after)
-    error_kind = getattr(exc, "error_kind", exc.kind)
-    # An error may quote the URL (httpx's InvalidURL does): no ${VAR} value in what is kept.
-    error = scrubber_for(deps.config.secrets).scrub(str(exc))
-    state = replace(state, consecutive_failures=failures,
-                    failing_since=state.failing_since or now, last_error=error,
-                    last_error_kind=error_kind, next_due_at=now + timedelta(seconds=delay))
+    state = after_failure(state, feed, exc, now=now, rng=deps.rng,
+                          backoff_max_seconds=deps.config.fetch.backoff_max_seconds,
+                          scrub=scrubber_for(deps.config.secrets).scrub)
     outcome = FeedOutcome(feed.name, state.fetch_url, "error", getattr(exc, "status", None),
-                          error=error, error_kind=error_kind)
+                          error=state.last_error, error_kind=state.last_error_kind)
     return FeedCheck(feed, state, outcome)
 
 
@@ -368,64 +298,7 @@ async def _translate(checks: Sequence[FeedCheck], alerted: Sequence[Sequence[Mat
     items = [i for c in checks for i in c.items if i.key in keys]
     if not items:
         return {}
-    assert deps.translations is not None
     return await deps.translations.translate(items, deps.config.target_language)
-
-
-class TranslationQueue:
-    """Runs the translator (blocking: a real model takes seconds per batch) so the event loop
-    keeps fetching meanwhile, and merges requests: everything asked for while a batch runs —
-    the daemon's concurrent feed checks — goes into the next single batch.
-
-    A failing translator never fails a poll: its items get an "unavailable" note.
-    """
-
-    def __init__(self, translator: Callable[[], Translator], *, in_thread: bool) -> None:
-        self._translator = translator  # read per batch: a config reload may replace it
-        self.in_thread = in_thread
-        self._pending: list[tuple[list[Item], str, asyncio.Future]] = []
-        self._worker: asyncio.Task | None = None
-        self._executor = None
-
-    async def translate(self, items: list[Item], target: str) -> dict[str, Translation]:
-        future = asyncio.get_running_loop().create_future()
-        self._pending.append((items, target, future))
-        if self._worker is None or self._worker.done():
-            self._worker = asyncio.ensure_future(self._run())
-        return await future
-
-    async def _run(self) -> None:
-        while self._pending:
-            batch, self._pending = self._pending, []
-            for target in dict.fromkeys(t for _, t, _ in batch):
-                requests = [(items, f) for items, t, f in batch if t == target]
-                unique = list({i.key: i for items, _ in requests for i in items}.values())
-                result = await self._run_one(unique, target)
-                for items, future in requests:
-                    if not future.done():
-                        future.set_result({i.key: result[i.key] for i in items
-                                           if i.key in result})
-
-    async def _run_one(self, items: list[Item], target: str) -> dict[str, Translation]:
-        translator = self._translator()
-        try:
-            if not self.in_thread:
-                return translator.translate_items(items, target)
-            if self._executor is None:
-                from concurrent.futures import ThreadPoolExecutor
-
-                self._executor = ThreadPoolExecutor(1, thread_name_prefix="translate")
-            return await asyncio.get_running_loop().run_in_executor(
-                self._executor, translator.translate_items, items, target)
-        except Exception:  # a broken model must never stop polling or delivery
-            log.exception("Translation failed; alerts go out untranslated",
-                          extra={"fields": {"items": len(items)}})
-            return UnavailableTranslator("the translator failed").translate_items(items, target)
-
-    def close(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=True)
-            self._executor = None
 
 
 def _feed_health_alerts(check: FeedCheck, config: Config, now: datetime) -> list[Alert]:
@@ -445,87 +318,3 @@ def _feed_health_alerts(check: FeedCheck, config: Config, now: datetime) -> list
         return [feed_recovered_alert(state, state.health_alerted_at, channel, now,
                                      scrubber_for(config.secrets)) for channel in channels]
     return []
-
-
-# -- wiring ----------------------------------------------------------------------------------
-
-
-class Runtime:
-    """Opens the store, the fetcher, the channels and the translator for a run; closes them.
-
-    `async with Runtime(config, stdout=…) as deps:` is how both `monitor poll` and the daemon
-    get a `Deps`.
-
-    `dry_run`: a first poll in memory. The state file is neither created, nor locked, nor
-    read (so no conditional request, no "unchanged" shortcut, no backoff: every item of every
-    feed is new), and nothing is translated (a dry run shows items and matches, not alerts).
-    """
-
-    def __init__(self, config: Config, *, stdout, dry_run: bool = False,
-                 fetcher: Fetcher | None = None, translator: Translator | None = None,
-                 clock: Callable[[], datetime] = utcnow, exclusive: bool = True) -> None:
-        self.config = config
-        self.stdout = stdout
-        self.dry_run = dry_run
-        self.exclusive = exclusive  # hold the state file's lock: one poller per state
-        self.fetcher = fetcher
-        self.translator = translator
-        self.clock = clock
-        self.deps: Deps | None = None
-        self.cache_store = None  # the translator's own connection, when it has one
-
-    async def __aenter__(self) -> Deps:
-        from monitor.deliver import build_channels
-        from monitor.store import connect
-
-        store = connect(":memory:") if self.dry_run else \
-            connect(self.config.state_path, exclusive=self.exclusive)
-        try:
-            # Build the language detector (numpy's import and a memory map: tens of
-            # milliseconds) before any fetch starts, so it never stalls the event loop while
-            # requests are in flight.
-            detector_for(tuple(self.config.languages))
-            fetcher = self.fetcher or Fetcher(self.config.fetch)
-            await fetcher.__aenter__()
-        except BaseException:
-            store.close()
-            raise
-        self.deps = Deps(config=self.config, store=store, fetcher=fetcher,
-                         channels=build_channels(self.config.channels, stdout=self.stdout),
-                         translator=self.translator or UnavailableTranslator(), clock=self.clock)
-        if self.translator is None and not self.dry_run:
-            self.use_translation(self.config)
-        return self.deps
-
-    def use_translation(self, config: Config) -> None:
-        """(Re)build the translator from `config.translation` (at start and on a reload).
-
-        It runs in its own thread with its own connection for the translation cache: SQLite
-        connections must not interleave transactions across threads.
-        """
-        from monitor.store import connect
-
-        deps = self.deps
-        assert deps is not None and deps.translations is not None
-        if config.translation.enabled and deps.store.path != ":memory:" \
-                and self.cache_store is None:
-            self.cache_store = connect(config.state_path)
-        deps.translator = build_translator(config.translation,
-                                           cache=self.cache_store or deps.store)
-        deps.translations.in_thread = self.cache_store is not None
-
-    async def __aexit__(self, *exc: object) -> None:
-        deps = self.deps
-        if deps is None:
-            return
-        for channel in deps.channels.values():
-            try:
-                await channel.aclose()
-            except Exception:
-                log.exception("Closing a channel failed")
-        await deps.fetcher.__aexit__(None, None, None)
-        if deps.translations is not None:
-            deps.translations.close()
-        if self.cache_store is not None:
-            self.cache_store.close()
-        deps.store.close()

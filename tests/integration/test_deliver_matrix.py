@@ -14,7 +14,7 @@ from monitor.deliver.matrix import MatrixChannel
 from monitor.errors import DeliveryError
 from monitor.model import ChannelSpec
 from monitor.drain import drain_outbox
-from monitor.pipeline import Deps
+from monitor.runtime import build_deps
 from monitor.store import connect
 from support.alerts import make_alert
 from support.synapse import Synapse, SynapseUnavailable
@@ -102,7 +102,7 @@ def test_outbox_after_a_lost_answer_delivers_once(synapse, room, tmp_path):
         channels = build_channels(config.channels, stdout=None)
         # The homeserver gets the event, but the answer is "lost": the row stays pending.
         await channels["matrix"].send(alert)
-        deps = Deps(config=config, store=store, fetcher=None, channels=channels)
+        deps = build_deps(config, store, fetcher=None, channels=channels)
         report = await drain_outbox(deps, ignore_backoff=True)
         await channels["matrix"].aclose()
         return report
@@ -144,7 +144,7 @@ def test_burst_hits_the_real_rate_limit_and_the_outbox_waits_it_out(synapse, roo
 
     async def scenario():
         channels = build_channels(config.channels, stdout=None)
-        deps = Deps(config=config, store=store, fetcher=None, channels=channels)
+        deps = build_deps(config, store, fetcher=None, channels=channels)
         first = await drain_outbox(deps)
         [row] = store.outbox_rows(("pending",), limit=1)
         wait = (row.next_attempt_at - deps.clock()).total_seconds()

@@ -12,7 +12,7 @@ from monitor.config import parse_config
 from monitor.deliver import build_channels
 from monitor.outbox import Outbox, RetryPolicy
 from monitor.drain import drain_outbox
-from monitor.pipeline import Deps
+from monitor.runtime import build_deps
 from monitor.store import connect
 from support.alerts import NOW, make_alert
 from support.webhook_receiver import Reply, WebhookReceiver
@@ -66,9 +66,10 @@ def setup(tmp_path, receiver, loop):
             f"channels:\n  - {{name: hook, type: webhook, url: '{receiver.url()}', "
             f"timeout: 5s{extra}}}\n{top}", base_dir=tmp_path, env={})
         store = connect(tmp_path / "state.db")
-        deps = Deps(config=config, store=store, fetcher=None,
-                    channels=build_channels(config.channels, stdout=None), clock=clock,
-                    outbox=Outbox(store, policy) if policy else None)
+        deps = build_deps(config, store, fetcher=None,
+                          channels=build_channels(config.channels, stdout=None), clock=clock)
+        if policy:
+            deps.outbox = Outbox(store, policy)
         made.append(deps)
         return deps, clock
 

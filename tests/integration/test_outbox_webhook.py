@@ -10,7 +10,7 @@ import pytest
 from monitor.config import parse_config
 from monitor.deliver import build_channels
 from monitor.drain import drain_outbox
-from monitor.pipeline import Deps
+from monitor.runtime import build_deps
 from monitor.store import connect
 from support.alerts import NOW, make_alert
 from support.webhook_receiver import Reply, WebhookReceiver
@@ -41,8 +41,8 @@ def make_deps(tmp_path, channels_yaml, clock):
     config = parse_config("feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\n"
                           f"channels:\n{channels_yaml}", base_dir=tmp_path, env={})
     store = connect(tmp_path / "state.db")
-    deps = Deps(config=config, store=store, fetcher=None,
-                channels=build_channels(config.channels, stdout=None), clock=clock)
+    deps = build_deps(config, store, fetcher=None,
+                      channels=build_channels(config.channels, stdout=None), clock=clock)
     return deps
 
 

@@ -10,7 +10,8 @@ import yaml
 
 import monitor.pipeline as pipeline
 from monitor.config import parse_config
-from monitor.pipeline import Runtime, poll
+from monitor.pipeline import poll
+from monitor.runtime import Runtime
 from support.cli import run_cli, write_config
 from support.feed_server import rss
 

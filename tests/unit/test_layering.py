@@ -10,7 +10,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "monitor"
 # Lower number = lower layer. A module may import monitor modules of strictly lower layers,
 # plus the exceptions in SAME_LAYER_OK and its own subpackage.
 LAYERS = {
-    "monitor": 0, "monitor.__main__": 8, "monitor.errors": 0, "monitor.model": 0,
+    "monitor": 0, "monitor.__main__": 9, "monitor.errors": 0, "monitor.model": 0,
     "monitor.normalize.text": 1, "monitor.retry": 1, "monitor.log": 1,
     "monitor.fetch.decompress": 1, "monitor.parse.fast_rss": 1, "monitor.rules.query": 1,
     "monitor.rules.stems": 1, "monitor.fetch.policy": 1,
@@ -24,9 +24,10 @@ LAYERS = {
     "monitor.config": 3, "monitor.config.problems": 1, "monitor.statefile": 3,
     "monitor.fetch": 4, "monitor.translate": 4, "monitor.deliver": 4, "monitor.store": 4,
     "monitor.outbox": 4, "monitor.new_items": 4, "monitor.duplicates": 4, "monitor.alert_caps": 4,
-    "monitor.pipeline": 5, "monitor.retention": 5, "monitor.drain": 5,
-    "monitor.daemon": 6,
-    "monitor.cli": 7,
+    "monitor.runtime": 5, "monitor.schedule": 5, "monitor.retention": 5, "monitor.drain": 5,
+    "monitor.pipeline": 6,
+    "monitor.daemon": 7,
+    "monitor.cli": 8,
 }
 SAME_LAYER_OK = {("monitor.outbox", "monitor.store")}
 # Third-party libraries that only one module (or package) may touch.

@@ -6,7 +6,7 @@ from collections import Counter
 
 import pytest
 
-from monitor.daemon import FIRST_CHECKS_PER_SECOND, MIN_SPREAD_SECONDS, first_check_delay, \
+from monitor.schedule import FIRST_CHECKS_PER_SECOND, MIN_SPREAD_SECONDS, first_check_delay, \
     spread_seconds
 
 

@@ -1,11 +1,11 @@
-"""pipeline.TranslationQueue: translation off the event loop, concurrent requests merged."""
+"""translate.queue.TranslationQueue: translation off the event loop, concurrent requests merged."""
 
 import asyncio
 import threading
 from datetime import datetime, timezone
 
 from monitor.model import Item, Translation
-from monitor.pipeline import TranslationQueue
+from monitor.translate.queue import TranslationQueue
 
 NOW = datetime(2026, 11, 25, tzinfo=timezone.utc)
 
