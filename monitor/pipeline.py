@@ -286,7 +286,7 @@ def _failed(feed: FeedSpec, state: FeedState, exc: FeedError, deps: Deps,
     state = after_failure(state, feed, exc, now=now, rng=deps.rng,
                           backoff_max_seconds=deps.config.fetch.backoff_max_seconds,
                           scrub=scrubber_for(deps.config.secrets).scrub)
-    outcome = FeedOutcome(feed.name, state.fetch_url, "error", getattr(exc, "status", None),
+    outcome = FeedOutcome(feed.name, state.fetch_url, "error", exc.status,
                           error=state.last_error, error_kind=state.last_error_kind)
     return FeedCheck(feed, state, outcome)
 

@@ -62,13 +62,11 @@ def after_failure(state: FeedState, feed: FeedSpec, exc: FeedError, *, now: date
     failures = state.consecutive_failures + 1
     backoff = Backoff(base_seconds=feed.interval_seconds, factor=2.0,
                       max_seconds=max(feed.interval_seconds, backoff_max_seconds), jitter=0.2)
-    retry_after = getattr(exc, "retry_after_seconds", None)
-    delay = backoff.delay(failures, rng, retry_after)
-    error_kind = getattr(exc, "error_kind", exc.kind)
+    delay = backoff.delay(failures, rng, exc.retry_after_seconds)
     # An error may quote the URL (httpx's InvalidURL does): no ${VAR} value in what is kept.
     return replace(state, consecutive_failures=failures,
                    failing_since=state.failing_since or now, last_error=scrub(str(exc)),
-                   last_error_kind=error_kind, next_due_at=now + timedelta(seconds=delay))
+                   last_error_kind=exc.error_kind, next_due_at=now + timedelta(seconds=delay))
 
 
 def spread_seconds(feeds: int) -> float:

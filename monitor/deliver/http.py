@@ -140,7 +140,7 @@ def check_answer(channel: str, url: str, answer: Answer, *, now: datetime | None
     reason = detail if detail is not None else body_excerpt(answer, secrets)
     message = f"{where} answered HTTP {status}" + (f": {reason}" if reason else "")
     if status == 429 or status == 408 or status >= 500:
-        raise DeliveryError(channel, message, transient=True,
+        raise DeliveryError(channel, message, transient=True, status=status,
                             retry_after_seconds=retry_after_seconds(answer, now))
     hint = None
     if status in (401, 403):
@@ -150,7 +150,7 @@ def check_answer(channel: str, url: str, answer: Answer, *, now: datetime | None
                "`monitor outbox retry --all`"
     elif 300 <= status < 400:
         message = f"{where} answered HTTP {status} (a redirect; webhooks are not followed)"
-    raise DeliveryError(channel, message, transient=False, hint=hint)
+    raise DeliveryError(channel, message, transient=False, status=status, hint=hint)
 
 
 def retry_after_seconds(answer: Answer, now: datetime | None = None) -> float | None:
