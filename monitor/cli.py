@@ -203,7 +203,7 @@ def cmd_rules_explain(args, stdout, stderr) -> int:
 
 
 def cmd_poll(args, stdout, stderr) -> int:
-    from monitor.drain import drain_outbox
+    from monitor.outbox.drain import drain_outbox
     from monitor.pipeline import poll
     from monitor.runtime import Runtime
 
@@ -279,7 +279,7 @@ def cmd_run(args, stdout, stderr) -> int:
 
 def cmd_prune(args, stdout, stderr) -> int:
     from monitor.errors import StateInUseError
-    from monitor.retention import prune
+    from monitor.store.retention import prune
     from monitor.store import connect
 
     config = _load(args)
@@ -771,7 +771,7 @@ def cmd_outbox_retry(args, stdout, stderr) -> int:
 
 
 def cmd_outbox_flush(args, stdout, stderr) -> int:
-    from monitor.drain import drain_outbox
+    from monitor.outbox.drain import drain_outbox
     from monitor.runtime import Runtime
 
     config = _load(args)

@@ -30,8 +30,8 @@ from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import Config, load_config
-from monitor.delivery_health import DeliveryTracker
-from monitor.drain import ChannelWorkers, DrainReport
+from monitor.outbox.health import DeliveryTracker
+from monitor.outbox.drain import ChannelWorkers, DrainReport
 from monitor.errors import ConfigError, MonitorError, StateGoneError
 from monitor.health import HealthServer
 from monitor.metrics import Metrics, render
@@ -224,7 +224,7 @@ class Daemon:
             log.exception("Internal error while pruning the state")
 
     def _prune_now(self, settings: RetentionSettings) -> None:
-        from monitor.retention import prune
+        from monitor.store.retention import prune
         from monitor.store import connect
 
         with connect(self.config.state_path, create=False) as store:
@@ -359,7 +359,7 @@ class Daemon:
             return
         from monitor.deliver import build_channels
         from monitor.log import add_secrets
-        from monitor.outbox import RetryPolicy
+        from monitor.outbox.policy import RetryPolicy
 
         assert self.deps is not None and self.scheduler is not None and self.workers is not None
         add_secrets(new.secrets)

@@ -5,7 +5,7 @@ The list of stages for a feed check and a poll; each stage lives in its own modu
                language detected and matched (monitor.new_items); the feed's state
                (monitor.schedule: due, backoff, success and failure bookkeeping)
   _commit      copies across feeds and follow-ups (monitor.duplicates) → alert caps
-               (monitor.alert_caps) → translation (monitor.translate.queue) → alerts
+               (monitor.outbox.caps) → translation (monitor.translate.queue) → alerts
                (monitor.render) → items, states and alerts in one transaction (monitor.store)
 
 `poll` checks a batch of feeds: each feed is fetched and matched on its own (a FeedError is
@@ -13,7 +13,7 @@ recorded on that feed and never stops the others). Results are handled in chunks
 CHUNK_FEEDS feeds as they complete: the chunk's new items are de-duplicated across feeds,
 translated in one batch, and committed with their alerts in one transaction. A poll holds at
 most `fetch.concurrency` bodies and one chunk of results, whatever the number of feeds; a large
-poll parses and matches in worker processes (monitor.workers). `monitor.drain` then delivers
+poll parses and matches in worker processes (monitor.workers). `monitor.outbox.drain` then delivers
 what is due; `monitor.runtime` opens and closes what a run works with.
 """
 
@@ -26,7 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import AsyncIterator, Callable, Iterable, Sequence
 
-from monitor.alert_caps import cap_matches, more_matches_alerts
+from monitor.outbox.caps import cap_matches, more_matches_alerts
 from monitor.config import Config
 from monitor.duplicates import earlier_copies, story_alerts
 from monitor.errors import FeedError

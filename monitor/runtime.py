@@ -15,7 +15,8 @@ from monitor.config import Config
 from monitor.deliver import Channel
 from monitor.fetch import Fetcher
 from monitor.language import detector_for
-from monitor.outbox import Outbox, RetryPolicy
+from monitor.outbox import Outbox
+from monitor.outbox.policy import RetryPolicy
 from monitor.redact import EnvRefs, Scrubber
 from monitor.store import Store
 from monitor.translate import Translator, UnavailableTranslator, build_translator

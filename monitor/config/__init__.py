@@ -525,7 +525,7 @@ def _channel_spec(c: _ChannelBase) -> ChannelSpec:
 
 def _feeds_reading_the_state(feeds: tuple[FeedSpec, ...], state_path: Path) -> list:
     """Feeds whose file is the state file or one of SQLite's beside it: reading them with a
-    plain open() would drop SQLite's locks in the daemon (see monitor.statefile)."""
+    plain open() would drop SQLite's locks in the daemon (see monitor.store.sqlite.statefile)."""
     own = {Path(os.path.abspath(f"{state_path}{suffix}")).resolve()
            for suffix in ("", "-wal", "-shm", "-journal", ".lock")}
     return [(("feeds", n, "url"), f"is the state file {state_path} (or one of its own files); "

@@ -13,7 +13,7 @@ from monitor.deliver.http import SharedClient
 from monitor.deliver.matrix import MatrixChannel
 from monitor.errors import DeliveryError
 from monitor.model import ChannelSpec
-from monitor.drain import drain_outbox
+from monitor.outbox.drain import drain_outbox
 from monitor.runtime import build_deps
 from monitor.store import connect
 from support.alerts import make_alert

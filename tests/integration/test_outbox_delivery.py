@@ -10,8 +10,9 @@ import pytest
 
 from monitor.config import parse_config
 from monitor.deliver import build_channels
-from monitor.outbox import Outbox, RetryPolicy
-from monitor.drain import drain_outbox
+from monitor.outbox import Outbox
+from monitor.outbox.policy import RetryPolicy
+from monitor.outbox.drain import drain_outbox
 from monitor.runtime import build_deps
 from monitor.store import connect
 from support.alerts import NOW, make_alert

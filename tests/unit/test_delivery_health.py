@@ -2,7 +2,7 @@
 
 from datetime import datetime, timedelta, timezone
 
-from monitor.delivery_health import DeliveryTracker
+from monitor.outbox.health import DeliveryTracker
 
 T0 = datetime(2026, 12, 6, 12, 0, tzinfo=timezone.utc)
 

@@ -4,7 +4,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from monitor.errors import DeliveryError
-from monitor.outbox import RetryPolicy
+from monitor.outbox.policy import RetryPolicy
 from monitor.retry import Backoff, parse_retry_after
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)

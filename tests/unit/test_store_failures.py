@@ -13,7 +13,7 @@ import pytest
 from monitor.errors import StateGoneError, StoreError
 from monitor.model import FeedState
 from monitor.outbox import Outbox
-from monitor.statefile import state_error
+from monitor.store.sqlite.statefile import state_error
 from monitor.store import connect
 
 from test_store import alert, item

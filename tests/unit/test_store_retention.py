@@ -9,7 +9,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from monitor.model import FeedState, Match, RetentionSettings
-from monitor.retention import prune
+from monitor.store.retention import prune
 from monitor.store import connect
 
 from test_store import alert, item

@@ -1,5 +1,5 @@
 """The state file as a file: its lock, its identity while in use, and what SQLite's errors about
-it mean to an operator. No SQL and no sqlite3 here (store.py has both).
+it mean to an operator. No SQL and no sqlite3 here (the modules beside it have both).
 
 Nothing here opens the database file. A plain open()/close() of it in a process that holds
 SQLite connections drops every POSIX lock the process has on it (fcntl locks belong to the

@@ -21,7 +21,7 @@ from monitor.errors import StoreError
 from monitor.redact import EnvRefs
 from monitor.model import (Alert, FeedState, Hit, Item, Match, SeenItem, Source, StoryRoot,
                            Translation)
-from monitor.statefile import StateFileWatch, lock_state, state_error, wal_is_empty
+from monitor.store.sqlite.statefile import StateFileWatch, lock_state, state_error, wal_is_empty
 
 # "mntr" in ASCII: marks the file as ours, so a foreign SQLite file is refused, not migrated.
 APPLICATION_ID = 0x6D6E7472
@@ -627,7 +627,7 @@ class Store:
             return cur.rowcount
 
 
-    # -- retention (monitor.retention decides what goes; this finds and deletes it) ------------
+    # -- retention (monitor.store.retention decides what goes; this finds and deletes it) ------------
 
     def parsed_feeds(self) -> dict[str, datetime]:
         """Each feed's last parse: retention deletes no item of a feed never parsed since."""
@@ -818,7 +818,7 @@ def _errorname(exc: sqlite3.Error) -> str:
 
 
 def _open(path: str, *, create: bool, readonly: bool, untouched: bool = False) -> Store:
-    # Never open() the file ourselves to look at its header: see monitor.statefile. SQLite
+    # Never open() the file ourselves to look at its header: see monitor.store.sqlite.statefile. SQLite
     # itself refuses a file that is not a database (SQLITE_NOTADB) before writing anything.
     memory = path == ":memory:"
     if not memory:

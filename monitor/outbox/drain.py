@@ -9,7 +9,7 @@ bounded by its channel's `timeout` (a total deadline), and channels run concurre
 A `stop` event ends a drain between alerts: the send in flight finishes and is recorded, no
 new one starts. A send cancelled before its channel answered (the daemon's hard stop limit)
 is logged with its alert id: it stays pending, so it goes out again, maybe a second time.
-A `DeliveryTracker` (monitor.delivery_health) follows each channel's sends for /healthz.
+A `DeliveryTracker` (monitor.outbox.health) follows each channel's sends for /healthz.
 """
 
 from __future__ import annotations
@@ -23,9 +23,11 @@ from typing import Awaitable, Callable, Protocol
 from monitor.config import Config
 from monitor.deliver import Channel
 from monitor.errors import DeliveryError, MonitorError, StateGoneError
-from monitor.delivery_health import DeliveryTracker
+from monitor.outbox.health import DeliveryTracker
 from monitor.model import ChannelSpec
-from monitor.outbox import Outbox, form_digests, rate_wait_seconds
+from monitor.outbox import Outbox
+from monitor.outbox.batches import form_digests
+from monitor.outbox.rates import rate_wait_seconds
 from monitor.store import OutboxRow, Store
 
 log = logging.getLogger(__name__)
