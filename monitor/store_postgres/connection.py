@@ -1,0 +1,120 @@
+"""The PostgreSQL state's connection: the `state: postgresql://…` URL, connecting, and turning
+psycopg's errors into StoreErrors that never show a password.
+
+The URL is libpq's (https://www.postgresql.org/docs/15/libpq-connect.html#LIBPQ-CONNSTRING):
+`postgresql://user:password@host:port/db?sslmode=verify-full&sslrootcert=…`; every parameter
+passes through to libpq unchanged. `${VAR}` in it is replaced from the environment (so the
+password lives in the environment, not in a file or a process list), and that value is a
+secret: it is masked in every log line and error, as are the URL's password and a
+`password=` parameter.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import socket
+from urllib.parse import parse_qsl, quote, urlsplit
+
+import psycopg
+
+from monitor.errors import StoreError
+
+SCHEMES = ("postgresql://", "postgres://")
+_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
+# A connection that goes quiet (a cut network) is noticed by TCP keepalives within about
+# idle + interval × count = 30 + 10 × 3 s, not after the kernel's two hours; a statement that
+# hangs longer than this is cancelled by the server (none of ours takes seconds).
+KEEPALIVE = {"keepalives": "1", "keepalives_idle": "30", "keepalives_interval": "10",
+             "keepalives_count": "3"}
+STATEMENT_TIMEOUT_MS = 60_000
+
+
+def is_postgres_url(state: str | os.PathLike) -> bool:
+    return isinstance(state, str) and state.startswith(SCHEMES)
+
+
+def expand(url: str, environ: dict[str, str] | None = None) -> tuple[str, list[str]]:
+    """The URL with `${VAR}` replaced, and the values replaced (secrets). Raises StoreError
+    naming a variable that is not set."""
+    environ = os.environ if environ is None else environ
+    secrets: list[str] = []
+
+    def value(match: re.Match) -> str:
+        name = match.group(1)
+        if name not in environ:
+            raise StoreError(f"state {redact(url)}: environment variable {name} is not set",
+                             hint=f"export {name}=… before starting monitor")
+        secrets.append(environ[name])
+        # A password may hold URL delimiters (@ : / ?): encoded, libpq decodes it again.
+        return quote(environ[name], safe="")
+
+    return _VAR.sub(value, url.replace("$$", "\0")).replace("\0", "$"), secrets
+
+
+def redact(url: str) -> str:
+    """The URL as logs and errors show it: the password and `password=` masked."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return "postgresql://***"
+    netloc = parts.netloc
+    if "@" in netloc:
+        userinfo, _, hosts = netloc.rpartition("@")
+        user = userinfo.split(":", 1)[0]
+        netloc = f"{user}:***@{hosts}" if ":" in userinfo else f"{user}@{hosts}"
+    query = "&".join(f"{k}={'***' if k.lower() == 'password' else v}"
+                     for k, v in parse_qsl(parts.query, keep_blank_values=True))
+    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
+
+
+def node_name() -> str:
+    """This process's name among the nodes: $MONITOR_NODE, else host name and process id
+    (a restarted node is a new node; the old one's leases expire)."""
+    return os.environ.get("MONITOR_NODE") or f"{socket.gethostname()}:{os.getpid()}"
+
+
+def connect(url: str, *, application: str = "monitor") -> psycopg.Connection:
+    """An autocommit connection in UTC, with keepalives. Raises StoreError (transient: the
+    server may come back)."""
+    params = dict(KEEPALIVE)
+    given = {k.lower() for k, _ in parse_qsl(urlsplit(url).query)}
+    params = {k: v for k, v in params.items() if k not in given}
+    if "application_name" not in given:
+        params["application_name"] = application
+    if "connect_timeout" not in given:
+        params["connect_timeout"] = "10"
+    try:
+        conn = psycopg.connect(url, autocommit=True, **params)
+        conn.execute("SET TIME ZONE 'UTC'")
+        conn.execute(f"SET statement_timeout = {STATEMENT_TIMEOUT_MS}")
+    except psycopg.Error as exc:
+        raise error(url, exc) from None
+    return conn
+
+
+def error(url: str, exc: BaseException) -> StoreError:
+    """A StoreError in our words for a psycopg error: one line, no password."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    for secret in _passwords(url):
+        text = text.replace(secret, "***")
+    transient = isinstance(exc, (psycopg.OperationalError, psycopg.errors.SerializationFailure,
+                                 psycopg.errors.DeadlockDetected))
+    hint = None
+    if isinstance(exc, psycopg.OperationalError):
+        hint = "check that the database is up and reachable; monitor keeps retrying"
+    err = StoreError(f"state {redact(url)}: {text}", hint=hint)
+    err.transient = transient
+    return err
+
+
+def _passwords(url: str) -> list[str]:
+    found = []
+    try:
+        parts = urlsplit(url)
+        if parts.password:
+            found.append(parts.password)
+        found += [v for k, v in parse_qsl(parts.query) if k.lower() == "password" and v]
+    except ValueError:
+        pass
+    return [p for p in found if len(p) >= 3]

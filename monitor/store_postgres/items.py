@@ -1,0 +1,108 @@
+"""Items and matches in the PostgreSQL state: what has been seen, cross-feed copies, and the
+rows a feed check adds (in the check's transaction, with its alerts: see outbox.enqueue).
+
+Keys arrive as arrays (`= ANY(%s)`): one statement and one plan for any number of keys,
+where SQLite needs chunks of 500 placeholders.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta
+from typing import Sequence
+
+import psycopg
+
+from monitor.model import Item, Match, SeenItem
+
+# An item seen in a parse has its last_seen_at refreshed at most this often (see the SQLite
+# store's LAST_SEEN_REFRESH: the same rule, the same figure).
+LAST_SEEN_REFRESH = timedelta(days=1)
+
+
+def seen_keys(db: psycopg.Connection, keys: Sequence[str]) -> set[str]:
+    if not keys:
+        return set()
+    return {r[0] for r in db.execute("SELECT key FROM items WHERE key = ANY(%s)",
+                                     (list(dict.fromkeys(keys)),))}
+
+
+def seen_links(db: psycopg.Connection, keys: Sequence[str]) -> dict[str, str]:
+    if not keys:
+        return {}
+    return dict(db.execute("SELECT key, link FROM items WHERE key = ANY(%s)",
+                           (list(dict.fromkeys(keys)),)).fetchall())
+
+
+def item_revisions(db: psycopg.Connection, feed: str,
+                   item_ids: Sequence[str]) -> dict[str, list[SeenItem]]:
+    found: dict[str, list[SeenItem]] = {}
+    if not item_ids:
+        return found
+    for key, item_id, link, canonical, title in db.execute(
+            "SELECT key, item_id, link, canonical_link, title FROM items "
+            "WHERE feed = %s AND item_id = ANY(%s) ORDER BY seq",
+            (feed, list(dict.fromkeys(item_ids)))):
+        found.setdefault(item_id, []).append(SeenItem(key, item_id, link, canonical, title))
+    return found
+
+
+def find_duplicates(db: psycopg.Connection, items: Sequence[Item], *,
+                    window: timedelta) -> dict[str, str]:
+    """Item key → an earlier item of another feed with the same link, or the same folded
+    title published within `window`."""
+    by_link: dict[str, list[tuple[str, str]]] = {}
+    links = list({i.canonical_link for i in items if i.canonical_link})
+    if links:
+        for link, feed, key in db.execute(
+                "SELECT canonical_link, feed, key FROM items WHERE canonical_link <> '' "
+                "AND canonical_link = ANY(%s) ORDER BY canonical_link, seq", (links,)):
+            by_link.setdefault(link, []).append((feed, key))
+    by_title: dict[str, list[tuple[str, str, datetime]]] = {}
+    titles = list({i.title_key for i in items if i.title_key})
+    if titles:
+        for title, feed, key, published in db.execute(
+                "SELECT title_key, feed, key, published_at FROM items WHERE title_key <> '' "
+                "AND title_key = ANY(%s) ORDER BY title_key, first_seen_at, seq", (titles,)):
+            by_title.setdefault(title, []).append((feed, key, published))
+    found = {}
+    for item in items:
+        earlier = next((key for feed, key in by_link.get(item.canonical_link, ())
+                        if feed != item.feed), None) if item.canonical_link else None
+        if earlier is None and item.title_key in by_title:
+            since, until = item.published_at - window, item.published_at + window
+            earlier = next((key for feed, key, published in by_title[item.title_key]
+                            if feed != item.feed and since <= published <= until), None)
+        if earlier is not None:
+            found[item.key] = earlier
+    return found
+
+
+def item_count(db: psycopg.Connection, feed: str | None = None) -> int:
+    if feed is None:
+        return db.execute("SELECT count(*) FROM items").fetchone()[0]
+    return db.execute("SELECT count(*) FROM items WHERE feed = %s", (feed,)).fetchone()[0]
+
+
+def record(db: psycopg.Connection, feed: str, present_ids: Sequence[str], items: Sequence[Item],
+           duplicates: dict[str, str], matches: Sequence[Match], now: datetime) -> None:
+    """A check's items and matches (inside the caller's transaction). A key already recorded
+    (another node's check of the same body, an earlier copy) is kept as it was."""
+    cur = db.cursor()
+    if present_ids:  # still in the feed: retention keeps them
+        cur.execute("UPDATE items SET last_seen_at = %s WHERE feed = %s AND item_id = ANY(%s) "
+                    "AND coalesce(last_seen_at, first_seen_at) < %s",
+                    (now, feed, list(present_ids), now - LAST_SEEN_REFRESH))
+    if items:
+        cur.executemany(
+            "INSERT INTO items (key, feed, item_id, title, link, canonical_link, title_key, "
+            "published_at, first_seen_at, language, duplicate_of, last_seen_at) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (key) DO NOTHING",
+            [(i.key, i.feed, i.id, i.title[:500], i.link, i.canonical_link, i.title_key,
+              i.published_at, now, i.language, duplicates.get(i.key), now) for i in items])
+    if matches:
+        cur.executemany(
+            "INSERT INTO matches (rule, item_key, matched_terms, created_at) "
+            "VALUES (%s,%s,%s,%s) ON CONFLICT (rule, item_key) DO NOTHING",
+            [(m.rule, m.item_key, json.dumps(m.matched_terms, ensure_ascii=False), now)
+             for m in matches])

@@ -1,0 +1,222 @@
+"""The state's production methods behave the same on SQLite and on PostgreSQL (issue 13).
+
+Every test runs twice: on a SQLite file and on a fresh database of the session's throwaway
+PostgreSQL cluster (over its Unix socket: unit tests may not use the network). Leases, nodes
+and other things only a shared state has are tested in tests/integration/test_pg_*.py.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from dataclasses import replace
+
+from monitor.model import Alert, FeedState, Item, Match
+from monitor.store_postgres import PostgresStore
+
+NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+
+
+def item(feed="f", id="1", title="A title long enough", link="", published=NOW, **kw):
+    from monitor.normalize import canonical_link, item_key, title_key
+    return Item(feed=feed, id=id, key=item_key(feed, id), title=title, summary="s", link=link,
+                published_at=published, canonical_link=canonical_link(link),
+                title_key=title_key(title), **kw)
+
+
+def alert(it, rule="r", channel="c", kind="match"):
+    from monitor.render import alert_id
+    return Alert(id=alert_id(rule, it.key, channel), rule=rule, channel=channel, feed=it.feed,
+                 item_key=it.key, item_id=it.id, title=it.title, summary=it.summary, link=it.link,
+                 published_at=it.published_at, language="ru", matched_terms=("дрон",),
+                 created_at=NOW, kind=kind)
+
+
+@pytest.fixture(params=["sqlite", "postgres"])
+def store(request, tmp_path):
+    if request.param == "sqlite":
+        from monitor.store import connect
+        with connect(tmp_path / "state.db") as s:
+            yield s
+        return
+    from monitor.store_postgres import connect_postgres
+    cluster = request.getfixturevalue("postgres_cluster")
+    database = request.getfixturevalue("pg_database")
+    with connect_postgres(cluster.url(database, unix=True), node="test-node") as s:
+        yield s
+
+
+def commit(store, state, items=(), matches=(), alerts=(), duplicates=None, now=NOW):
+    return store.commit_polls([(state, list(items), duplicates or {}, list(matches),
+                                list(alerts))], now=now)
+
+
+def test_feed_state_round_trips(store):
+    state = FeedState(name="f", url="https://x.org/f", etag='"abc"', last_modified="Wed, 1 Jan",
+                      last_success_at=NOW, last_attempt_at=NOW, consecutive_failures=2,
+                      failing_since=NOW, last_error="fetch f: HTTP 500",
+                      last_error_kind="http_5xx", next_due_at=NOW + timedelta(hours=1),
+                      items_total=7, last_parsed_at=NOW)
+    commit(store, state)
+    got = store.feed_state("f", "https://x.org/f")
+    assert replace(got, next_due_at=None) == replace(state, next_due_at=None)
+    if isinstance(store, PostgresStore):
+        # Shared state: the next check is due an hour (the schedule's delay after the
+        # attempt) after the database's now, whatever this machine's clock says.
+        delay = (got.next_due_at - datetime.now(timezone.utc)).total_seconds()
+        assert 3600 - 60 < delay <= 3600
+    else:
+        assert got.next_due_at == state.next_due_at
+    assert [s.name for s in store.feed_states()] == ["f"]
+
+
+def test_feed_state_is_reset_when_the_configured_url_changes(store):
+    commit(store, FeedState(name="f", url="https://old.org/f", etag='"x"', items_total=3))
+    fresh = store.feed_state("f", "https://new.org/f")
+    assert fresh.etag is None and fresh.items_total == 3 and fresh.url == "https://new.org/f"
+
+
+def test_an_unknown_feed_has_a_blank_state(store):
+    assert store.feed_state("nope", "u") == FeedState(name="nope", url="u")
+
+
+def test_a_check_records_items_matches_and_alerts_once(store):
+    a, b = item(id="1"), item(id="2", title="Another long title")
+    m = Match("r", a.key, ("дрон",))
+    assert commit(store, FeedState(name="f", url="u"), [a, b], [m], [alert(a)]) == 1
+    assert store.seen_keys([a.key, b.key, "other"]) == {a.key, b.key}
+    assert commit(store, FeedState(name="f", url="u"), [a], [m], [alert(a)]) == 0
+    assert store.item_count() == 2 and store.item_count("f") == 2 and store.item_count("g") == 0
+    assert store.outbox_counts() == {"pending": 1}
+
+
+def test_several_checks_commit_together(store):
+    checks = [(FeedState(name=f, url="u"), [item(feed=f, id="1")], {}, [], []) for f in "abc"]
+    store.commit_polls(checks, now=NOW)
+    assert store.item_count() == 3 and len(store.feed_states()) == 3
+
+
+def test_seen_links_and_revisions(store):
+    first = item(id="g", title="First story here", link="https://x.org/1")
+    commit(store, FeedState(name="f", url="u"), [first])
+    assert store.seen_links([first.key, "x"]) == {first.key: "https://x.org/1"}
+    revisions = store.item_revisions("f", ["g", "h"])
+    assert list(revisions) == ["g"] and revisions["g"][0].link == "https://x.org/1"
+
+
+def test_find_duplicates_by_link_and_by_title_within_the_window(store):
+    first = item(feed="a", id="1", title="Drone factory opens", link="https://x.org/s")
+    commit(store, FeedState(name="a", url="u"), [first])
+    same_link = item(feed="b", id="2", title="Other words", link="https://x.org/s")
+    same_title = item(feed="b", id="3", title="Drone factory opens")
+    too_late = item(feed="b", id="4", title="Drone factory opens",
+                    published=NOW + timedelta(days=9))
+    same_feed = item(feed="a", id="5", title="Drone factory opens")
+    found = store.find_duplicates([same_link, same_title, too_late, same_feed])
+    assert found == {same_link.key: first.key, same_title.key: first.key}
+
+
+def test_duplicate_of_is_recorded_and_a_key_is_kept_once(store):
+    a = item(feed="a", id="1")
+    b = item(feed="b", id="1")
+    commit(store, FeedState(name="a", url="u"), [a])
+    commit(store, FeedState(name="b", url="u"), [b], duplicates={b.key: a.key})
+    commit(store, FeedState(name="b", url="u"), [b])
+    assert store.item_count() == 2
+
+
+def test_outbox_sent_failed_dead_and_retry(store):
+    a = item()
+    commit(store, FeedState(name="f", url="u"), [a], [],
+           [alert(a, channel="x"), alert(a, channel="y")])
+    rows = store.due_outbox(NOW, keep_order=True)
+    assert [r.channel for r in rows] == ["x", "y"] and rows[0].alert == alert(a, channel="x")
+    store.mark_sent([rows[0].id], NOW)
+    store.mark_failed(rows[1].id, "HTTP 500", NOW + timedelta(minutes=5))
+    assert store.due_outbox(NOW) == []
+    assert [r.attempts for r in store.due_outbox(NOW + timedelta(minutes=6))] == [1]
+    store.mark_dead(rows[1].id, "HTTP 404")
+    assert store.outbox_counts() == {"sent": 1, "dead": 1}
+    dead_id = rows[1].alert_id
+    assert store.dead_alert_ids(dead_id[:6]) == [dead_id]
+    assert store.dead_alert_ids("al_%") == []  # LIKE's wildcards are literal
+    assert [r.last_error for r in store.outbox_rows(("dead",))] == ["HTTP 404"]
+    assert store.retry_dead(dead_id, NOW) == 1
+    assert store.pending_channels() == {"y"}
+    assert store.alerts_by_id([dead_id, "al_none"]) == {dead_id: alert(a, channel="y")}
+    assert store.sent_since("x", NOW - timedelta(seconds=1)) == [NOW]
+
+
+def test_due_outbox_holds_a_channel_behind_its_first_row_backing_off(store):
+    a, b = item(id="1"), item(id="2", title="Second title here")
+    commit(store, FeedState(name="f", url="u"), [a, b], [], [alert(a), alert(b)])
+    first, second = store.due_outbox(NOW, channel="c", keep_order=True)
+    store.mark_failed(first.id, "HTTP 503", NOW + timedelta(minutes=1))
+    assert store.due_outbox(NOW, channel="c", keep_order=True) == []
+    assert [r.id for r in store.due_outbox(NOW, channel="c")] == [second.id]
+    assert [r.id for r in store.due_outbox(NOW, channel="c", ignore_backoff=True)] == \
+        [first.id, second.id]
+
+
+def test_due_outbox_takes_a_channels_rows_round_robin_across_feeds(store):
+    flood = [item(feed="big", id=str(n), title=f"Flood title {n}") for n in range(3)]
+    commit(store, FeedState(name="big", url="u"), flood, [], [alert(i) for i in flood])
+    late = item(feed="small", id="1", title="The one alert")
+    commit(store, FeedState(name="small", url="u"), [late], [], [alert(late)])
+    order = [r.alert.feed for r in store.due_outbox(NOW, channel="c")]
+    assert order == ["big", "small", "big", "big"]
+
+
+def test_a_digest_batches_its_members_and_is_sent_with_them(store):
+    found = [item(id=str(n), title=f"Digest title {n}") for n in range(3)]
+    commit(store, FeedState(name="f", url="u"), found, [], [alert(i) for i in found])
+    members = store.waiting_for_digest("c")
+    assert len(members) == 3
+    digest = Alert(id="al_digest", kind="digest", rule="", channel="c", feed="", item_key="",
+                   item_id="", title="3 alerts", summary="", link="", published_at=NOW,
+                   language="en", matched_terms=(), created_at=NOW)
+    row_id = store.create_digest(digest, [m.id for m in members], now=NOW)
+    assert row_id
+    assert store.create_digest(digest, [m.id for m in members], now=NOW) == 0
+    assert store.outbox_counts() == {"pending": 1, "batched": 3}
+    store.mark_sent([row_id], NOW)
+    assert store.outbox_counts() == {"sent": 4}
+    assert store.sent_since("c", NOW - timedelta(seconds=1)) == [NOW]  # the digest alone
+
+
+def test_translation_cache_remembers_and_forgets(store):
+    store.cache_translations("ru-en", "v1", {"h1": "one", "h2": "two"}, now=NOW)
+    assert store.cached_translations("ru-en", "v1", ["h1", "h3"]) == {"h1": "one"}
+    assert store.cached_translations("ru-en", "v2", ["h1"]) == {}
+    store.cache_translations("ru-en", "v1", {"h3": "three"}, now=NOW + timedelta(days=31))
+    assert store.cached_translations("ru-en", "v1", ["h1", "h3"]) == {"h3": "three"}
+    assert store.expired_translations(NOW + timedelta(days=40), delete=False) == 1
+
+
+def test_retention_counts_then_deletes_what_expired(store):
+    old = item(id="old", title="An old story")
+    commit(store, FeedState(name="f", url="u", last_parsed_at=NOW), [old],
+           [Match("r", old.key, ("x",))], [alert(old)], now=NOW - timedelta(days=100))
+    fresh = item(id="new", title="A fresh story")
+    commit(store, FeedState(name="f", url="u", last_parsed_at=NOW), [fresh], now=NOW)
+    assert store.parsed_feeds() == {"f": NOW}
+    cutoff = {"f": NOW - timedelta(days=90)}
+    assert store.expired_items(cutoff, delete=False) == (1, 1)
+    assert store.expired_items(cutoff, delete=True) == (1, 1)
+    assert store.seen_keys([old.key, fresh.key]) == {fresh.key}
+    (row,) = store.due_outbox(NOW)
+    store.mark_sent([row.id], NOW - timedelta(days=40))
+    assert store.expired_alerts(NOW - timedelta(days=30), None, delete=False) == (1, 0)
+    assert store.expired_alerts(None, None, delete=True) == (0, 0)
+    assert store.expired_alerts(NOW - timedelta(days=30), None, delete=True) == (1, 0)
+    assert store.outbox_counts() == {}
+    assert store.file_bytes() > 0
+
+
+def test_text_the_database_keeps_comes_back_unchanged(store):
+    odd = item(id="ü\u2028", title="Кавычки «ёлки» 'quote' \\ % _ 🚀")
+    commit(store, FeedState(name="f", url="u"), [odd], [], [alert(odd)])
+    (row,) = store.due_outbox(NOW)
+    assert row.alert.title == odd.title and store.seen_keys([odd.key]) == {odd.key}
