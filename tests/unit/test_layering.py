@@ -36,7 +36,8 @@ ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
            "aiosmtplib": {"monitor.deliver.email"},
            "jinja2": {"monitor.render.template", "monitor.render.sandbox"},
            "apprise": {"monitor.deliver.apprise"}, "Stemmer": {"monitor.rules.stems"},
-           "selectolax": {"monitor.normalize.text"}}
+           "selectolax": {"monitor.normalize.text"},
+           "psycopg": {"monitor.store.postgres"}}
 
 
 def modules():
@@ -88,7 +89,7 @@ def test_module_imports_only_lower_layers(name, path):
             top = target.split(".")[0]
             if top in ONLY_IN:
                 assert unit in ONLY_IN[top] or name in ONLY_IN[top] or \
-                    any(unit.startswith(u) for u in ONLY_IN[top]), \
+                    any(unit.startswith(u) or name.startswith(u + ".") for u in ONLY_IN[top]), \
                     f"{name} imports {top}, which only {sorted(ONLY_IN[top])} may use"
 
 

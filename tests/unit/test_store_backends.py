@@ -14,7 +14,7 @@ import pytest
 from dataclasses import replace
 
 from monitor.model import Alert, FeedState, Item, Match
-from monitor.store_postgres import PostgresStore
+from monitor.store.postgres import PostgresStore
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
@@ -41,7 +41,7 @@ def store(request, tmp_path):
         with connect(tmp_path / "state.db") as s:
             yield s
         return
-    from monitor.store_postgres import connect_postgres
+    from monitor.store.postgres import connect_postgres
     cluster = request.getfixturevalue("postgres_cluster")
     database = request.getfixturevalue("pg_database")
     with connect_postgres(cluster.url(database, unix=True), node="test-node") as s:

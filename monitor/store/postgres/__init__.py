@@ -24,10 +24,10 @@ from monitor import __version__
 from monitor.errors import StoreError
 from monitor.model import Alert, FeedState, Item, Match, SeenItem
 from monitor.redact import EnvRefs
-from monitor.store_postgres import cache, feeds, items, nodes, outbox, retention
-from monitor.store_postgres.connection import connect, error, expand, node_name, redact
-from monitor.store_postgres.feeds import FeedLease
-from monitor.store_postgres.migrations import MIGRATIONS, NewerSchemaError, migrate, version
+from monitor.store.postgres import cache, feeds, items, nodes, outbox, retention
+from monitor.store.postgres.connection import connect, error, expand, node_name, redact
+from monitor.store.postgres.feeds import FeedLease
+from monitor.store.postgres.migrations import MIGRATIONS, NewerSchemaError, migrate, version
 
 log = logging.getLogger(__name__)
 TRANSLATION_CACHE_DAYS = 30
