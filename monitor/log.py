@@ -97,6 +97,10 @@ def setup_logging(level: str = "info", fmt: str = "text", *, stream: IO[str] | N
                  "argostranslate", "ctranslate2", "stanza", "aiosmtplib", "mail.log"):
         logging.getLogger(name).setLevel(logging.DEBUG if debug and name not in
                                          ("httpx", "httpcore") else logging.WARNING)
+    # Article extraction logs a page without article text, or one that is not HTML, at ERROR;
+    # monitor.article reports those outcomes itself, in the alert and at DEBUG.
+    for name in ("trafilatura", "htmldate", "courlan", "justext", "charset_normalizer"):
+        logging.getLogger(name).setLevel(logging.DEBUG if debug else logging.CRITICAL)
     return _redactor
 
 

@@ -136,6 +136,33 @@ class Item:
     title_key: str = ""  # normalised title for cross-feed duplicate detection
 
 
+class ArticleStatus(str, enum.Enum):
+    OK = "ok"
+    PAYWALLED = "paywalled"  # a stub: a teaser and a subscription prompt
+    NO_TEXT = "no_text"  # a page with no article text found in it
+    NOT_HTML = "not_html"  # a PDF, an image …
+    FAILED = "failed"  # not fetched: `note` says why (HTTP 404, timeout, refused redirect …)
+
+
+@dataclass(frozen=True)
+class Article:
+    """The article an item links to, as extracted from its page (or why there is none)."""
+
+    url: str
+    status: ArticleStatus
+    title: str = ""
+    text: str = ""  # the article's paragraphs, one per line
+    lead: str = ""  # its first paragraphs, as long as the configured lead length allows
+    encoding: str = ""  # the codec the page was read with, and how it was chosen
+    encoding_source: str = ""  # "bom", "http", "meta", "detected", "default"
+    truncated: bool = False  # the page was longer than the limits; the start was read
+    note: str = ""  # one line for the alert when the status is not OK
+
+    @property
+    def has_text(self) -> bool:
+        return bool(self.text)
+
+
 @dataclass(frozen=True)
 class SeenItem:
     """What the store remembers of an item it has recorded: enough to tell an edit of the item

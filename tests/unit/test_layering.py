@@ -18,7 +18,7 @@ LAYERS = {
     "monitor.metrics": 1, "monitor.health": 4, "monitor.workers": 1,
     "monitor.language.tables": 1, "monitor.config.yaml_tree": 1, "monitor.config.values": 1,
     "monitor.story_grouping": 2,
-    "monitor.parse": 2, "monitor.normalize": 2, "monitor.language": 2, "monitor.rules": 2,
+    "monitor.parse": 2, "monitor.normalize": 2, "monitor.article": 2, "monitor.language": 2, "monitor.rules": 2,
     "monitor.render": 2,
     "monitor.config": 3, "monitor.config.problems": 1,
     "monitor.fetch": 4, "monitor.translate": 4, "monitor.deliver": 4, "monitor.store": 4,
@@ -37,7 +37,9 @@ ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
            "jinja2": {"monitor.render.template", "monitor.render.sandbox"},
            "apprise": {"monitor.deliver.apprise"}, "Stemmer": {"monitor.rules.stems"},
            "selectolax": {"monitor.normalize.text"},
-           "psycopg": {"monitor.store.postgres"}}
+           "psycopg": {"monitor.store.postgres"},
+           "trafilatura": {"monitor.article"}, "lxml": {"monitor.article"},
+           "charset_normalizer": {"monitor.article"}}
 
 
 def modules():
