@@ -97,7 +97,7 @@ def test_module_imports_only_lower_layers(name, path):
 
 def test_only_cli_prints_or_exits():
     for name, path in modules():
-        if name in ("monitor.cli", "monitor.__main__"):
+        if name in ("monitor.cli", "monitor.__main__") or name.startswith("monitor.cli."):
             continue
         tree = ast.parse(path.read_text(encoding="utf-8"))
         for node in ast.walk(tree):
