@@ -27,7 +27,8 @@ class Route:
     drip_seconds: float = 0.0  # between bytes of the body
     gzip: bool = False
     redirect_to: str | None = None  # with status 301/302/307/308
-    endless: bool = False  # repeat `body` until the client hangs up (no Content-Length)
+    endless: bool = False  # repeat `body` until the client hangs up (no Content-Length);
+    # with drip_seconds, one `body` every drip_seconds
     last_modified: float = field(default_factory=time.time)
 
     def validators(self) -> tuple[str, str]:
@@ -42,6 +43,7 @@ class Request:
     headers: dict[str, str]
     status: int
     client_port: int = 0  # tells connections apart: a reused keep-alive connection keeps it
+    at: float = field(default_factory=time.monotonic)  # when the request arrived
 
 
 class FeedServer:
@@ -137,7 +139,7 @@ class FeedServer:
             out["Content-Encoding"] = "gzip"
         self._record(h, headers, status)
         if route.endless:
-            self._send_endless(h, status, body, out)
+            self._send_endless(h, status, body, out, drip=route.drip_seconds)
             return
         self._send(h, status, body, out, drip=route.drip_seconds)
 
@@ -148,7 +150,7 @@ class FeedServer:
 
     @staticmethod
     def _send_endless(h: BaseHTTPRequestHandler, status: int, chunk: bytes,
-                      headers: dict[str, str]) -> None:
+                      headers: dict[str, str], drip: float = 0.0) -> None:
         h.close_connection = True
         try:
             h.send_response(status)
@@ -157,6 +159,9 @@ class FeedServer:
             h.end_headers()
             while True:
                 h.wfile.write(chunk)
+                if drip:  # a page that never ends, slowly: each chunk in time for the read timeout
+                    h.wfile.flush()
+                    time.sleep(drip)
         except (BrokenPipeError, ConnectionResetError, ssl.SSLError, OSError):
             pass
 
