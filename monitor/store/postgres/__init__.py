@@ -143,26 +143,32 @@ class PostgresStore:
     def commit_polls(self, checks: Sequence[tuple[FeedState, Sequence[Item], dict[str, str],
                                                   Sequence[Match], Sequence[Alert]]],
                      *, now: datetime) -> int:
-        """Record several feed checks in one transaction, each in a savepoint: a check whose
-        feed lease was lost meanwhile (another node took the feed over) records nothing, the
-        others are committed. An alert is committed with its item. Returns alert rows added."""
+        """Record several feed checks in one transaction: a check whose feed lease was lost
+        meanwhile (another node took the feed over) records nothing, the others are
+        committed. An alert is committed with its item. Returns alert rows added."""
         from monitor.store import alert_to_json
 
+        def record(db: psycopg.Connection) -> tuple[int, list[str]]:
+            # No savepoint per feed: a lost lease is found by the feed's first statement,
+            # before anything of that check is written; any error aborts the whole transaction.
+            added, done = 0, []
+            for state, new, duplicates, matches, alerts in checks:
+                lease = self.held.get(state.name)
+                if not feeds.record_feed(db, _hidden(self.env_refs, state), node=self.node,
+                                         lease=lease):
+                    self._lost(state.name, lease)
+                    continue
+                items.record(db, state.name, state.present_ids, new, duplicates, matches, now)
+                added += outbox.enqueue(db, alerts, now, alert_to_json)
+                done.append(state.name)
+            return added, done
+
         def write(db: psycopg.Connection) -> int:
-            added = 0
-            done = []
-            with db.transaction():
-                for state, new, duplicates, matches, alerts in checks:
-                    lease = self.held.get(state.name)
-                    with db.transaction():  # a savepoint per feed
-                        if not feeds.record_feed(db, _hidden(self.env_refs, state),
-                                                 node=self.node, lease=lease):
-                            self._lost(state.name, lease)
-                            continue
-                        items.record(db, state.name, state.present_ids, new, duplicates,
-                                     matches, now)
-                        added += outbox.enqueue(db, alerts, now, alert_to_json)
-                    done.append(state.name)
+            if len(checks) == 1 and not any(checks[0][1:]) and not checks[0][0].present_ids:
+                added, done = record(db)  # one statement: no BEGIN/COMMIT round trips
+            else:
+                with db.transaction():
+                    added, done = record(db)
             for name in done:
                 self.held.pop(name, None)
             return added
