@@ -28,7 +28,8 @@ COPY monitor ./monitor
 # flatbuffers), for its own translator, which monitor never imports: translating and
 # installing packages use only Argos's package format and tokenizers
 # (tests/integration/test_translate_cli.py checks that onnxruntime is never imported).
-RUN pip install . \
+# [postgres]: psycopg for `state: postgresql://…` (several monitors on one database; compose.yaml).
+RUN pip install '.[postgres]' \
     && pip uninstall -y onnxruntime minisbd flatbuffers protobuf filelock \
     && groupadd --gid 10001 monitor \
     && useradd --uid 10001 --gid 10001 --create-home monitor \
