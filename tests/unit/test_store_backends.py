@@ -220,3 +220,13 @@ def test_text_the_database_keeps_comes_back_unchanged(store):
     commit(store, FeedState(name="f", url="u"), [odd], [], [alert(odd)])
     (row,) = store.due_outbox(NOW)
     assert row.alert.title == odd.title and store.seen_keys([odd.key]) == {odd.key}
+
+
+def test_a_nul_character_from_a_hostile_feed_is_kept_out_and_the_item_still_seen(store):
+    # feedparser's loose parser turns `&#0;` into a NUL, which PostgreSQL text cannot hold.
+    odd = item(id="a\x00b", title="x\x00y and more words", link="https://x.org/\x00")
+    commit(store, FeedState(name="f", url="u"), [odd], [], [alert(odd)])
+    assert store.seen_keys([odd.key]) == {odd.key}
+    assert list(store.item_revisions("f", ["a\x00b"])) == ["a\x00b"]
+    (row,) = store.due_outbox(NOW)
+    assert row.alert.title == odd.title  # the alert's own text is JSON: kept as it came

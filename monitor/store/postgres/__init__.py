@@ -71,7 +71,7 @@ class PostgresStore:
         """`op(db)`, its psycopg errors as StoreErrors; a broken connection is opened again at
         the next call (the server restarted, the network came back, pg_terminate_backend)."""
         if self.db.closed or self.db.broken:
-            self.db = connect(self.url)
+            self.db = connect(self.url, application=f"monitor {self.node}")
         try:
             return op(self.db)
         except psycopg.Error as exc:
@@ -111,6 +111,10 @@ class PostgresStore:
             del self.held[name]
         self.held.update(renewed)
         return lost
+
+    def drop_feed_lease(self, name: str) -> None:
+        """Stop renewing a lease whose check recorded nothing: it runs out on its own."""
+        self.held.pop(name, None)
 
     def release_feeds(self, leases: Sequence[FeedLease]) -> None:
         for lease in leases:
@@ -312,7 +316,8 @@ def connect_postgres(url: str, *, readonly: bool = False, untouched: bool = Fals
     if secrets:
         from monitor.log import add_secrets
         add_secrets(secrets)
-    db = connect(expanded)
+    node = node or node_name()
+    db = connect(expanded, application=f"monitor {node}")
     try:
         current = version(db)
         if current > len(MIGRATIONS):
@@ -333,7 +338,7 @@ def connect_postgres(url: str, *, readonly: bool = False, untouched: bool = Fals
     except psycopg.Error as exc:
         db.close()
         raise error(expanded, exc) from None
-    return PostgresStore(expanded, db, node=node or node_name())
+    return PostgresStore(expanded, db, node=node)
 
 
 def migrate_postgres(url: str) -> tuple[int, int]:

@@ -8,6 +8,8 @@ from typing import Mapping, Sequence
 
 import psycopg
 
+from monitor.store.postgres.items import pg_text
+
 
 def cached(db: psycopg.Connection, pair: str, model_version: str,
            text_hashes: Sequence[str]) -> dict[str, str]:
@@ -28,6 +30,7 @@ def remember(db: psycopg.Connection, pair: str, model_version: str,
                 "created_at) VALUES (%s,%s,%s,%s,%s) ON CONFLICT (text_hash, pair, "
                 "model_version) DO UPDATE SET translation = excluded.translation, "
                 "created_at = excluded.created_at",
-                [(h, pair, model_version, text, now) for h, text in translations.items()])
+                [(h, pair, model_version, pg_text(text), now)
+                 for h, text in translations.items()])
         db.execute("DELETE FROM translation_cache WHERE created_at < %s",
                    (now - timedelta(days=keep_days),))

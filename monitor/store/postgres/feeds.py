@@ -20,6 +20,7 @@ from uuid import UUID
 import psycopg
 
 from monitor.model import FeedState
+from monitor.store.postgres.items import pg_text
 
 _STATE_COLUMNS = ("name, url, current_url, etag, last_modified, body_hash, last_success_at, "
                   "last_attempt_at, consecutive_failures, failing_since, last_error, "
@@ -137,7 +138,8 @@ def leased_by(db: psycopg.Connection) -> dict[str, int]:
 def record_feed(db: psycopg.Connection, state: FeedState, *, node: str,
                 lease: FeedLease | None) -> bool:
     """Write a checked feed's state and give its lease back; False (nothing written) when the
-    lease was lost. Without a lease (an unleased one-shot write), only while no node holds it.
+    lease was lost. Without a lease token (a poll's worker process, which leased through its
+    own connection under the same node name), only while no other node holds the feed.
 
     The next check is due as long after the lease (database time) as the pipeline's
     schedule says after the check's start, so the nodes' clocks never decide it."""
@@ -146,10 +148,11 @@ def record_feed(db: psycopg.Connection, state: FeedState, *, node: str,
         delay = (state.next_due_at - state.last_attempt_at).total_seconds()
     params = {
         "name": state.name, "url": state.url, "current_url": state.current_url,
-        "etag": state.etag, "last_modified": state.last_modified, "body_hash": state.body_hash,
+        "etag": _text(state.etag), "last_modified": _text(state.last_modified),
+        "body_hash": state.body_hash,
         "last_success_at": state.last_success_at, "last_attempt_at": state.last_attempt_at,
         "failures": state.consecutive_failures, "failing_since": state.failing_since,
-        "last_error": state.last_error, "last_error_kind": state.last_error_kind,
+        "last_error": _text(state.last_error), "last_error_kind": state.last_error_kind,
         "next_due_at": state.next_due_at, "delay": delay, "items_total": state.items_total,
         "health_alerted_at": state.health_alerted_at, "last_parsed_at": state.last_parsed_at,
         "node": node, "token": lease.token if lease else None,
@@ -180,9 +183,10 @@ def record_feed(db: psycopg.Connection, state: FeedState, *, node: str,
             items_total = excluded.items_total, health_alerted_at = excluded.health_alerted_at,
             last_parsed_at = excluded.last_parsed_at, checked_by = excluded.checked_by,
             lease_node = NULL, lease_token = NULL, lease_until = NULL
-        WHERE feeds.lease_token IS NOT DISTINCT FROM %(token)s::uuid
+        WHERE feeds.lease_token = %(token)s::uuid
            OR (%(token)s::uuid IS NULL AND (feeds.lease_until IS NULL
-                                            OR feeds.lease_until <= now()))
+                                            OR feeds.lease_until <= now()
+                                            OR feeds.lease_node = %(node)s))
         RETURNING 1""", params).fetchone()
     return row is not None
 
@@ -195,3 +199,7 @@ def with_url(state: FeedState | None, name: str, url: str) -> FeedState:
     if state.url != url:
         return FeedState(name=name, url=url, items_total=state.items_total)
     return replace(state)
+
+
+def _text(value: str | None) -> str | None:
+    return None if value is None else pg_text(value)

@@ -20,6 +20,13 @@ from monitor.model import Item, Match, SeenItem
 LAST_SEEN_REFRESH = timedelta(days=1)
 
 
+def pg_text(text: str) -> str:
+    """`text` as PostgreSQL can hold it: a NUL (feedparser's loose parser makes one of
+    `&#0;`) becomes U+FFFD. Applied alike when writing and when looking up, so an item id with
+    a NUL is still found (and not alerted again)."""
+    return text.replace("\0", "\ufffd") if "\0" in text else text
+
+
 def seen_keys(db: psycopg.Connection, keys: Sequence[str]) -> set[str]:
     if not keys:
         return set()
@@ -39,10 +46,11 @@ def item_revisions(db: psycopg.Connection, feed: str,
     found: dict[str, list[SeenItem]] = {}
     if not item_ids:
         return found
+    asked = {pg_text(i): i for i in item_ids}
     for key, item_id, link, canonical, title in db.execute(
             "SELECT key, item_id, link, canonical_link, title FROM items "
-            "WHERE feed = %s AND item_id = ANY(%s) ORDER BY seq",
-            (feed, list(dict.fromkeys(item_ids)))):
+            "WHERE feed = %s AND item_id = ANY(%s) ORDER BY seq", (feed, list(asked))):
+        item_id = asked.get(item_id, item_id)
         found.setdefault(item_id, []).append(SeenItem(key, item_id, link, canonical, title))
     return found
 
@@ -52,14 +60,14 @@ def find_duplicates(db: psycopg.Connection, items: Sequence[Item], *,
     """Item key → an earlier item of another feed with the same link, or the same folded
     title published within `window`."""
     by_link: dict[str, list[tuple[str, str]]] = {}
-    links = list({i.canonical_link for i in items if i.canonical_link})
+    links = list({pg_text(i.canonical_link) for i in items if i.canonical_link})
     if links:
         for link, feed, key in db.execute(
                 "SELECT canonical_link, feed, key FROM items WHERE canonical_link <> '' "
                 "AND canonical_link = ANY(%s) ORDER BY canonical_link, seq", (links,)):
             by_link.setdefault(link, []).append((feed, key))
     by_title: dict[str, list[tuple[str, str, datetime]]] = {}
-    titles = list({i.title_key for i in items if i.title_key})
+    titles = list({pg_text(i.title_key) for i in items if i.title_key})
     if titles:
         for title, feed, key, published in db.execute(
                 "SELECT title_key, feed, key, published_at FROM items WHERE title_key <> '' "
@@ -67,11 +75,11 @@ def find_duplicates(db: psycopg.Connection, items: Sequence[Item], *,
             by_title.setdefault(title, []).append((feed, key, published))
     found = {}
     for item in items:
-        earlier = next((key for feed, key in by_link.get(item.canonical_link, ())
+        earlier = next((key for feed, key in by_link.get(pg_text(item.canonical_link), ())
                         if feed != item.feed), None) if item.canonical_link else None
-        if earlier is None and item.title_key in by_title:
+        if earlier is None and pg_text(item.title_key) in by_title:
             since, until = item.published_at - window, item.published_at + window
-            earlier = next((key for feed, key, published in by_title[item.title_key]
+            earlier = next((key for feed, key, published in by_title[pg_text(item.title_key)]
                             if feed != item.feed and since <= published <= until), None)
         if earlier is not None:
             found[item.key] = earlier
@@ -92,14 +100,15 @@ def record(db: psycopg.Connection, feed: str, present_ids: Sequence[str], items:
     if present_ids:  # still in the feed: retention keeps them
         cur.execute("UPDATE items SET last_seen_at = %s WHERE feed = %s AND item_id = ANY(%s) "
                     "AND coalesce(last_seen_at, first_seen_at) < %s",
-                    (now, feed, list(present_ids), now - LAST_SEEN_REFRESH))
+                    (now, feed, [pg_text(i) for i in present_ids], now - LAST_SEEN_REFRESH))
     if items:
         cur.executemany(
             "INSERT INTO items (key, feed, item_id, title, link, canonical_link, title_key, "
             "published_at, first_seen_at, language, duplicate_of, last_seen_at) "
             "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (key) DO NOTHING",
-            [(i.key, i.feed, i.id, i.title[:500], i.link, i.canonical_link, i.title_key,
-              i.published_at, now, i.language, duplicates.get(i.key), now) for i in items])
+            [(i.key, i.feed, pg_text(i.id), pg_text(i.title[:500]), pg_text(i.link),
+              pg_text(i.canonical_link), pg_text(i.title_key), i.published_at, now,
+              pg_text(i.language), duplicates.get(i.key), now) for i in items])
     if matches:
         cur.executemany(
             "INSERT INTO matches (rule, item_key, matched_terms, created_at) "

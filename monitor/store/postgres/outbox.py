@@ -21,6 +21,7 @@ from uuid import UUID, uuid4
 import psycopg
 
 from monitor.model import Alert
+from monitor.store.postgres.items import pg_text
 
 CHANNEL_LEASE_SECONDS = 60.0  # longer than any send's total deadline; renewed every drain
 _ROW = ("id, alert_id, channel, rule, item_key, kind, status, attempts, next_attempt_at, "
@@ -196,12 +197,12 @@ def mark_sent(db: psycopg.Connection, row_ids: Sequence[int], now: datetime) -> 
 
 def mark_failed(db: psycopg.Connection, row_id: int, error: str, when: datetime) -> None:
     db.execute("UPDATE outbox SET attempts = attempts + 1, last_error = %s, "
-               "next_attempt_at = %s WHERE id = %s", (error, when, row_id))
+               "next_attempt_at = %s WHERE id = %s", (pg_text(error), when, row_id))
 
 
 def mark_dead(db: psycopg.Connection, row_id: int, error: str) -> None:
     db.execute("UPDATE outbox SET status = 'dead', attempts = attempts + 1, last_error = %s "
-               "WHERE id = %s", (error, row_id))
+               "WHERE id = %s", (pg_text(error), row_id))
 
 
 def dead_alert_ids(db: psycopg.Connection, prefix: str, limit: int) -> list[str]:
