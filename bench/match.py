@@ -1,4 +1,4 @@
-"""Keyword matching speed: our RuleSet against a naive loop, on the same items in one run.
+"""Keyword matching speed: our Matcher against a naive loop, on the same items in one run.
 
     python bench/match.py [--rules 1000] [--items 100000] [--naive-items 3000] [--runs 3]
 
@@ -35,7 +35,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from monitor.rules import compile_rules  # noqa: E402
+from monitor.rules import Matcher, compile_rules  # noqa: E402
 from monitor.model import Item, Rule  # noqa: E402
 from monitor.normalize.text import WORD, fold  # noqa: E402
 
@@ -231,7 +231,7 @@ def main() -> None:
     items = make_items(args.items, vocab, rng)
     rules = make_rules(args.rules, vocab, rng)
     t = time.perf_counter()
-    ruleset = compile_rules(rules)
+    ruleset = Matcher(compile_rules(rules))
     compile_s = time.perf_counter() - t
     patterns = naive_patterns(rules)
     words = sum(len(WORD.findall(i.title + " " + i.summary)) for i in items) / len(items)

@@ -37,6 +37,7 @@ from monitor.health import HealthServer
 from monitor.metrics import Metrics, render
 from monitor.model import ChannelStatus, FeedSpec, RetentionSettings
 from monitor.pipeline import poll
+from monitor.rules import Matcher
 from monitor.runtime import Deps, Runtime
 from monitor.schedule import first_check_delay, spread_seconds
 
@@ -368,6 +369,7 @@ class Daemon:
         # effect drain by drain; a replaced channel is closed once its worker lets go of it.
         self.config = new
         self.deps.config = new
+        self.deps.matcher = Matcher(new.matcher)
         self.workers.replace_channels(build_channels(new.channels, stdout=self.stdout))
         self.deps.outbox.policy = RetryPolicy.from_settings(new.delivery)
         if new.translation != old_translation:

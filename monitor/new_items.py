@@ -18,6 +18,7 @@ from monitor.model import FeedSpec, Item, Match
 from monitor.normalize import SeenItems, entry_ids, normalize_new_entries
 from monitor.parse import parse_feed
 from monitor.redact import scrubber_for
+from monitor.rules import Matcher
 
 
 @dataclass(frozen=True)
@@ -32,7 +33,8 @@ class NewItems:
 
 
 def read_new_items(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, str],
-                    fetched_at: datetime, config: Config, seen: SeenItems) -> NewItems:
+                    fetched_at: datetime, config: Config, seen: SeenItems,
+                    matcher: Matcher) -> NewItems:
     """The new items of one fetched body. Raises ParseError."""
     parsed = parse_feed(body, feed=feed.name, headers=headers)
     # Relative links resolve against the feed's URL with every ${VAR} value masked: a token
@@ -48,7 +50,7 @@ def read_new_items(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[st
             emitted.add(item.key)
             items.append(item)
     items = _with_languages(items, feed, config)
-    matches = tuple(m for item in items for m in config.matcher.match(item))
+    matches = tuple(m for item in items for m in matcher.match(item))
     return NewItems(tuple(items), matches, len(parsed.entries), parsed.is_bozo,
                   parsed.bozo_message, left_out, tuple(dict.fromkeys(ids)))
 

@@ -162,7 +162,7 @@ async def _checks_in_workers(feeds: list[tuple[int, FeedSpec]], deps: Deps, due:
         try:
             async with deps.fetcher.clone(settings) as fetcher:
                 local = build_deps(deps.config, store, fetcher=fetcher, channels={},
-                                   clock=deps.clock, rng=deps.rng)
+                                   clock=deps.clock, rng=deps.rng, matcher=deps.matcher)
                 async for done in _checks((feeds[i] for i in cursor), local, due,
                                           settings.concurrency):
                     yield done
@@ -257,7 +257,8 @@ async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) ->
                                                   result.http_status,
                                                   elapsed_ms=result.elapsed_ms))
     new = read_new_items(result.body, feed=feed, url=result.url, headers=result.headers,
-                         fetched_at=now, config=deps.config, seen=deps.store)
+                         fetched_at=now, config=deps.config, seen=deps.store,
+                         matcher=deps.matcher)
     if new.is_bozo:
         log.warning("Feed is not well-formed; using what could be read", extra={"fields": {
             "feed_name": feed.name, "entries": new.entries, "error": new.bozo_message}})

@@ -18,6 +18,7 @@ from monitor.language import detector_for
 from monitor.outbox import Outbox
 from monitor.outbox.policy import RetryPolicy
 from monitor.redact import EnvRefs, Scrubber
+from monitor.rules import Matcher
 from monitor.store import Store
 from monitor.translate import Translator, UnavailableTranslator, build_translator
 from monitor.translate.queue import TranslationQueue
@@ -39,6 +40,7 @@ class Deps:
     channels: dict[str, Channel]
     outbox: Outbox
     translations: TranslationQueue
+    matcher: Matcher  # the compiled rules with this process's word caches; a reload replaces it
     translator: Translator = field(default_factory=UnavailableTranslator)
     clock: Callable[[], datetime] = utcnow
     rng: random.Random = field(default_factory=random.Random)
@@ -47,7 +49,7 @@ class Deps:
 def build_deps(config: Config, store: Store, *, fetcher: Fetcher | None,
                channels: dict[str, Channel], translator: Translator | None = None,
                clock: Callable[[], datetime] = utcnow,
-               rng: random.Random | None = None) -> Deps:
+               rng: random.Random | None = None, matcher: Matcher | None = None) -> Deps:
     """A `Deps` over an open store: its outbox (the config's retry policy; errors scrubbed of
     the config's secrets) and its translation queue (in this thread until a Runtime gives the
     translator a connection of its own)."""
@@ -57,6 +59,7 @@ def build_deps(config: Config, store: Store, *, fetcher: Fetcher | None,
                     scrub=Scrubber(config.secrets).scrub)
     deps = Deps(config=config, store=store, fetcher=fetcher, channels=channels, outbox=outbox,
                 translations=TranslationQueue(lambda: deps.translator, in_thread=False),
+                matcher=matcher or Matcher(config.matcher),
                 translator=translator or UnavailableTranslator(), clock=clock, rng=rng)
     return deps
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from monitor.cli.parser import EXIT_OK, Parser
 from monitor.cli.startup import read_config
 from monitor.errors import ConfigError
+from monitor.rules import explain
 
 
 def add_parser(sub, common) -> None:
@@ -23,7 +24,7 @@ def cmd_rules_explain(args, stdout, stderr) -> int:
         stdout.write(f"{args.config}: no rules (add some under rules:)\n")
         return EXIT_OK
     try:
-        lines = config.matcher.explain(args.rule)
+        lines = explain(config.matcher, args.rule)
     except KeyError:
         names = ", ".join(r.name for r in config.rules) or "none"
         raise ConfigError(f"no rule named {args.rule!r} (rules: {names})") from None

@@ -28,7 +28,7 @@ from monitor.config.values import (check_chat_id, check_feed_url, check_http_url
                                    check_language, check_query, check_webhook_secret,
                                    parse_duration, parse_rate, parse_size)
 from monitor.errors import ConfigError
-from monitor.rules import RuleSet, RulesError, compile_rules
+from monitor.rules import CompiledRules, RulesError, compile_rules
 from monitor.model import (ChannelSpec, DeliverySettings, FeedSpec, FetchSettings,
                            HealthSettings, RetentionSettings, Rule, TranslationSettings)
 from monitor.redact import redact_strings, redact_value, scrubber_for
@@ -250,7 +250,7 @@ class Config:
     fetch: FetchSettings
     translation: TranslationSettings
     health: HealthSettings
-    matcher: RuleSet
+    matcher: CompiledRules
     delivery: DeliverySettings = DeliverySettings()
     retention: RetentionSettings = RetentionSettings()
     max_alerts_per_rule: int = 20  # per rule, per feed check; the rest in one summary alert
@@ -381,7 +381,7 @@ def _validate_top(tree: Any, parts: dict, context: dict,
         return None, bad
 
 
-def _compile_rules(tree: Any, problems: list) -> tuple[tuple[Rule, ...], RuleSet | None]:
+def _compile_rules(tree: Any, problems: list) -> tuple[tuple[Rule, ...], CompiledRules | None]:
     """Every rule whose query has the right shape, compiled (whatever else is wrong with it)."""
     rules, indexes = [], []
     for index, raw in items(tree, "rules"):

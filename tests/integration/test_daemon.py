@@ -112,6 +112,24 @@ def test_run_reloads_config_on_sighup_and_keeps_the_old_one_when_invalid(
     assert d.stop(signal.SIGINT) == 0
 
 
+def test_run_matches_with_the_reloaded_rules_after_sighup(feed_server, tmp_path, daemons):
+    a = feed_server.set("/a.xml", rss([{"guid": "1", "title": "Alpha drone story"}]))
+    config = tmp_path / "config.yaml"
+    write_config(config, [{"name": "a", "url": a, "interval": "1s"}],
+                 rules=[{"name": "drones", "query": "drone"}])
+    d = daemons(tmp_path)
+    wait_for(lambda: "Alpha drone story" in d.stdout(), what="the first rule's alert")
+    write_config(config, [{"name": "a", "url": a, "interval": "1s"}],
+                 rules=[{"name": "missiles", "query": "missile"}])
+    d.proc.send_signal(signal.SIGHUP)
+    wait_for(lambda: "Config reloaded" in d.stderr(), what="the reload")
+    feed_server.set("/a.xml", rss([{"guid": "2", "title": "Bravo missile story"},
+                                   {"guid": "3", "title": "Charlie drone story"}]))
+    wait_for(lambda: "[missiles] Bravo missile story" in d.stdout(), what="the new rule's alert")
+    assert d.stop(signal.SIGINT) == 0
+    assert "Charlie drone story" not in d.stdout()  # the old rule is gone
+
+
 def test_run_refuses_an_invalid_config(tmp_path):
     (tmp_path / "config.yaml").write_text("feeds: nope\n", encoding="utf-8")
     proc = subprocess.run([sys.executable, "-m", "monitor", "run"], cwd=tmp_path,

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from monitor.errors import ParseError
 from monitor.language import detect
-from monitor.rules import compile_rules
+from monitor.rules import Matcher, compile_rules
 from monitor.model import Entry, Rule
 from monitor.normalize import normalize_entries
 from monitor.parse import parse_feed
@@ -32,11 +32,11 @@ SEEDS = sorted(p for p in SEEDS_DIR.rglob("*") if p.suffix in (".xml", ".rdf"))
 ODD = [p for p in SEEDS if p.relative_to(SEEDS_DIR).parts[0] in ("illformed", "encoding",
                                                                  "entities")]
 LANGUAGES = ("en", "ru", "be", "uk")
-RULES = compile_rules([
+RULES = Matcher(compile_rules([
     Rule("drones", {"en": "drone", "ru": "беспилотник", "be": "беспілотнік", "uk": "дрон"}),
     Rule("any", {"*": "the"}),
     Rule("phrase", {"*": '"кампания по"'}),
-])
+]))
 FETCHED_AT = datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
 FUZZ = settings(max_examples=int(os.environ.get("MONITOR_FUZZ_EXAMPLES", "150")),
                 deadline=None, derandomize=not os.environ.get("MONITOR_FUZZ_RANDOM"),

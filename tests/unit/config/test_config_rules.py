@@ -12,6 +12,7 @@ import pytest
 from monitor.config import load_config
 from monitor.errors import ConfigError
 from monitor.model import Item
+from monitor.rules import Matcher
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -79,5 +80,5 @@ def _item(title: str, summary: str, language: str) -> Item:
 ])
 def test_shipped_config_rule_finds_drone_production(language, title, summary, expected):
     config = load_config(ROOT / "config.yaml", env={})
-    found = config.matcher.match(_item(title, summary, language))
+    found = Matcher(config.matcher).match(_item(title, summary, language))
     assert bool(found) is expected

@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.rules import RuleSet, RulesError, compile_rules, match_item
+from monitor.rules import Matcher, RulesError, compile_rules, explain, match_item
 from monitor.model import Hit, Item, Rule
 from monitor.rules.query import And, Field, Near, Not, Or, Term, parse_query
 from monitor.rules.stems import analyzer_for
@@ -27,8 +27,12 @@ def item(title: str, summary: str = "", language: str = "en", key: str = "k1") -
     return Item("feed", key, key, title, summary, "https://example.org/", NOW, language=language)
 
 
+def matcher(rules: list[Rule]) -> Matcher:
+    return Matcher(compile_rules(rules))
+
+
 def matches(language: str, query: str, title: str, summary: str = "") -> bool:
-    rules = compile_rules([Rule("r", {language: query})])
+    rules = matcher([Rule("r", {language: query})])
     return bool(rules.match(item(title, summary, language)))
 
 
@@ -275,31 +279,31 @@ def test_match_query_language(language, query, title, summary, expected):
 
 
 def test_match_item_in_unnamed_language_does_not_match():
-    rules = compile_rules([Rule("r", {"en": "drone", "ru": "дрон"})])
+    rules = matcher([Rule("r", {"en": "drone", "ru": "дрон"})])
     assert rules.match(item("Дроны", language="be")) == []
 
 
 def test_match_uses_the_items_language_query():
-    rules = compile_rules([Rule("r", {"ru": "дрон", "be": "беспілотнік"})])
+    rules = matcher([Rule("r", {"ru": "дрон", "be": "беспілотнік"})])
     assert rules.match(item("Дроны", language="ru"))
     assert not rules.match(item("Дроны", language="be"))
     assert rules.match(item("Беспілотнікі", language="be"))
 
 
 def test_match_any_language_query_stems_with_the_items_language():
-    rules = compile_rules([Rule("r", {"*": "дрон"})])
+    rules = matcher([Rule("r", {"*": "дрон"})])
     assert rules.match(item("Збілі дронаў", language="be"))
     assert rules.match(item("Сбили дронов", language="ru"))
 
 
 def test_match_any_language_query_in_unknown_language_matches_exact_words():
-    rules = compile_rules([Rule("r", {"*": "drone"})])
+    rules = matcher([Rule("r", {"*": "drone"})])
     assert rules.match(item("a drone", language="und"))
     assert not rules.match(item("drones", language="und"))
 
 
 def test_match_named_language_wins_over_any():
-    rules = compile_rules([Rule("r", {"*": "drone", "ru": "беспилотник"})])
+    rules = matcher([Rule("r", {"*": "drone", "ru": "беспилотник"})])
     assert not rules.match(item("drone", language="ru"))
     assert rules.match(item("drone", language="en"))
 
@@ -308,7 +312,7 @@ def test_match_named_language_wins_over_any():
 
 
 def test_match_reports_query_terms_and_original_spans():
-    rules = compile_rules([Rule("drones", {"ru": "беспилотник OR ракета"})])
+    rules = matcher([Rule("drones", {"ru": "беспилотник OR ракета"})])
     [match] = rules.match(item("Сбиты 10 беспилотников", "Ракеты тоже", "ru"))
     assert match.rule == "drones"
     assert match.item_key == "k1"
@@ -318,38 +322,38 @@ def test_match_reports_query_terms_and_original_spans():
 
 def test_match_hit_spans_survive_folding_that_changes_length():
     title = "Бес\u00adпилотник и бо́льшая «ﬁre»"
-    rules = compile_rules([Rule("r", {"ru": "беспилотник AND большой AND fire"})])
+    rules = matcher([Rule("r", {"ru": "беспилотник AND большой AND fire"})])
     [match] = rules.match(item(title, language="ru"))
     assert [title[h.start:h.end] for h in match.hits] == ["Бес\u00adпилотник", "бо́льшая", "ﬁre"]
 
 
 def test_match_negated_terms_are_not_reported():
-    rules = compile_rules([Rule("r", {"en": "drone -toy"})])
+    rules = matcher([Rule("r", {"en": "drone -toy"})])
     [match] = rules.match(item("Military drone"))
     assert match.matched_terms == ("drone",)
 
 
 def test_match_near_reports_only_the_pairs_within_distance():
-    rules = compile_rules([Rule("r", {"en": "drone NEAR/1 factory"})])
+    rules = matcher([Rule("r", {"en": "drone NEAR/1 factory"})])
     [match] = rules.match(item("A drone show. Later: drone factory"))
     assert [(h.term, h.start) for h in match.hits] == [("drone", 21), ("factory", 27)]
 
 
 def test_match_phrase_is_one_hit_over_its_words():
-    rules = compile_rules([Rule("r", {"en": '"unmanned aerial"'})])
+    rules = matcher([Rule("r", {"en": '"unmanned aerial"'})])
     [match] = rules.match(item("New unmanned  aerial vehicle"))
     assert match.hits == (Hit('"unmanned aerial"', "title", 4, 20),)
 
 
 def test_match_returns_rules_in_config_order():
-    rules = compile_rules([Rule(f"r{i}", {"en": w}) for i, w in
-                           enumerate(["factory", "drone", "Russia"])])
+    rules = matcher([Rule(f"r{i}", {"en": w}) for i, w in
+                     enumerate(["factory", "drone", "Russia"])])
     found = rules.match(item("Russia builds a drone factory"))
     assert [m.rule for m in found] == ["r0", "r1", "r2"]
 
 
 def test_match_item_is_rules_match():
-    rules = compile_rules([Rule("r", {"en": "drone"})])
+    rules = matcher([Rule("r", {"en": "drone"})])
     assert match_item(item("drone"), rules) == rules.match(item("drone"))
 
 
@@ -428,7 +432,7 @@ def test_compile_rules_refuses_a_query_nested_more_than_50_deep(query, column):
 
 def test_query_nested_exactly_50_levels_deep_compiles_and_matches():
     query = "(" * 49 + "NOT toy drone" + ")" * 49
-    ruleset = compile_rules([Rule("deep", {"en": query})])
+    ruleset = matcher([Rule("deep", {"en": query})])
     assert [m.rule for m in ruleset.match(item("A drone factory"))] == ["deep"]
     assert not ruleset.match(item("A toy drone"))
     chain = "a" + " NEAR/5 a" * 50
@@ -473,7 +477,7 @@ def test_explain_shows_parse_and_stems_per_language():
         Rule("drones", {"ru": "беспилотник* OR дрон", "be": "title:дрон"}),
         Rule("any", {"*": "factory"}),
     ])
-    lines = rules.explain()
+    lines = explain(rules)
     assert lines[:5] == [
         "rule drones",
         "  ru: беспилотник* OR дрон",
@@ -489,10 +493,10 @@ def test_explain_shows_parse_and_stems_per_language():
 
 def test_explain_one_rule_and_unknown_rule():
     rules = compile_rules([Rule("a", {"en": "x"}), Rule("b", {"en": "y"})])
-    assert rules.explain("b")[0] == "rule b"
-    assert not any(line == "rule a" for line in rules.explain("b"))
+    assert explain(rules, "b")[0] == "rule b"
+    assert not any(line == "rule a" for line in explain(rules, "b"))
     with pytest.raises(KeyError):
-        rules.explain("c")
+        explain(rules, "c")
 
 
 # --- the index finds what a rule-by-rule scan finds -----------------------------------------
@@ -599,7 +603,7 @@ def test_match_index_agrees_with_rule_by_rule_scan(seed, language):
         except RulesError:
             continue  # e.g. a query that is only negations
         queries.append(query)
-    rules: RuleSet = compile_rules([Rule(f"r{i}", {language: q}) for i, q in enumerate(queries)])
+    rules = matcher([Rule(f"r{i}", {language: q}) for i, q in enumerate(queries)])
     for n in range(5):
         title = " ".join(rng.choices(VOCAB[language], k=rng.randint(1, 6)))
         summary = " ".join(rng.choices(VOCAB[language], k=rng.randint(0, 12)))
@@ -616,7 +620,7 @@ def test_match_stays_correct_when_word_caches_overflow(monkeypatch):
     import monitor.rules.stems
     monkeypatch.setattr(monitor.rules.matcher, "_WORD_CACHE_LIMIT", 3)
     monkeypatch.setattr(monitor.rules.stems, "_CACHE_LIMIT", 3)
-    rules = compile_rules([Rule("r", {"be": '(дрон OR "Дзень Волі") NEAR/3 завод*'})])
+    rules = matcher([Rule("r", {"be": '(дрон OR "Дзень Волі") NEAR/3 завод*'})])
     texts = [("Дроны выпускае завод", True), ("Дзень Волі: завод стаіць", True),
              ("Завод выпускае трактары", False), ("Новыя дронаў заводы", True)] * 3
     assert [bool(rules.match(item(t, language="be"))) for t, _ in texts] == \
