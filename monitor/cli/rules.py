@@ -5,7 +5,6 @@ from __future__ import annotations
 from monitor.cli.parser import EXIT_OK, Parser
 from monitor.cli.startup import read_config
 from monitor.errors import ConfigError
-from monitor.rules import explain
 
 
 def add_parser(sub, common) -> None:
@@ -19,6 +18,8 @@ def add_parser(sub, common) -> None:
 
 
 def cmd_rules_explain(args, stdout, stderr) -> int:
+    from monitor.rules import explain
+
     config = read_config(args)
     if args.rule is None and not config.rules:
         stdout.write(f"{args.config}: no rules (add some under rules:)\n")
