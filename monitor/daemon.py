@@ -226,9 +226,9 @@ class Daemon:
 
     def _prune_now(self, settings: RetentionSettings) -> None:
         from monitor.store.retention import prune
-        from monitor.store import connect
+        from monitor.store import open_store
 
-        with connect(self.config.state_path, create=False) as store:
+        with open_store(self.config.state_path, create=False) as store:
             prune(store, settings, datetime.now(timezone.utc), should_stop=self.stopping.is_set)
 
     async def _start_check(self, name: str) -> None:

@@ -37,6 +37,7 @@ from monitor.redact import scrubber_for
 from monitor.render.health import feed_failing_alert, feed_recovered_alert
 from monitor.runtime import Deps, build_deps
 from monitor.schedule import Due, after_failure, after_success
+from monitor.store import CheckRecord
 from monitor.workers import SharedCursor, cores, fork_map
 
 log = logging.getLogger(__name__)
@@ -135,7 +136,7 @@ WORKERS_FROM_FEEDS = 64  # below this a poll runs in one process: a fork costs m
 
 
 def _workers_for(feeds: int, deps: Deps) -> int:
-    if feeds < WORKERS_FROM_FEEDS or deps.store.path == ":memory:":
+    if feeds < WORKERS_FROM_FEEDS or not deps.store.is_shareable:
         return 0
     # Each process may hold per_host // processes connections to a host, at least one: more
     # processes than `per_host` would break the limit.
@@ -153,12 +154,9 @@ async def _checks_in_workers(feeds: list[tuple[int, FeedSpec]], deps: Deps, due:
     settings = replace(fetch, concurrency=max(1, fetch.concurrency // workers),
                        per_host_concurrency=max(1, fetch.per_host_concurrency // workers))
     cursor = SharedCursor(len(feeds))
-    path = deps.store.path
 
     async def job(cursor: SharedCursor):
-        from monitor.store import connect
-
-        store = connect(path, create=False, readonly=True)
+        store = deps.store.reopen(readonly=True)
         try:
             async with deps.fetcher.clone(settings) as fetcher:
                 local = build_deps(deps.config, store, fetcher=fetcher, channels={},
@@ -202,7 +200,8 @@ async def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps,
             alerts += more_matches_alerts(check.feed.name, rest, check.items, deps.config,
                                           commit_now)
         alerts += _feed_health_alerts(check, deps.config, commit_now)
-        rows.append((check.state, check.items, check.duplicates, check.matches, alerts))
+        rows.append(CheckRecord(check.state, check.items, check.duplicates, check.matches,
+                                alerts))
         report.item_count += len(check.items)
         report.match_count += len(check.matches)
         report.alert_count += len(alerts)

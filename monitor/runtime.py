@@ -90,10 +90,10 @@ class Runtime:
 
     async def __aenter__(self) -> Deps:
         from monitor.deliver import build_channels
-        from monitor.store import connect
+        from monitor.store import open_store
 
-        store = connect(":memory:") if self.dry_run else \
-            connect(self.config.state_path, exclusive=self.exclusive)
+        store = open_store(":memory:") if self.dry_run else \
+            open_store(self.config.state_path, exclusive=self.exclusive)
         try:
             # Build the language detector (numpy's import and a memory map: tens of
             # milliseconds) before any fetch starts, so it never stalls the event loop while
@@ -117,13 +117,10 @@ class Runtime:
         It runs in its own thread with its own connection for the translation cache: SQLite
         connections must not interleave transactions across threads.
         """
-        from monitor.store import connect
-
         deps = self.deps
         assert deps is not None
-        if config.translation.enabled and deps.store.path != ":memory:" \
-                and self.cache_store is None:
-            self.cache_store = connect(config.state_path)
+        if config.translation.enabled and deps.store.is_shareable and self.cache_store is None:
+            self.cache_store = deps.store.reopen()
         deps.translator = build_translator(config.translation,
                                            cache=self.cache_store or deps.store)
         deps.translations.in_thread = self.cache_store is not None

@@ -76,11 +76,11 @@ def cmd_poll(args, stdout, stderr) -> int:
 
 def _seen_in_state(config, items) -> set[str]:
     """The keys of `items` the state file has recorded; read-only (none without a state)."""
-    from monitor.store import connect
+    from monitor.store import open_store
 
     if not config.state_path.exists():
         return set()
-    with connect(config.state_path, readonly=True, untouched=True) as store:
+    with open_store(config.state_path, readonly=True, untouched=True) as store:
         return store.seen_keys([i.key for i in items])
 
 

@@ -22,13 +22,13 @@ def add_parser(sub, common) -> None:
 def cmd_prune(args, stdout, stderr) -> int:
     from monitor.errors import StateInUseError
     from monitor.store.retention import prune
-    from monitor.store import connect
+    from monitor.store import open_store
 
     config = read_config(args)
     start_logging(args, stderr, "warning", config.secrets)
     try:
-        store = connect(config.state_path, readonly=True, untouched=True) if args.dry_run \
-            else connect(config.state_path, create=False, exclusive=True)
+        store = open_store(config.state_path, readonly=True, untouched=True) if args.dry_run \
+            else open_store(config.state_path, create=False, exclusive=True)
     except StateInUseError as exc:
         raise StateInUseError(str(exc), hint="the running daemon prunes the state itself "
                               "every retention.prune_every; stop it to prune now (VACUUM "

@@ -26,6 +26,6 @@ def start_logging(args: argparse.Namespace, stderr: IO[str], default: str, secre
 
 
 def open_state(config, *, readonly: bool = False):
-    from monitor.store import connect
+    from monitor.store import open_store
 
-    return connect(config.state_path, create=False, readonly=readonly)
+    return open_store(config.state_path, create=False, readonly=readonly)

@@ -16,13 +16,13 @@ def add_parser(sub, common) -> None:
 
 
 def cmd_status(args, stdout, stderr) -> int:
-    from monitor.store import connect
+    from monitor.store import open_store
 
     from monitor.redact import EnvRefs, display_url, scrubber_for
 
     config = read_config(args)
     scrub = scrubber_for(config.secrets)
-    with connect(config.state_path, readonly=True) as store:
+    with open_store(config.state_path, readonly=True) as store:
         store.env_refs = EnvRefs(config.env_refs)
         states = {s.name: s for s in store.feed_states()}
         counts = {f.name: store.item_count(f.name) for f in config.feeds}

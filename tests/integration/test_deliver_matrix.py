@@ -15,8 +15,9 @@ from monitor.errors import DeliveryError
 from monitor.model import ChannelSpec
 from monitor.outbox.drain import drain_outbox
 from monitor.runtime import build_deps
-from monitor.store import connect
+from monitor.store import open_store
 from support.alerts import make_alert
+from support.records import queue_alerts
 from support.synapse import Synapse, SynapseUnavailable
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
@@ -94,9 +95,9 @@ def test_outbox_after_a_lost_answer_delivers_once(synapse, room, tmp_path):
     """A send whose answer was lost (timeout) is retried by the outbox with the same txnId."""
     bot, reader, room_id = room
     config = matrix_config(synapse, bot, room_id, tmp_path)
-    store = connect(tmp_path / "state.db")
+    store = open_store(tmp_path / "state.db")
     alert = make_alert(channel="matrix")
-    store.enqueue_alerts([alert], now=alert.created_at)
+    queue_alerts(store, [alert], now=alert.created_at)
 
     async def scenario():
         channels = build_channels(config.channels, stdout=None)
@@ -138,9 +139,9 @@ def test_burst_hits_the_real_rate_limit_and_the_outbox_waits_it_out(synapse, roo
     burst gets 429 M_LIMIT_EXCEEDED with retry_after_ms, the channel pauses, nothing repeats."""
     bot, reader, room_id = room
     config = matrix_config(synapse, bot, room_id, tmp_path)
-    store = connect(tmp_path / "state.db")
+    store = open_store(tmp_path / "state.db")
     alerts = [make_alert(channel="matrix", key=f"b{i}", title=f"Burst {i}", translation=None) for i in range(12)]
-    store.enqueue_alerts(alerts, now=alerts[0].created_at)
+    queue_alerts(store, alerts, now=alerts[0].created_at)
 
     async def scenario():
         channels = build_channels(config.channels, stdout=None)

@@ -14,8 +14,9 @@ from monitor.outbox import Outbox
 from monitor.outbox.policy import RetryPolicy
 from monitor.outbox.drain import drain_outbox
 from monitor.runtime import build_deps
-from monitor.store import connect
+from monitor.store import open_store
 from support.alerts import NOW, make_alert
+from support.records import queue_alerts
 from support.webhook_receiver import Reply, WebhookReceiver
 
 pytestmark = pytest.mark.integration
@@ -66,7 +67,7 @@ def setup(tmp_path, receiver, loop):
             "feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\n"
             f"channels:\n  - {{name: hook, type: webhook, url: '{receiver.url()}', "
             f"timeout: 5s{extra}}}\n{top}", base_dir=tmp_path, env={})
-        store = connect(tmp_path / "state.db")
+        store = open_store(tmp_path / "state.db")
         deps = build_deps(config, store, fetcher=None,
                           channels=build_channels(config.channels, stdout=None), clock=clock)
         if policy:
@@ -101,7 +102,7 @@ def titles(rx):
 
 def test_rate_limit_sends_ten_a_minute_and_the_rest_wait(setup, receiver):
     deps, clock = setup(", rate_limit: 10/min")
-    deps.store.enqueue_alerts(alerts(25), now=NOW)
+    queue_alerts(deps.store, alerts(25), now=NOW)
     sent = []
     for step in range(4):
         report = run(drain_outbox(deps))
@@ -113,10 +114,10 @@ def test_rate_limit_sends_ten_a_minute_and_the_rest_wait(setup, receiver):
 
 def test_rate_limit_counts_sends_of_earlier_runs(setup, receiver):
     deps, clock = setup(", rate_limit: 10/min")
-    deps.store.enqueue_alerts(alerts(6), now=NOW)
+    queue_alerts(deps.store, alerts(6), now=NOW)
     assert run(drain_outbox(deps)).sent == 6
     clock.advance(30)
-    deps.store.enqueue_alerts(alerts(6, start=6, now=clock()), now=clock())
+    queue_alerts(deps.store, alerts(6, start=6, now=clock()), now=clock())
     report = run(drain_outbox(deps))
     assert (report.sent, report.rate_limited) == (4, 1)
     clock.advance(31)  # the first six leave the 60-second window
@@ -125,7 +126,7 @@ def test_rate_limit_counts_sends_of_earlier_runs(setup, receiver):
 
 def test_flush_paces_a_rate_limited_channel_instead_of_stopping(setup, receiver):
     deps, clock = setup(", rate_limit: 10/min")
-    deps.store.enqueue_alerts(alerts(25), now=NOW)
+    queue_alerts(deps.store, alerts(25), now=NOW)
     report = run(drain_outbox(deps, ignore_backoff=True,
                                       rate_limit_wait_seconds=float("inf"), sleep=clock.sleep))
     assert report.sent == 25 and report.pending == 0
@@ -138,7 +139,7 @@ def test_a_429_pauses_the_whole_channel_for_its_retry_after_and_keeps_order(setu
 
     # A backoff shorter than the Retry-After and no jitter: the wait is the server's 30 s exactly.
     deps, clock = setup(policy=RetryPolicy(Backoff(base_seconds=5, jitter=0)))
-    deps.store.enqueue_alerts(alerts(3), now=NOW)
+    queue_alerts(deps.store, alerts(3), now=NOW)
     receiver.script("/hook", Reply.rate_limited("webhook", 30))
     first = run(drain_outbox(deps))
     assert (first.sent, first.failed) == (0, 1)
@@ -155,7 +156,7 @@ def test_a_429_pauses_the_whole_channel_for_its_retry_after_and_keeps_order(setu
 def test_a_permanent_failure_goes_dead_with_an_error_line_and_can_be_retried(
         setup, receiver, caplog):
     deps, clock = setup()
-    deps.store.enqueue_alerts(alerts(2), now=NOW)
+    queue_alerts(deps.store, alerts(2), now=NOW)
     receiver.script("/hook", Reply(410, "gone"))
     with caplog.at_level(logging.INFO, logger="monitor.pipeline"):
         report = run(drain_outbox(deps))
@@ -177,7 +178,7 @@ def test_transient_failures_go_dead_after_max_attempts(setup, receiver):
     policy = RetryPolicy(Backoff(base_seconds=10, factor=2, max_seconds=100, jitter=0),
                          max_attempts=3)
     deps, clock = setup(policy=policy)
-    deps.store.enqueue_alerts(alerts(1), now=NOW)
+    queue_alerts(deps.store, alerts(1), now=NOW)
     receiver.script("/hook", Reply(500), Reply(500), Reply(500))
     outcomes = []
     for _ in range(3):
@@ -191,10 +192,10 @@ def test_transient_failures_go_dead_after_max_attempts(setup, receiver):
 
 def test_digest_sends_one_message_per_interval_with_every_waiting_alert(setup, receiver):
     deps, clock = setup(", digest: 1h")
-    deps.store.enqueue_alerts(alerts(5), now=clock())
+    queue_alerts(deps.store, alerts(5), now=clock())
     assert run(drain_outbox(deps)).sent == 0
     clock.advance(1800)
-    deps.store.enqueue_alerts(alerts(2, start=5, now=clock()), now=clock())
+    queue_alerts(deps.store, alerts(2, start=5, now=clock()), now=clock())
     assert run(drain_outbox(deps)).sent == 0
     assert receiver.requests == []
     clock.advance(1800)
@@ -207,19 +208,19 @@ def test_digest_sends_one_message_per_interval_with_every_waiting_alert(setup, r
     assert req.headers["webhook-id"].startswith("dg_")
     assert deps.store.outbox_counts() == {"sent": 8}  # 7 alerts + the digest row
     # A new alert right after waits a full interval: at most one digest per hour.
-    deps.store.enqueue_alerts(alerts(1, start=7, now=clock()), now=clock())
+    queue_alerts(deps.store, alerts(1, start=7, now=clock()), now=clock())
     clock.advance(1000)
     assert run(drain_outbox(deps)).sent == 0
 
 
 def test_a_failed_digest_is_retried_as_the_same_digest(setup, receiver):
     deps, clock = setup(", digest: 10m")
-    deps.store.enqueue_alerts(alerts(3), now=clock())
+    queue_alerts(deps.store, alerts(3), now=clock())
     clock.advance(600)
     receiver.script("/hook", Reply(503))
     assert run(drain_outbox(deps)).failed == 1
     # A new alert waits for the next digest.
-    deps.store.enqueue_alerts(alerts(1, start=3, now=clock()), now=clock())
+    queue_alerts(deps.store, alerts(1, start=3, now=clock()), now=clock())
     clock.advance(3600)
     run(drain_outbox(deps))
     first, retried = receiver.requests[:2]
@@ -230,7 +231,7 @@ def test_a_failed_digest_is_retried_as_the_same_digest(setup, receiver):
 
 def test_flush_sends_a_digest_before_its_interval(setup, receiver):
     deps, clock = setup(", digest: 1d")
-    deps.store.enqueue_alerts(alerts(4), now=clock())
+    queue_alerts(deps.store, alerts(4), now=clock())
     report = run(drain_outbox(deps, ignore_backoff=True))
     assert (report.digests, report.sent, report.pending) == (1, 1, 0)
     assert receiver.requests[0].json()["data"]["count"] == 4
@@ -240,7 +241,7 @@ def test_a_drain_without_a_row_cap_sends_everything_due(setup, receiver):
     """The daemon's drains are capped (the next one goes on); `monitor poll` drains with no cap,
     so it never exits with due alerts unsent."""
     deps, clock = setup()
-    deps.store.enqueue_alerts(alerts(12), now=NOW)
+    queue_alerts(deps.store, alerts(12), now=NOW)
     assert run(drain_outbox(deps, max_rows=5)).sent == 5
     report = run(drain_outbox(deps, max_rows=None))
     assert (report.sent, report.pending) == (7, 0)
@@ -250,7 +251,7 @@ def test_a_drain_without_a_row_cap_sends_everything_due(setup, receiver):
 def test_the_config_sets_how_long_failed_alerts_are_retried(setup, receiver):
     deps, clock = setup(top="delivery: {retry_first: 10s, retry_max: 20s, max_attempts: 2}\n")
     assert deps.outbox.policy.max_attempts == 2
-    deps.store.enqueue_alerts(alerts(1), now=NOW)
+    queue_alerts(deps.store, alerts(1), now=NOW)
     receiver.script("/hook", Reply(500), Reply(500))
     assert run(drain_outbox(deps)).failed == 1
     clock.advance(5)  # the first retry comes after 10 s ± 20 % jitter
@@ -265,7 +266,7 @@ def test_alerts_of_a_channel_no_longer_configured_go_dead_saying_why(setup, rece
     """Each channel is drained on its own; rows of a channel removed from the config get
     their own drain too, and go dead with the reason (never silently left pending)."""
     deps, _ = setup()
-    deps.store.enqueue_alerts(alerts(2) + [make_alert(key="g", title="Gone", channel="old")],
+    queue_alerts(deps.store, alerts(2) + [make_alert(key="g", title="Gone", channel="old")],
                               now=NOW)
     report = run(drain_outbox(deps))
     assert (report.sent, report.dead, report.pending) == (2, 1, 0)

@@ -11,8 +11,9 @@ from monitor.config import parse_config
 from monitor.deliver import build_channels
 from monitor.outbox.drain import drain_outbox
 from monitor.runtime import build_deps
-from monitor.store import connect
+from monitor.store import open_store
 from support.alerts import NOW, make_alert
+from support.records import queue_alerts
 from support.webhook_receiver import Reply, WebhookReceiver
 
 pytestmark = pytest.mark.integration
@@ -40,7 +41,7 @@ def receiver():
 def make_deps(tmp_path, channels_yaml, clock):
     config = parse_config("feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\n"
                           f"channels:\n{channels_yaml}", base_dir=tmp_path, env={})
-    store = connect(tmp_path / "state.db")
+    store = open_store(tmp_path / "state.db")
     deps = build_deps(config, store, fetcher=None,
                       channels=build_channels(config.channels, stdout=None), clock=clock)
     return deps
@@ -61,7 +62,7 @@ def test_a_failed_webhook_is_retried_with_the_same_id_and_arrives_once(tmp_path,
     deps = make_deps(tmp_path, f"  - {{name: hook, type: webhook, url: '{receiver.url()}', "
                                f"secret: '{SECRET}'}}\n", clock)
     alerts = [make_alert(key=str(i), title=f"Story {i}", channel="hook") for i in range(3)]
-    deps.store.enqueue_alerts(alerts, now=NOW)
+    queue_alerts(deps.store, alerts, now=NOW)
     receiver.script("/hook", Reply(500, "down"))
 
     async def scenario():

@@ -4,7 +4,6 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from monitor.errors import DeliveryError
-from monitor.outbox.policy import RetryPolicy
 from monitor.retry import Backoff, parse_retry_after
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
@@ -35,13 +34,6 @@ def test_backoff_honours_a_longer_retry_after():
     b = Backoff(base_seconds=10, jitter=0)
     assert b.delay(1, retry_after_seconds=300) == 300
     assert b.delay(1, retry_after_seconds=1) == 10
-
-
-def test_retry_policy_next_attempt():
-    p = RetryPolicy(backoff=Backoff(base_seconds=30, factor=2, max_seconds=3600, jitter=0))
-    assert p.next_attempt_at(0, NOW) == NOW + timedelta(seconds=30)
-    assert p.next_attempt_at(3, NOW) == NOW + timedelta(seconds=240)
-    assert p.next_attempt_at(0, NOW, retry_after_seconds=90) == NOW + timedelta(seconds=90)
 
 
 def test_delivery_error_is_one_line():

@@ -11,7 +11,7 @@ import pytest
 
 from monitor.errors import TranslationError
 from monitor.model import Item, TranslationSettings
-from monitor.store import connect
+from monitor.store import open_store
 from monitor.translate import build_translator, UnavailableTranslator
 from monitor.translate.engine import ModelTranslator
 from monitor.translate.packages import install_archive
@@ -92,7 +92,7 @@ def test_names_urls_and_unknown_characters_survive(models, settings, tiny_archiv
 def test_cache_in_the_state_db_spares_the_model_and_follows_the_package_version(
         models, settings, tiny_archives):
     install(models, tiny_archives, "ru-en")
-    store = connect(":memory:")
+    store = open_store(":memory:")
     items = [item("a", "ru", "Дрон над заводом в Минске.", "Лукашенко приехал.")]
     first = ModelTranslator(settings, cache=store)
     expected = first.translate_items(items, "en")

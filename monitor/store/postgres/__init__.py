@@ -64,6 +64,15 @@ class PostgresStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
+    @property
+    def is_shareable(self) -> bool:
+        return True
+
+    def reopen(self, *, readonly: bool = False) -> "PostgresStore":
+        """Another connection of this node (a poll's worker process, the translator's
+        thread); the schema is already up to date."""
+        return connect_postgres(self.url, readonly=readonly, untouched=True, node=self.node)
+
     def check_file(self) -> None:
         """A database has no file to lose; a lost connection shows at the next statement."""
 
@@ -150,7 +159,7 @@ class PostgresStore:
         """Record several feed checks in one transaction: a check whose feed lease was lost
         meanwhile (another node took the feed over) records nothing, the others are
         committed. An alert is committed with its item. Returns alert rows added."""
-        from monitor.store import alert_to_json
+        from monitor.store.codec import alert_to_json
 
         def record(db: psycopg.Connection) -> tuple[int, list[str]]:
             # No savepoint per feed: a lost lease is found by the feed's first statement,
@@ -205,7 +214,7 @@ class PostgresStore:
     def alerts_by_id(self, alert_ids: Sequence[str]) -> dict[str, Alert]:
         import json
 
-        from monitor.store import alert_from_json
+        from monitor.store.codec import alert_from_json
         return {alert_id: alert_from_json(json.loads(payload)) for alert_id, payload in
                 self._run(lambda db: outbox.alerts_by_id(db, alert_ids))}
 
@@ -232,7 +241,7 @@ class PostgresStore:
         return [_outbox_row(r) for r in self._run(waiting)]
 
     def create_digest(self, digest: Alert, member_ids: Sequence[int], *, now: datetime) -> int:
-        from monitor.store import alert_to_json
+        from monitor.store.codec import alert_to_json
         return self._run(lambda db: outbox.create_digest(db, digest, member_ids, now,
                                                          alert_to_json))
 
@@ -373,7 +382,8 @@ def _revealed(refs: EnvRefs, state: FeedState) -> FeedState:
 def _outbox_row(r: tuple):
     import json
 
-    from monitor.store import OutboxRow, alert_from_json
+    from monitor.store import OutboxRow
+    from monitor.store.codec import alert_from_json
     (row_id, alert_id, channel, rule, item_key, kind, status, attempts, next_attempt_at,
      last_error, created_at, sent_at, payload, batch_id) = r
     return OutboxRow(id=row_id, alert_id=alert_id, channel=channel, rule=rule,

@@ -1,37 +1,26 @@
+"""The SQLite store on a real file: its schema, the poll commit, look-ups, the outbox queue, and
+the files it refuses. The production methods on both backends: test_store_backends.py."""
+
 import sqlite3
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from monitor.errors import StoreError
-from monitor.model import Alert, FeedState, Item, Match
-from monitor.store import MIGRATIONS, connect
+from monitor.model import FeedState, Match
+from monitor.store import CheckRecord, open_store
+from monitor.store.sqlite.migrations import MIGRATIONS
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
-
-
-def item(feed="f", id="1", title="A title long enough", link="", published=NOW, **kw):
-    from monitor.normalize import canonical_link, item_key, title_key
-    return Item(feed=feed, id=id, key=item_key(feed, id), title=title, summary="s", link=link,
-                published_at=published, canonical_link=canonical_link(link),
-                title_key=title_key(title), **kw)
-
-
-def alert(it, rule="r", channel="c"):
-    from monitor.render import alert_id
-    return Alert(id=alert_id(rule, it.key, channel), rule=rule, channel=channel, feed=it.feed,
-                 item_key=it.key, item_id=it.id, title=it.title, summary=it.summary, link=it.link,
-                 published_at=it.published_at, language="ru", matched_terms=("дрон",),
-                 created_at=NOW)
+from support.records import NOW, alert, item, queue_alerts, record
 
 
 @pytest.fixture
 def store(tmp_path):
-    with connect(tmp_path / "state.db") as s:
+    with open_store(tmp_path / "state.db") as s:
         yield s
 
 
-def test_connect_creates_schema_in_wal_mode(store):
+def test_open_store_creates_schema_in_wal_mode(store):
     assert store.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert store.db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
 
@@ -41,50 +30,44 @@ def test_feed_state_round_trips(store):
                       last_success_at=NOW, consecutive_failures=2, failing_since=NOW,
                       last_error="fetch f: HTTP 500", last_error_kind="http_5xx",
                       next_due_at=NOW + timedelta(hours=1), items_total=7)
-    store.save_feed_state(state)
+    record(store, state)
     assert store.feed_state("f", "https://x.org/f") == state
 
 
 def test_feed_state_is_reset_when_the_configured_url_changes(store):
-    store.save_feed_state(FeedState(name="f", url="https://old.org/f", etag='"x"', items_total=3))
+    record(store, FeedState(name="f", url="https://old.org/f", etag='"x"', items_total=3))
     fresh = store.feed_state("f", "https://new.org/f")
     assert fresh.etag is None and fresh.items_total == 3 and fresh.url == "https://new.org/f"
 
 
-def test_commit_poll_records_items_matches_and_alerts_once(store):
+def test_commit_polls_records_items_matches_and_alerts_once(store):
     a, b = item(id="1"), item(id="2", title="Another long title")
     m = Match("r", a.key, ("дрон",))
     state = FeedState(name="f", url="u")
-    assert store.commit_poll(state, [a, b], {}, [m], [alert(a)], now=NOW) == 1
-    assert store.unseen([a, b, item(id="3", title="Third long title")]) == \
-        [item(id="3", title="Third long title")]
+    assert record(store, state, [a, b], [m], [alert(a)]) == 1
+    third = item(id="3", title="Third long title")
+    assert store.seen_keys([a.key, b.key, third.key]) == {a.key, b.key}
     # The same poll again (a crash before the caller noticed): nothing is enqueued twice.
-    assert store.commit_poll(state, [a], {}, [m], [alert(a)], now=NOW) == 0
+    assert record(store, state, [a], [m], [alert(a)]) == 0
     assert store.outbox_counts() == {"pending": 1}
 
 
-def test_unseen_keeps_order_and_first_copy(store):
-    a, b = item(id="1"), item(id="2", title="Other title here")
-    assert store.unseen([b, a, b]) == [b, a]
-
-
-def test_find_duplicate_by_link_and_by_title_window(store):
+def test_find_duplicates_by_link_and_by_title_window(store):
     first = item(feed="a", id="1", title="Лукашенко посетил завод в Минске",
                  link="https://news.org/x?utm_source=1")
-    store.commit_poll(FeedState(name="a", url="u"), [first], {}, [], [], now=NOW)
+    record(store, FeedState(name="a", url="u"), [first])
     same_link = item(feed="b", id="9", title="Другой заголовок статьи", link="http://www.news.org/x")
-    assert store.find_duplicate(same_link) == first.key
     same_title = item(feed="b", id="8", title="Лукашенко посетил завод в Минске!",
                       published=NOW + timedelta(days=2))
-    assert store.find_duplicate(same_title) == first.key
     too_late = item(feed="b", id="7", title="Лукашенко посетил завод в Минске",
                     published=NOW + timedelta(days=4))
-    assert store.find_duplicate(too_late) is None
+    assert store.find_duplicates([same_link, same_title, too_late], window=timedelta(days=3)) \
+        == {same_link.key: first.key, same_title.key: first.key}
 
 
 def test_outbox_due_failed_dead_and_retry(store):
     a = item(id="1")
-    store.enqueue_alerts([alert(a, channel="x"), alert(a, channel="y")], now=NOW)
+    queue_alerts(store, [alert(a, channel="x"), alert(a, channel="y")], now=NOW)
     rows = store.due_outbox(NOW)
     assert [r.channel for r in rows] == ["x", "y"]
     assert rows[0].alert.matched_terms == ("дрон",)
@@ -98,7 +81,7 @@ def test_outbox_due_failed_dead_and_retry(store):
     assert [r.channel for r in store.due_outbox(NOW)] == ["y"]
 
 
-def test_connect_refuses_a_foreign_sqlite_file_and_leaves_it_alone(tmp_path):
+def test_open_store_refuses_a_foreign_sqlite_file_and_leaves_it_alone(tmp_path):
     path = tmp_path / "other.db"
     db = sqlite3.connect(path)
     db.execute("CREATE TABLE notes (x)")
@@ -106,63 +89,64 @@ def test_connect_refuses_a_foreign_sqlite_file_and_leaves_it_alone(tmp_path):
     db.close()
     before = path.read_bytes()
     with pytest.raises(StoreError, match="belongs to another program"):
-        connect(path)
+        open_store(path)
     assert path.read_bytes() == before
 
 
-def test_connect_refuses_a_corrupt_file_and_leaves_it_alone(tmp_path):
+def test_open_store_refuses_a_corrupt_file_and_leaves_it_alone(tmp_path):
     path = tmp_path / "state.db"
     path.write_bytes(b"this is not a database" * 100)
     with pytest.raises(StoreError, match="not an SQLite file"):
-        connect(path)
+        open_store(path)
     assert path.read_bytes() == b"this is not a database" * 100
 
 
-def test_connect_refuses_a_newer_schema(tmp_path):
+def test_open_store_refuses_a_newer_schema(tmp_path):
     path = tmp_path / "state.db"
-    connect(path).close()
+    open_store(path).close()
     db = sqlite3.connect(path)
     db.execute(f"PRAGMA user_version = {len(MIGRATIONS) + 1}")
     db.commit()
     db.close()
     with pytest.raises(StoreError, match="newer monitor"):
-        connect(path)
+        open_store(path)
 
 
 def test_reopening_keeps_everything(tmp_path):
     path = tmp_path / "state.db"
-    with connect(path) as s:
-        s.commit_poll(FeedState(name="f", url="u"), [item(id="1")], {}, [], [], now=NOW)
-    with connect(path) as s:
-        assert s.unseen([item(id="1")]) == []
+    with open_store(path) as s:
+        record(s, FeedState(name="f", url="u"), [item(id="1")])
+    with open_store(path) as s:
+        assert s.seen_keys([item(id="1").key]) == {item(id="1").key}
         assert s.item_count("f") == 1
 
 
 def test_seen_keys_are_those_recorded(store):
     a, b = item(id="1"), item(id="2", title="Other title here")
-    store.commit_poll(FeedState(name="f", url="u"), [a], {}, [], [], now=NOW)
+    record(store, FeedState(name="f", url="u"), [a])
     assert store.seen_keys([a.key, b.key, a.key]) == {a.key}
     assert store.seen_keys([]) == set()
 
 
 def test_commit_polls_writes_several_feeds_in_one_transaction(store):
     a, b = item(feed="f", id="1"), item(feed="g", id="1", title="Other title here")
-    rows = [(FeedState(name="f", url="u"), [a], {}, [Match("r", a.key, ("x",))], [alert(a)]),
-            (FeedState(name="g", url="v"), [b], {b.key: a.key}, [], [])]
+    rows = [CheckRecord(FeedState(name="f", url="u"), [a], {}, [Match("r", a.key, ("x",))],
+                        [alert(a)]),
+            CheckRecord(FeedState(name="g", url="v"), [b], {b.key: a.key}, [], [])]
     assert store.commit_polls(rows, now=NOW) == 1
     assert {s.name for s in store.feed_states()} == {"f", "g"}
     assert store.db.execute("SELECT duplicate_of FROM items WHERE key = ?",
                             (b.key,)).fetchone()[0] == a.key
     # A row that fails rolls back the whole chunk: nothing of it is half-recorded.
     unwritable = Match("r", a.key, ({"not", "json"},))
-    bad = [(FeedState(name="h", url="w"), [item(feed="h", id="9")], {}, [], []),
-           (FeedState(name="f", url="u"), [a], {}, [unwritable], [])]
+    bad = [CheckRecord(FeedState(name="h", url="w"), [item(feed="h", id="9")], {}, [], []),
+           CheckRecord(FeedState(name="f", url="u"), [a], {}, [unwritable], [])]
     with pytest.raises(TypeError):
         store.commit_polls(bad, now=NOW)
     assert store.item_count("h") == 0 and store.feed_state("h", "w").last_success_at is None
 
 
-def test_find_duplicates_agrees_with_find_duplicate(store):
+def test_find_duplicates_across_feeds_in_two_queries(store):
     link = "https://news.example.by/2026/11/story"
     old = [item(feed="a", id="1", link=link),
            item(feed="a", id="2", title="Завод в Минске начал выпускать дроны",
@@ -170,7 +154,7 @@ def test_find_duplicates_agrees_with_find_duplicate(store):
            item(feed="b", id="3", title="Завод в Минске начал выпускать дроны",
                 published=NOW - timedelta(days=9)),
            item(feed="c", id="4", link=link + "?utm_source=rss")]
-    store.commit_poll(FeedState(name="a", url="u"), old, {}, [], [], now=NOW)
+    record(store, FeedState(name="a", url="u"), old)
     new = [item(feed="b", id="5", link="https://www.news.example.by/2026/11/story/"),
            item(feed="a", id="6", link=link),  # same feed: not a duplicate by link
            item(feed="c", id="7", title="Завод в Минске начал выпускать дроны"),
@@ -178,9 +162,10 @@ def test_find_duplicates_agrees_with_find_duplicate(store):
            item(feed="d", id="9", title="Завод в Минске начал выпускать дроны",
                 published=NOW - timedelta(days=30)),
            item(feed="d", id="10", title="Something else entirely")]
-    found = store.find_duplicates(new)
-    assert found == {i.key: d for i in new if (d := store.find_duplicate(i)) is not None}
-    assert set(found) == {new[0].key, new[1].key, new[2].key}
+    # Another feed's item with the link (the first recorded), another feed's item with the
+    # title within three days; never one of the same feed, never a title 9 or 30 days off.
+    assert store.find_duplicates(new, window=timedelta(days=3)) == {
+        new[0].key: old[0].key, new[1].key: old[3].key, new[2].key: old[1].key}
 
 
 @pytest.mark.parametrize("when", [
@@ -190,11 +175,11 @@ def test_find_duplicates_agrees_with_find_duplicate(store):
     datetime(1000, 1, 1, tzinfo=timezone.utc),
 ])
 def test_times_are_stored_as_fixed_width_utc_text(when):
-    from monitor.store import _dt, _iso
+    from monitor.store.codec import from_iso, iso
 
-    text = _iso(when)
+    text = iso(when)
     assert text == when.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    assert _dt(text) == when and _dt(text).utcoffset() == timedelta(0)
+    assert from_iso(text) == when and from_iso(text).utcoffset() == timedelta(0)
 
 
 def test_due_outbox_in_order_holds_each_channel_behind_its_first_row_backing_off(store):
@@ -202,8 +187,8 @@ def test_due_outbox_in_order_holds_each_channel_behind_its_first_row_backing_off
 
     rng = random.Random(7)
     items = [item(id=str(n), title=f"Title number {n} long enough") for n in range(60)]
-    store.commit_poll(FeedState(name="f", url="u"), items, {}, [],
-                      [alert(i, channel=rng.choice("abc")) for i in items], now=NOW)
+    record(store, FeedState(name="f", url="u"), items,
+           alerts=[alert(i, channel=rng.choice("abc")) for i in items])
     rows = store.due_outbox(NOW, limit=1000)
     for row in rows:
         if rng.random() < 0.15:
@@ -234,8 +219,8 @@ def test_due_outbox_takes_a_channels_rows_round_robin_across_feeds(store):
     flood = [item(feed="flood", id=str(n), title=f"Flood item {n} long enough") for n in range(300)]
     quiet = [item(feed=f, id="1", title=f"Quiet item of {f} long enough") for f in ("a", "b")]
     for feed, items in (("flood", flood), ("a", quiet[:1]), ("b", quiet[1:])):
-        store.commit_poll(FeedState(name=feed, url="u"), items, {}, [],
-                          [alert(i, channel="c") for i in items], now=NOW)
+        record(store, FeedState(name=feed, url="u"), items,
+               alerts=[alert(i, channel="c") for i in items])
     due = store.due_outbox(NOW, limit=6, keep_order=True)
     assert [r.alert.feed for r in due] == ["flood", "a", "b", "flood", "flood", "flood"]
     rows = store.due_outbox(NOW, limit=1000, keep_order=True)

@@ -6,24 +6,21 @@ a real full filesystem and the real daemon: tests/integration/test_state_full.py
 from __future__ import annotations
 
 import os
-from datetime import datetime, timezone
 
 import pytest
 
 from monitor.errors import StateGoneError, StoreError
 from monitor.model import FeedState
 from monitor.outbox import Outbox
+from monitor.store import open_store
 from monitor.store.sqlite.statefile import state_error
-from monitor.store import connect
 
-from test_store import alert, item
-
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
+from support.records import NOW, alert, item, record
 
 
 @pytest.fixture
 def store(tmp_path):
-    with connect(tmp_path / "state.db", exclusive=True) as s:
+    with open_store(tmp_path / "state.db", exclusive=True) as s:
         yield s
 
 
@@ -35,26 +32,26 @@ def fill_up(store) -> None:
 
 def test_a_commit_on_a_full_database_says_so_and_commits_nothing(store):
     first = item(id="0")
-    store.commit_poll(FeedState(name="f", url="u"), [first], {}, [], [alert(first)], now=NOW)
+    record(store, FeedState(name="f", url="u"), [first], alerts=[alert(first)])
     fill_up(store)
     big = [item(id=str(n), title=f"A title long enough {n} " + "x" * 400) for n in range(1, 200)]
 
     with pytest.raises(StoreError) as caught:
-        store.commit_poll(FeedState(name="f", url="u", items_total=199), big, {}, [],
-                          [alert(i) for i in big], now=NOW)
+        record(store, FeedState(name="f", url="u", items_total=199), big,
+               alerts=[alert(i) for i in big])
 
     assert str(caught.value) == f"state {store.path}: database or disk is full"
     assert caught.value.hint.startswith("free space where the state lives")
     assert store.item_count() == 1 and store.outbox_counts() == {"pending": 1}
     assert store.feed_state("f", "u").items_total == 0  # the feed's state was not half-saved
     store.db.execute("PRAGMA max_page_count = 1073741823")  # room again: the same commit works
-    store.commit_poll(FeedState(name="f", url="u"), big, {}, [], [alert(i) for i in big], now=NOW)
+    record(store, FeedState(name="f", url="u"), big, alerts=[alert(i) for i in big])
     assert store.item_count() == 200
 
 
 def test_a_send_the_store_cannot_record_is_not_sent_again(store):
     it = item(id="1")
-    store.commit_poll(FeedState(name="f", url="u"), [it], {}, [], [alert(it)], now=NOW)
+    record(store, FeedState(name="f", url="u"), [it], alerts=[alert(it)])
     outbox = Outbox(store)
     [row] = outbox.due(NOW)
     store.db.execute("PRAGMA query_only = ON")  # the store refuses every write for a while
@@ -80,7 +77,7 @@ def test_a_state_file_gone_from_under_the_store_stops_writes(store, tmp_path, da
         (tmp_path / "state.db.lock").unlink()
 
     with pytest.raises(StateGoneError) as caught:
-        store.save_feed_state(FeedState(name="f", url="u"))
+        record(store, FeedState(name="f", url="u"))
 
     expected = {"delete": "the file was deleted while in use",
                 "replace": "the file was replaced while in use",

@@ -4,24 +4,23 @@ still in its feed, a pending alert), and that the space goes back to the filesys
 from __future__ import annotations
 
 import sqlite3
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 
 from monitor.model import FeedState, Match, RetentionSettings
+from monitor.store import open_store
 from monitor.store.retention import prune
-from monitor.store import connect
 
-from test_store import alert, item
+from support.records import NOW, alert, item, record
 
-NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 DAY = timedelta(days=1)
 SETTINGS = RetentionSettings()  # items 90 days, sent alerts 30, dead alerts 180
 
 
 @pytest.fixture
 def store(tmp_path):
-    with connect(tmp_path / "state.db") as s:
+    with open_store(tmp_path / "state.db") as s:
         yield s
 
 
@@ -35,8 +34,8 @@ def check(store, ids, *, at, present=None, alerts=(), feed="f"):
     items = [item(feed=feed, id=i, title=f"Drone item number {i}") for i in ids]
     present = ids if present is None else present
     state = FeedState(name=feed, url="u", last_parsed_at=at, present_ids=tuple(present))
-    store.commit_poll(state, items, {}, [Match("r", i.key, ("drone",)) for i in items],
-                      [alert(i) for i in items if i.id in alerts], now=at)
+    record(store, state, items, [Match("r", i.key, ("drone",)) for i in items],
+           [alert(i) for i in items if i.id in alerts], now=at)
     return {i.id: i for i in items}
 
 
@@ -109,7 +108,7 @@ def test_never_keeps_forever_and_a_dry_run_counts_without_deleting(store, tmp_pa
     assert prune(store, forever, NOW).items == 0 and keys(store) == {"gone"}
 
     before = (tmp_path / "state.db").read_bytes()
-    with connect(tmp_path / "state.db", readonly=True, untouched=True) as reader:
+    with open_store(tmp_path / "state.db", readonly=True, untouched=True) as reader:
         dry = prune(reader, SETTINGS, NOW, dry_run=True)
     assert (dry.items, dry.matches, dry.sent_alerts, dry.dry_run) == (1, 1, 1, True)
     assert keys(store) == {"gone"}
@@ -144,12 +143,12 @@ def test_the_space_goes_back_to_the_filesystem(store, tmp_path):
 
 def test_a_state_made_before_incremental_vacuum_is_vacuumed_once_by_the_cli(tmp_path):
     path = tmp_path / "old.db"
-    connect(path).close()
+    open_store(path).close()
     plain = sqlite3.connect(path, isolation_level=None)
     plain.execute("PRAGMA auto_vacuum = NONE")  # as every state made before retention
     plain.execute("VACUUM")
     plain.close()
-    with connect(path) as store:
+    with open_store(path) as store:
         assert store.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 0
         big_state(store)
         assert prune(store, SETTINGS, NOW).space == "none"  # the daemon: free pages reused

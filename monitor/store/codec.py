@@ -1,0 +1,74 @@
+"""How values are written in the state: instants as fixed-width UTC text, and an alert as the
+JSON document an outbox row carries (Alert ⇄ JSON). Pure; any backend uses the same text, so a
+state can move between backends row for row.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from monitor.model import Alert, Hit, Source, StoryRoot, Translation
+
+
+def iso(dt: datetime | None) -> str | None:
+    """`2026-11-25T12:00:00.000000Z`: fixed width, so text order is time order."""
+    if dt is None:
+        return None
+    dt = dt.astimezone(timezone.utc)
+    if dt.year < 1000:  # strftime does not pad the year; isoformat does
+        return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    # isoformat is the same text as the strftime above, several times faster (a poll writes
+    # a few of these per item).
+    return dt.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def from_iso(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        return datetime.fromisoformat(text)  # "…Z" is UTC (Python 3.11+)
+    except ValueError:  # a year below 1000, written unpadded
+        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+
+
+def alert_to_json(a: Alert) -> dict[str, Any]:
+    t = a.translation
+    return {
+        "id": a.id, "kind": a.kind, "rule": a.rule, "channel": a.channel, "feed": a.feed,
+        "item_key": a.item_key, "item_id": a.item_id, "title": a.title, "summary": a.summary,
+        "link": a.link, "published_at": iso(a.published_at), "language": a.language,
+        "matched_terms": list(a.matched_terms), "snippet": a.snippet,
+        "hits": [[h.term, h.field, h.start, h.end] for h in a.hits],
+        "translation": None if t is None else {
+            "source_language": t.source_language, "target_language": t.target_language,
+            "title": t.title, "summary": t.summary, "route": t.route, "note": t.note},
+        "created_at": iso(a.created_at),
+        **({"items": [alert_to_json(i) for i in a.items]} if a.items else {}),
+        **({"follows": {"alert_id": a.follows.alert_id, "item_key": a.follows.item_key,
+                        "title": a.follows.title, "feed": a.follows.feed,
+                        "link": a.follows.link}} if a.follows else {}),
+        **({"sources": [{"feed": s.feed, "title": s.title, "link": s.link,
+                         "published_at": iso(s.published_at), "language": s.language,
+                         "item_key": s.item_key} for s in a.sources]} if a.sources else {}),
+        **({"count": a.count} if a.count else {}),
+    }
+
+
+def alert_from_json(d: dict[str, Any]) -> Alert:
+    t = d.get("translation")
+    return Alert(
+        id=d["id"], kind=d.get("kind", "match"), rule=d["rule"], channel=d["channel"],
+        feed=d["feed"], item_key=d["item_key"], item_id=d["item_id"], title=d["title"],
+        summary=d["summary"], link=d["link"], published_at=from_iso(d["published_at"]),
+        language=d["language"], matched_terms=tuple(d["matched_terms"]),
+        snippet=d.get("snippet", ""),
+        hits=tuple(Hit(*h) for h in d.get("hits", ())),
+        translation=None if t is None else Translation(**t),
+        created_at=from_iso(d.get("created_at")),
+        items=tuple(alert_from_json(i) for i in d.get("items", ())),
+        follows=StoryRoot(**d["follows"]) if d.get("follows") else None,
+        sources=tuple(Source(**{**s, "published_at": from_iso(s["published_at"])})
+                      for s in d.get("sources", ())),
+        count=d.get("count", 0),
+    )
