@@ -142,10 +142,10 @@ def run_pg(cluster, feeds: int, nodes: int, new_every: int, items_per_new: int) 
 
 
 def run_sqlite(feeds: int, new_every: int, items_per_new: int) -> dict:
-    from monitor.store import connect
+    from monitor.store import open_store
     with tempfile.TemporaryDirectory() as tmp:
         started, wall = time.process_time(), time.perf_counter()
-        with connect(Path(tmp) / "state.db") as store:
+        with open_store(Path(tmp) / "state.db") as store:
             for n in range(feeds):
                 name = f"feed{n:06d}"
                 check(store, name, new_every, items_per_new, hash(name))
