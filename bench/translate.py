@@ -91,7 +91,8 @@ def worker(kind: str, models: Path, texts_file: Path, runs: int, beam: int,
     texts = json.loads(texts_file.read_text(encoding="utf-8"))
     base_rss, _ = rss_mb()
     if kind == "monitor":
-        from monitor.model import Item, TranslationSettings
+        from monitor.config import TranslationConfig
+        from monitor.model import Item
         from monitor.translate.engine import MemoryCache, ModelTranslator
 
         from datetime import datetime, timezone
@@ -99,8 +100,8 @@ def worker(kind: str, models: Path, texts_file: Path, runs: int, beam: int,
                       summary=texts[2 * i + 1], link="", language="ru",
                       published_at=datetime(2024, 3, 2, tzinfo=timezone.utc))
                  for i in range(len(texts) // 2)]
-        ours = ModelTranslator(TranslationSettings(models_dir=str(models), beam_size=beam,
-                                                   intra_threads=threads, apertium=False))
+        ours = ModelTranslator(TranslationConfig(models_dir=str(models), beam_size=beam,
+                                                 intra_threads=threads, apertium=False))
         started = time.perf_counter()
         ours.translate_texts(["Завод."], "ru", "en")  # load the model (the daemon keeps it)
         load = time.perf_counter() - started

@@ -29,13 +29,13 @@ from typing import IO, Any, Iterable
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from monitor.config import Config, load_config
+from monitor.config import Config, FeedConfig, RetentionConfig, load_config
 from monitor.outbox.health import DeliveryTracker
 from monitor.outbox.drain import ChannelWorkers, DrainReport
 from monitor.errors import ConfigError, MonitorError, StateGoneError
 from monitor.health import HealthServer
 from monitor.metrics import Metrics, render
-from monitor.model import ChannelStatus, FeedSpec, RetentionSettings
+from monitor.model import ChannelStatus
 from monitor.pipeline import poll
 from monitor.rules import Matcher
 from monitor.runtime import Deps, Runtime
@@ -185,16 +185,16 @@ class Daemon:
 
     # -- checks ----------------------------------------------------------------------------
 
-    def _schedule_feeds(self, feeds: tuple[FeedSpec, ...]) -> None:
+    def _schedule_feeds(self, feeds: tuple[FeedConfig, ...]) -> None:
         assert self.scheduler is not None
         enabled = [f for f in feeds if f.enabled]
         window = spread_seconds(len(enabled))
         now = datetime.now(timezone.utc)
         for feed in enabled:
-            delay = first_check_delay(feed.name, min(window, feed.interval_seconds))
+            delay = first_check_delay(feed.name, min(window, feed.interval))
             self.scheduler.add_job(
-                self._start_check, IntervalTrigger(seconds=feed.interval_seconds,
-                                                   jitter=min(feed.interval_seconds * 0.1, 60)),
+                self._start_check, IntervalTrigger(seconds=feed.interval,
+                                                   jitter=min(feed.interval * 0.1, 60)),
                 args=[feed.name], id=f"feed:{feed.name}", name=f"feed {feed.name}",
                 max_instances=1, coalesce=True, misfire_grace_time=None,
                 next_run_time=now + timedelta(seconds=delay), replace_existing=True)
@@ -203,7 +203,7 @@ class Daemon:
         """Retention every `retention.prune_every` (the first a minute after start, so a daemon
         that restarts often still prunes, and a start is not slowed by it)."""
         assert self.scheduler is not None
-        every = self.config.retention.prune_every_seconds
+        every = self.config.retention.prune_every
         self.scheduler.add_job(
             self._prune, IntervalTrigger(seconds=every), id="prune", name="prune",
             max_instances=1, coalesce=True, misfire_grace_time=None, replace_existing=True,
@@ -224,7 +224,7 @@ class Daemon:
         except Exception:
             log.exception("Internal error while pruning the state")
 
-    def _prune_now(self, settings: RetentionSettings) -> None:
+    def _prune_now(self, settings: RetentionConfig) -> None:
         from monitor.store.retention import prune
         from monitor.store import open_store
 
@@ -250,12 +250,12 @@ class Daemon:
         if skipped is None:
             log.warning("Feed check is taking longer than its interval; its next checks wait "
                         "for it", extra={"fields": {"feed_name": name,
-                                                    "interval_seconds": feed.interval_seconds}})
+                                                    "interval_seconds": feed.interval}})
 
     def _drained(self, report: DrainReport) -> None:
         self.metrics.record_drain(report.sent, report.failed, report.dead)
 
-    async def _check_feed(self, feed: FeedSpec) -> None:
+    async def _check_feed(self, feed: FeedConfig) -> None:
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
@@ -276,7 +276,7 @@ class Daemon:
             if self.checks.get(feed.name) is asyncio.current_task():
                 del self.checks[feed.name]
             elapsed = loop.time() - started
-            if feed.name in self.overrunning and elapsed < feed.interval_seconds \
+            if feed.name in self.overrunning and elapsed < feed.interval \
                     and not self.stopping.is_set():
                 log.info("Feed checks keep to their interval again", extra={"fields": {
                     "feed_name": feed.name, "skipped_runs": self.overrunning.pop(feed.name)}})
@@ -310,7 +310,7 @@ class Daemon:
         for name in self.workers.not_running() if self.workers is not None else ():
             return False, f"the delivery worker of channel {name} is not running"
         stalled = self.tracker.stalled_reasons(datetime.now(timezone.utc),
-                                               self.config.delivery.stalled_after_seconds,
+                                               self.config.delivery.stalled_after,
                                                [c.name for c in self.config.channels])
         if stalled:
             return False, "; ".join(stalled)
@@ -329,7 +329,7 @@ class Daemon:
         return render(self.metrics, outbox=store.outbox_counts(), feeds=store.feed_states(),
                       is_healthy=healthy, started_at=self.started_at, channels=channels,
                       stalled=_names(self.tracker.stalled(
-                          now, self.config.delivery.stalled_after_seconds,
+                          now, self.config.delivery.stalled_after,
                           [c.name for c in channels])))
 
     # -- reload ----------------------------------------------------------------------------

@@ -2,7 +2,8 @@
 
 fetch → FetchResult → parse → Entry → normalize → Item → language → Item(language=…)
 → match → Match → translate → Translation → Alert (→ outbox → render → deliver).
-All instants are aware UTC datetimes (`*_at`); durations carry their unit.
+All instants are aware UTC datetimes (`*_at`); durations carry their unit. What the config
+says (feeds, channels, limits) is monitor.config's validated objects, not values here.
 """
 
 from __future__ import annotations
@@ -10,20 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Mapping
-
-
-@dataclass(frozen=True)
-class FeedSpec:
-    """One `feeds:` entry of the config."""
-
-    name: str
-    url: str
-    language: str | None = None  # a hint, not truth
-    interval_seconds: float = 900.0
-    enabled: bool = True
-    # New items taken per check, newest first; the rest wait for the next checks.
-    max_items_per_check: int = 200
+from typing import Mapping
 
 
 @dataclass(frozen=True)
@@ -33,18 +21,6 @@ class Rule:
     name: str
     queries: Mapping[str, str]
     channels: tuple[str, ...] = ()
-
-
-@dataclass(frozen=True)
-class ChannelSpec:
-    """One `channels:` entry. `options` holds the type-specific keys (host, url, token…)."""
-
-    name: str
-    type: str
-    options: Mapping[str, Any] = field(default_factory=dict)
-    digest_seconds: float | None = None
-    rate_limit_per_minute: float | None = None
-    template: str | None = None
 
 
 @dataclass
@@ -288,48 +264,6 @@ class PollReport:
     feed_counts: dict[str, int] = field(default_factory=dict)  # outcome status → feeds
 
 
-@dataclass(frozen=True)
-class FetchSettings:
-    """`fetch:` in the config: limits for every HTTP fetch."""
-
-    concurrency: int = 32
-    per_host_concurrency: int = 4
-    connect_timeout_seconds: float = 10.0
-    read_timeout_seconds: float = 30.0
-    total_timeout_seconds: float = 60.0
-    max_body_bytes: int = 10 * 1024 * 1024
-    max_redirects: int = 5
-    user_agent: str = ""  # empty: "monitor/<version> (+https://github.com/monitor)"
-    backoff_max_seconds: float = 24 * 3600.0
-    # Redirects into loopback, private, link-local … space are refused unless set (a LAN);
-    # see monitor.fetch.policy.
-    allow_private_redirects: bool = False
-
-
-@dataclass(frozen=True)
-class TranslationSettings:
-    """`translation:` in the config."""
-
-    enabled: bool = True
-    models_dir: str = ""  # resolved by config to an absolute path
-    device: str = "cpu"  # "cpu", "cuda" or "auto"
-    beam_size: int = 2
-    intra_threads: int = 1
-    apertium: bool = True
-    apertium_timeout_seconds: float = 60.0
-
-
-@dataclass(frozen=True)
-class DeliverySettings:
-    """`delivery:` in the config: how failed alerts are retried before they are dead."""
-
-    retry_first_seconds: float = 30.0  # the first retry's delay; each next one doubles
-    retry_max_seconds: float = 3600.0  # the longest delay between two attempts
-    max_attempts: int = 20  # with the defaults: dead after about 14 h of failures
-    # /healthz is unhealthy while a channel has been trying for this long without a success.
-    stalled_after_seconds: float = 600.0
-
-
 @dataclass
 class ChannelStatus:
     """How one channel's deliveries went since the daemon started (for /healthz, /metrics).
@@ -349,23 +283,3 @@ class ChannelStatus:
     def stalled_seconds(self, now: datetime) -> float:
         """How long the channel has been trying without a success (0 when it is not)."""
         return 0.0 if self.trying_since is None else (now - self.trying_since).total_seconds()
-
-
-@dataclass(frozen=True)
-class RetentionSettings:
-    """`retention:` in the config: how long the state keeps what it no longer needs. None
-    keeps forever. An item still in its feed is never deleted, however old: it would be new
-    again at the next check, and alert again."""
-
-    items_seconds: float | None = 90 * 86400.0  # after the item was last in its feed
-    sent_alerts_seconds: float | None = 30 * 86400.0  # after it was sent
-    dead_alerts_seconds: float | None = 180 * 86400.0  # after it was queued
-    prune_every_seconds: float = 86400.0  # how often `monitor run` prunes
-
-
-@dataclass(frozen=True)
-class HealthSettings:
-    """`health:` in the config: alerts about feeds that keep failing."""
-
-    feed_failing_after_seconds: float = 24 * 3600.0
-    channels: tuple[str, ...] = ()

@@ -12,9 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Mapping
 
-from monitor.config import Config
+from monitor.config import Config, FeedConfig
 from monitor.language import detect_many
-from monitor.model import FeedSpec, Item, Match
+from monitor.model import Item, Match
 from monitor.normalize import SeenItems, entry_ids, normalize_new_entries
 from monitor.parse import parse_feed
 from monitor.redact import scrubber_for
@@ -32,7 +32,7 @@ class NewItems:
     present_ids: tuple[str, ...] = ()  # every entry's item id: what the feed still lists
 
 
-def read_new_items(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[str, str],
+def read_new_items(body: bytes, *, feed: FeedConfig, url: str, headers: Mapping[str, str],
                     fetched_at: datetime, config: Config, seen: SeenItems,
                     matcher: Matcher) -> NewItems:
     """The new items of one fetched body. Raises ParseError."""
@@ -55,7 +55,7 @@ def read_new_items(body: bytes, *, feed: FeedSpec, url: str, headers: Mapping[st
                   parsed.bozo_message, left_out, tuple(dict.fromkeys(ids)))
 
 
-def _with_languages(items: list[Item], feed: FeedSpec, config: Config) -> list[Item]:
+def _with_languages(items: list[Item], feed: FeedConfig, config: Config) -> list[Item]:
     """The items with their detected languages: one vectorised pass for the feed's new items."""
     found = detect_many([(i.title, i.summary, feed.language or i.declared_language)
                          for i in items], config.languages)

@@ -27,10 +27,10 @@ from datetime import datetime
 from typing import AsyncIterator, Callable, Iterable, Sequence
 
 from monitor.outbox.caps import cap_matches, more_matches_alerts
-from monitor.config import Config
+from monitor.config import Config, FeedConfig
 from monitor.duplicates import earlier_copies, story_alerts
 from monitor.errors import FeedError
-from monitor.model import (Alert, FeedOutcome, FeedSpec, FeedState, FetchStatus,
+from monitor.model import (Alert, FeedOutcome, FeedState, FetchStatus,
                            Item, Match, PollReport, Translation)
 from monitor.new_items import read_new_items
 from monitor.redact import scrubber_for
@@ -48,7 +48,7 @@ CHUNK_FEEDS = 100  # feeds committed per transaction in a large poll
 class FeedCheck:
     """One feed's results, computed but not yet committed."""
 
-    feed: FeedSpec
+    feed: FeedConfig
     state: FeedState
     outcome: FeedOutcome
     items: list[Item] = field(default_factory=list)  # new in this poll
@@ -59,7 +59,7 @@ class FeedCheck:
 # -- polling ---------------------------------------------------------------------------------
 
 
-async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
+async def poll(feeds: Sequence[FeedConfig], deps: Deps, *, dry_run: bool = False,
                force: bool = False, honour_schedule: bool = False,
                on_feed_done: Callable[[FeedOutcome], None] | None = None,
                keep_items: bool = True) -> PollReport:
@@ -92,7 +92,7 @@ async def poll(feeds: Sequence[FeedSpec], deps: Deps, *, dry_run: bool = False,
     return report
 
 
-async def _checks(work: Iterable[tuple[int, FeedSpec]], deps: Deps, due: Due,
+async def _checks(work: Iterable[tuple[int, FeedConfig]], deps: Deps, due: Due,
                   concurrency: int) -> AsyncIterator[tuple[int, FeedCheck | FeedOutcome]]:
     """Check feeds `concurrency` at a time; yield (index, check) as each finishes, or
     (index, outcome) for a feed that is not due."""
@@ -140,19 +140,19 @@ def _workers_for(feeds: int, deps: Deps) -> int:
         return 0
     # Each process may hold per_host // processes connections to a host, at least one: more
     # processes than `per_host` would break the limit.
-    n = min(cores(), 8, deps.config.fetch.per_host_concurrency)
+    n = min(cores(), 8, deps.config.fetch.per_host)
     return n if n > 1 else 0
 
 
-async def _checks_in_workers(feeds: list[tuple[int, FeedSpec]], deps: Deps, due: Due,
+async def _checks_in_workers(feeds: list[tuple[int, FeedConfig]], deps: Deps, due: Due,
                              workers: int) -> AsyncIterator[tuple[int, FeedCheck | FeedOutcome]]:
     """`_checks` spread over `workers` processes (this one and forked ones), each with its own
     HTTP client and a read-only connection to the state, each taking the next feed when it is
     ready for one. The limits of `fetch:` hold for the poll as a whole: each process may open
     a share of them."""
     fetch = deps.config.fetch
-    settings = replace(fetch, concurrency=max(1, fetch.concurrency // workers),
-                       per_host_concurrency=max(1, fetch.per_host_concurrency // workers))
+    settings = fetch.model_copy(update={"concurrency": max(1, fetch.concurrency // workers),
+                                        "per_host": max(1, fetch.per_host // workers)})
     cursor = SharedCursor(len(feeds))
 
     async def job(cursor: SharedCursor):
@@ -188,7 +188,8 @@ async def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps,
     chunk.clear()
     for check, copies in zip(checks, earlier_copies([c.items for c in checks], deps.store)):
         check.duplicates = copies
-    capped = [cap_matches(c.items, c.matches, deps.config.max_alerts_per_rule) for c in checks]
+    per_rule = deps.config.defaults.max_alerts_per_rule
+    capped = [cap_matches(c.items, c.matches, per_rule) for c in checks]
     translations = await _translate(checks, [alerted for alerted, _ in capped], deps)
     commit_now = deps.clock()
     rows = []
@@ -213,7 +214,7 @@ async def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps,
         deps.store.commit_polls(rows, now=commit_now)
 
 
-async def check_feed(feed: FeedSpec, state: FeedState, deps: Deps) -> FeedCheck:
+async def check_feed(feed: FeedConfig, state: FeedState, deps: Deps) -> FeedCheck:
     """Fetch, parse, normalise, detect and match one feed. Records a FeedError on the state."""
     now = deps.clock()
     state = replace(state, last_attempt_at=now)
@@ -234,7 +235,7 @@ async def check_feed(feed: FeedSpec, state: FeedState, deps: Deps) -> FeedCheck:
     return check
 
 
-async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) -> FeedCheck:
+async def _check(feed: FeedConfig, state: FeedState, deps: Deps, now: datetime) -> FeedCheck:
     result = await deps.fetcher.fetch(feed.name, state, now=now)
     state = after_success(state, feed, now)
     if result.permanent_url:
@@ -281,10 +282,10 @@ async def _check(feed: FeedSpec, state: FeedState, deps: Deps, now: datetime) ->
     return FeedCheck(feed, state, outcome, list(new.items), list(new.matches))
 
 
-def _failed(feed: FeedSpec, state: FeedState, exc: FeedError, deps: Deps,
+def _failed(feed: FeedConfig, state: FeedState, exc: FeedError, deps: Deps,
             now: datetime) -> FeedCheck:
     state = after_failure(state, feed, exc, now=now, rng=deps.rng,
-                          backoff_max_seconds=deps.config.fetch.backoff_max_seconds,
+                          backoff_max_seconds=deps.config.fetch.backoff_max,
                           scrub=scrubber_for(deps.config.secrets).scrub)
     outcome = FeedOutcome(feed.name, state.fetch_url, "error", exc.status,
                           error=state.last_error, error_kind=state.last_error_kind)
@@ -309,7 +310,7 @@ def _feed_health_alerts(check: FeedCheck, config: Config, now: datetime) -> list
     if not channels:
         return []
     if state.failing_since is not None and state.health_alerted_at is None and \
-            (now - state.failing_since).total_seconds() >= config.health.feed_failing_after_seconds:
+            (now - state.failing_since).total_seconds() >= config.health.feed_failing_after:
         check.state = replace(state, health_alerted_at=now)
         scrub = scrubber_for(config.secrets)
         return [feed_failing_alert(state, channel, now, scrub) for channel in channels]

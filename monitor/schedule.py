@@ -12,8 +12,9 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Callable
 
+from monitor.config import FeedConfig
 from monitor.errors import FeedError
-from monitor.model import FeedOutcome, FeedSpec, FeedState
+from monitor.model import FeedOutcome, FeedState
 from monitor.retry import Backoff
 
 # First checks start at about this rate (the daemon checked ~70 trivial feeds a second on a
@@ -47,21 +48,21 @@ class Due:
                            f" after: {state.last_error}" if state.consecutive_failures else None)
 
 
-def after_success(state: FeedState, feed: FeedSpec, now: datetime) -> FeedState:
+def after_success(state: FeedState, feed: FeedConfig, now: datetime) -> FeedState:
     """A fetch answered: the failure count resets and the next check is one interval away."""
     return replace(state, last_success_at=now, consecutive_failures=0, failing_since=None,
                    last_error=None, last_error_kind=None,
-                   next_due_at=now + timedelta(seconds=feed.interval_seconds))
+                   next_due_at=now + timedelta(seconds=feed.interval))
 
 
-def after_failure(state: FeedState, feed: FeedSpec, exc: FeedError, *, now: datetime,
+def after_failure(state: FeedState, feed: FeedConfig, exc: FeedError, *, now: datetime,
                   backoff_max_seconds: float, rng: random.Random,
                   scrub: Callable[[str], str]) -> FeedState:
     """A check failed: the error is recorded (scrubbed) and the next check backs off
     exponentially from the feed's interval, or waits for the server's Retry-After."""
     failures = state.consecutive_failures + 1
-    backoff = Backoff(base_seconds=feed.interval_seconds, factor=2.0,
-                      max_seconds=max(feed.interval_seconds, backoff_max_seconds), jitter=0.2)
+    backoff = Backoff(base_seconds=feed.interval, factor=2.0,
+                      max_seconds=max(feed.interval, backoff_max_seconds), jitter=0.2)
     delay = backoff.delay(failures, rng, exc.retry_after_seconds)
     # An error may quote the URL (httpx's InvalidURL does): no ${VAR} value in what is kept.
     return replace(state, consecutive_failures=failures,

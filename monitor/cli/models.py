@@ -53,16 +53,14 @@ def add_parsers(sub, common) -> None:
 
 
 def _translation_settings(args, stderr):
-    """(TranslationSettings, config or None): --models-dir needs no config file."""
-    from dataclasses import replace
-
-    from monitor.model import TranslationSettings
+    """(TranslationConfig, config or None): --models-dir needs no config file."""
+    from monitor.config import TranslationConfig
 
     start_logging(args, stderr, "warning")
     if args.models_dir:
         config = read_config(args) if os.path.exists(args.config) else None
-        base = config.translation if config else TranslationSettings()
-        return replace(base, models_dir=os.path.abspath(args.models_dir)), config
+        base = config.translation if config else TranslationConfig()
+        return base.model_copy(update={"models_dir": os.path.abspath(args.models_dir)}), config
     config = read_config(args)
     return config.translation, config
 

@@ -48,11 +48,11 @@ def cmd_prune(args, stdout, stderr) -> int:
         return EXIT_OK
     r, kept = report, config.retention
     stdout.write(f"{'would remove' if r.dry_run else 'removed'} {counted(r.items, 'item')} out "
-                 f"of their feeds for {_days(kept.items_seconds)} (and their "
+                 f"of their feeds for {_days(kept.items)} (and their "
                  f"{counted(r.matches, 'match', 'matches')}), {counted(r.sent_alerts, 'alert')} "
-                 f"sent over {_days(kept.sent_alerts_seconds)} ago, "
+                 f"sent over {_days(kept.sent_alerts)} ago, "
                  f"{counted(r.dead_alerts, 'dead alert')} queued over "
-                 f"{_days(kept.dead_alerts_seconds)} ago, "
+                 f"{_days(kept.dead_alerts)} ago, "
                  f"{counted(r.translations, 'cached translation')}\n")
     if r.dry_run:
         stdout.write(f"nothing was changed (dry run); the state is {_mb(r.bytes_before)}\n")

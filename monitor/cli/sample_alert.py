@@ -19,6 +19,7 @@ def add_parser(sub, common) -> None:
 
 
 def cmd_test_alert(args, stdout, stderr) -> int:
+    from monitor.config import CHANNEL_TYPES
     from monitor.deliver import build_channels
     from monitor.render.sample import sample_alert
 
@@ -39,10 +40,6 @@ def cmd_test_alert(args, stdout, stderr) -> int:
             await channels[spec.name].aclose()
 
     asyncio.run(go())
-    if spec.type == "teams":
-        stdout.write(f"channel {spec.name}: Teams accepted the test alert (HTTP 202); Workflows "
-                     f"answer 202 before the flow runs, so check that the card appeared in "
-                     f"the channel\n")
-    else:
-        stdout.write(f"channel {spec.name}: test alert sent ({spec.type})\n")
+    note = CHANNEL_TYPES[spec.type].test_alert_note
+    stdout.write(f"channel {spec.name}: {note or f'test alert sent ({spec.type})'}\n")
     return EXIT_OK

@@ -1,8 +1,9 @@
 """pydantic's validation errors → our one-line problems, in our words. Pure.
 
-Each error becomes `(loc, problem)`: `loc` is the path of YAML keys and list indexes (pydantic's
-internal steps such as `function-after[…]` removed) and `problem` reads after
-`file:line: key: `. pydantic's own phrasing ("Input should be a valid string") names Python
+Each error becomes `(loc, problem)`: `loc` is the path of YAML keys and list indexes, as
+pydantic gives it (the schema has no bare unions, whose branches pydantic would add to the
+path: a value that may take several shapes is one validator; tests/unit/config/test_problems.py
+holds every model to that) and `problem` reads after `file:line: key: `. pydantic's own phrasing ("Input should be a valid string") names Python
 types; a config author thinks in YAML: text, numbers, lists, mappings. A problem never repeats
 the value (it may be a password), only what kind of value it was.
 """
@@ -34,15 +35,11 @@ _PHRASES = {
     "less_than_equal": "must be at most {le}",
     "less_than": "must be less than {lt}",
     "list_type": "must be a list, got {got}",
+    "tuple_type": "must be a list, got {got}",
     "dict_type": "must be a mapping of keys, got {got}",
     "model_type": "must be a mapping of keys, got {got}",
     "model_attributes_type": "must be a mapping of keys, got {got}",
 }
-# pydantic's names for the branches of a union or a validator wrapper, which it puts in `loc`.
-_INTERNAL_STEP = re.compile(r"^(str|int|float|bool|list\[.*\]|dict\[.*\]|function-(after|before|"
-                            r"wrap|plain)\[.*|.*\[.*\].*)$")
-
-
 def kind_of(value: Any) -> str:
     """How a YAML value reads to its author: text, a number, a list…"""
     if value is None:
@@ -117,8 +114,7 @@ def problems_of(exc: ValidationError, model: type[BaseModel], prefix: tuple = ()
     """Every error of `exc` as `(loc, problem)`, with `prefix` before each loc."""
     problems = []
     for error in exc.errors():
-        loc = tuple(step for step in error["loc"]
-                    if not (isinstance(step, str) and _INTERNAL_STEP.match(step)))
+        loc = tuple(error["loc"])
         problem = (prefix + loc, describe(error, model_at(model, loc)))
         if problem not in problems:
             problems.append(problem)

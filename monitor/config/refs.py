@@ -14,9 +14,11 @@ from typing import Any, Callable, Iterator
 from urllib.parse import urlsplit
 from urllib.request import url2pathname
 
+from monitor.config.channels import CHANNEL_TYPES
 from monitor.config.values import check_query
 from monitor.config.yaml_tree import line_of
 from monitor.language import available_languages
+from monitor.render.markup import PLAIN
 from monitor.render.template import TemplateError, check_template
 
 Problem = tuple[tuple, str]
@@ -120,22 +122,15 @@ def unknown_channel(name: str, known: list[str]) -> str:
 
 
 def _channel_settings(index: int, channel: dict) -> list[Problem]:
-    problems = []
     ctype = channel.get("type")
-    if ctype == "email":
-        username, password = channel.get("username"), channel.get("password")
-        if (username is None) != (password is None):
-            present = "password" if password is not None else "username"
-            problems.append((("channels", index, present),
-                             "username and password must both be set, or neither"))
-        if channel.get("security") == "none" and username is not None:
-            problems.append((("channels", index, "security"),
-                             "username and password need security: starttls or tls "
-                             "(no login over plain text)"))
+    known = CHANNEL_TYPES.get(ctype) if isinstance(ctype, str) else None
+    problems: list[Problem] = [(("channels", index, key), problem) for key, problem
+                               in (known.settings.key_problems(channel) if known else ())]
     template = channel.get("template")
     if isinstance(template, str) and isinstance(ctype, str):
+        # An unknown type is reported on its own; its template is still checked.
         try:
-            check_template(template, ctype)
+            check_template(template, known.renderer().MARKUP if known else PLAIN)
         except TemplateError as exc:
             problems.append((("channels", index, "template"), str(exc)))
     return problems

@@ -1,16 +1,23 @@
 """Deliver stage: Alert → a channel. I/O. One module per transport.
 
 Every channel implements `Channel`: `send(alert)` delivers one alert or raises DeliveryError
-(`transient=True` to retry later, False to dead-letter it). `build_channels` turns the config's
-ChannelSpecs into channels; the HTTP channels of one run share one httpx client.
+(`transient=True` to retry later, False to dead-letter it). `build_channels` makes one per
+configured channel, by the transport its type names in the registry (monitor.config.channels):
+each is built as `Transport(settings, resources)`, and the HTTP channels of one run share the
+one httpx client in `resources`.
 """
 
 from __future__ import annotations
 
-from typing import IO, Protocol, Sequence
+from dataclasses import dataclass, field
+from typing import IO, TYPE_CHECKING, Protocol, Sequence
 
+from monitor.config.channels import CHANNEL_TYPES, ChannelConfig
 from monitor.errors import DeliveryError
-from monitor.model import Alert, ChannelSpec
+from monitor.model import Alert
+
+if TYPE_CHECKING:
+    from monitor.deliver.http import SharedClient
 
 
 class Channel(Protocol):
@@ -23,60 +30,39 @@ class Channel(Protocol):
         """Release connections."""
 
 
-def build_channels(specs: Sequence[ChannelSpec], *, stdout: IO[str]) -> dict[str, Channel]:
-    """One Channel per spec. Types without a transport raise DeliveryError when used."""
-    from monitor.deliver.console import ConsoleChannel
-    from monitor.deliver.http import SharedClient
+def _shared_client() -> SharedClient:
+    from monitor.deliver.http import SharedClient  # httpx only once a run delivers
 
-    shared = SharedClient()
+    return SharedClient()
+
+
+@dataclass
+class Resources:
+    """What the channels of one run share: where the console writes, one HTTP client."""
+
+    stdout: IO[str] | None = None
+    http: SharedClient = field(default_factory=_shared_client)
+
+
+def build_channels(configs: Sequence[ChannelConfig], *, stdout: IO[str] | None
+                   ) -> dict[str, Channel]:
+    """One Channel per configured channel. A type without a transport in this build raises
+    DeliveryError when used, so its alerts wait instead of vanishing."""
+    resources = Resources(stdout=stdout)
     channels: dict[str, Channel] = {}
-    for spec in specs:
-        if spec.type == "console":
-            channels[spec.name] = ConsoleChannel(spec.name, stdout)
-        elif spec.type in _HTTP_TYPES:
-            channels[spec.name] = _HTTP_TYPES[spec.type]()(spec, shared)
-        elif spec.type == "email":
-            from monitor.deliver.email import EmailChannel
-
-            channels[spec.name] = EmailChannel(spec)
-        elif spec.type == "apprise":
-            from monitor.deliver.apprise import AppriseChannel
-
-            channels[spec.name] = AppriseChannel(spec)
-        else:
-            channels[spec.name] = _Unsupported(spec)
+    for config in configs:
+        known = CHANNEL_TYPES.get(config.type)
+        channels[config.name] = known.transport()(config, resources) if known else \
+            _Unsupported(config)
     return channels
-
-
-def _webhook():
-    from monitor.deliver.webhook import WebhookChannel
-    return WebhookChannel
-
-
-def _chat(name: str):
-    def load():
-        from monitor.deliver import chat
-        return getattr(chat, name)
-    return load
-
-
-def _matrix():
-    from monitor.deliver.matrix import MatrixChannel
-    return MatrixChannel
-
-
-_HTTP_TYPES = {"webhook": _webhook, "slack": _chat("SlackChannel"),
-               "discord": _chat("DiscordChannel"), "mattermost": _chat("MattermostChannel"),
-               "teams": _chat("TeamsChannel"), "telegram": _chat("TelegramChannel"),
-               "matrix": _matrix}
 
 
 class _Unsupported:
     """A configured channel whose transport this build does not have: alerts wait, not vanish."""
 
-    def __init__(self, spec: ChannelSpec) -> None:
-        self.name = spec.name
-        self.type = spec.type
+    def __init__(self, config: ChannelConfig) -> None:
+        self.name = config.name
+        self.type = config.type
 
     async def send(self, alert: Alert) -> None:
         raise DeliveryError(self.name, f"channel type '{self.type}' is not supported yet",

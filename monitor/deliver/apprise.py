@@ -14,9 +14,10 @@ import asyncio
 import logging
 from typing import Any
 
+from monitor.config.channels import AppriseConfig
 from monitor.errors import DeliveryError
-from monitor.model import Alert, ChannelSpec
-from monitor.render import render_text
+from monitor.model import Alert
+from monitor.render.plain import MARKUP, render_text
 from monitor.render.template import TemplateError, render_template
 from monitor.render.view import alert_view, digest_headline
 
@@ -30,11 +31,11 @@ def with_truncation(url: str) -> str:
 
 
 class AppriseChannel:
-    def __init__(self, spec: ChannelSpec) -> None:
-        self.name = spec.name
-        self.template = spec.template
-        self.urls = [with_truncation(str(u)) for u in spec.options["urls"]]
-        self.timeout_seconds = float(spec.options.get("timeout") or 20.0)
+    def __init__(self, config: AppriseConfig, resources: object = None) -> None:
+        self.name = config.name
+        self.template = config.template
+        self.urls = [with_truncation(u) for u in config.urls]
+        self.timeout_seconds = config.timeout
         self._apprise: Any = None
 
     def _load(self) -> Any:
@@ -60,7 +61,7 @@ class AppriseChannel:
         title = digest_headline(view) if alert.kind == "digest" else \
             f"[{view.rule}] {view.headline}"
         try:
-            body = render_template(self.template, view, "apprise") \
+            body = render_template(self.template, view, MARKUP) \
                 if self.template and alert.kind != "digest" else render_text(alert)
         except TemplateError as exc:
             raise DeliveryError(self.name, str(exc), transient=False) from None

@@ -8,14 +8,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from monitor.config.channels import ChatWebhookConfig, HttpChannelConfig, TelegramConfig
+from monitor.deliver import Resources
 from monitor.deliver.http import Answer, SharedClient, check_answer, send_request
 from monitor.errors import DeliveryError
-from monitor.model import Alert, ChannelSpec
-from monitor.render.discord import discord_payload
-from monitor.render.mattermost import mattermost_payload, mattermost_text
-from monitor.render.slack import slack_payload
-from monitor.render.teams import teams_payload
-from monitor.render.telegram import telegram_payload, telegram_text
+from monitor.model import Alert
+from monitor.render import discord, mattermost, slack, teams, telegram
+from monitor.render.markup import Markup
 from monitor.render.template import TemplateError, render_template
 from monitor.render.view import AlertView, alert_view
 
@@ -24,22 +23,22 @@ class JsonPostChannel:
     """POST a JSON payload to the channel's URL; subclasses say what payload and what an
     answer means beyond its status."""
 
-    format = ""
+    markup: Markup  # its render module's MARKUP
 
-    def __init__(self, spec: ChannelSpec, shared: SharedClient) -> None:
-        self.name = spec.name
-        self.type = spec.type
-        self.template = spec.template
-        self.timeout_seconds = float(spec.options.get("timeout") or 20.0)
-        self.url = self.endpoint(spec)
-        self.secrets = [s for s in self.secret_values(spec) if s]
-        self.shared = shared.acquire()
+    def __init__(self, config: HttpChannelConfig, resources: Resources) -> None:
+        self.name = config.name
+        self.type = config.type
+        self.template = config.template
+        self.timeout_seconds = config.timeout
+        self.url = self.endpoint(config)
+        self.secrets = [s for s in self.secret_values(config) if s]
+        self.shared: SharedClient = resources.http.acquire()
 
-    def endpoint(self, spec: ChannelSpec) -> str:
-        return spec.options["url"]
+    def endpoint(self, config: Any) -> str:
+        return config.url
 
-    def secret_values(self, spec: ChannelSpec) -> list[str]:
-        return [spec.options.get("url", "")]
+    def secret_values(self, config: Any) -> list[str]:
+        return [config.url]
 
     def payload(self, view: AlertView, body: str | None) -> dict[str, Any]:
         raise NotImplementedError
@@ -52,7 +51,7 @@ class JsonPostChannel:
         body = None
         if self.template and alert.kind != "digest":
             try:
-                body = render_template(self.template, view, self.format)
+                body = render_template(self.template, view, self.markup)
             except TemplateError as exc:
                 raise DeliveryError(self.name, str(exc), transient=False,
                                     hint="fix the channel's template in the config") from None
@@ -67,57 +66,56 @@ class JsonPostChannel:
 
 
 class SlackChannel(JsonPostChannel):
-    format = "slack"
+    markup = slack.MARKUP
 
     def payload(self, view, body):
-        return slack_payload(view, body)
+        return slack.slack_payload(view, body)
 
 
 class DiscordChannel(JsonPostChannel):
-    format = "discord"
+    markup = discord.MARKUP
 
-    def endpoint(self, spec):
+    def endpoint(self, config: ChatWebhookConfig) -> str:
         # wait=true: without it Discord drops a message it cannot save *without an error*.
-        url = spec.options["url"]
+        url = config.url
         return url + ("&" if "?" in url else "?") + "wait=true" if "wait=" not in url else url
 
     def payload(self, view, body):
-        return discord_payload(view, body)
+        return discord.discord_payload(view, body)
 
 
 class MattermostChannel(JsonPostChannel):
-    format = "mattermost"
+    markup = mattermost.MARKUP
 
     def payload(self, view, body):
-        return mattermost_payload(mattermost_text(view, body))
+        return mattermost.mattermost_payload(mattermost.mattermost_text(view, body))
 
 
 class TeamsChannel(JsonPostChannel):
     """Workflows answer 202 before the flow runs: a 2xx says the request was accepted, not
     that the card was posted (use `monitor test-alert` and look at the channel)."""
 
-    format = "teams"
+    markup = teams.MARKUP
 
     def payload(self, view, body):
-        return teams_payload(view, body)
+        return teams.teams_payload(view, body)
 
 
 class TelegramChannel(JsonPostChannel):
-    format = "telegram"
+    markup = telegram.MARKUP
 
-    def __init__(self, spec: ChannelSpec, shared: SharedClient) -> None:
-        self.chat_id = spec.options["chat_id"]
-        super().__init__(spec, shared)
+    def __init__(self, config: TelegramConfig, resources: Resources) -> None:
+        self.chat_id = config.chat_id
+        super().__init__(config, resources)
 
-    def endpoint(self, spec):
-        base = str(spec.options.get("api_url") or "https://api.telegram.org").rstrip("/")
-        return f"{base}/bot{spec.options['token']}/sendMessage"
+    def endpoint(self, config: TelegramConfig) -> str:
+        return f"{config.api_url.rstrip('/')}/bot{config.token}/sendMessage"
 
-    def secret_values(self, spec):
-        return [spec.options["token"]]
+    def secret_values(self, config: TelegramConfig) -> list[str]:
+        return [config.token]
 
     def payload(self, view, body):
-        return telegram_payload(self.chat_id, telegram_text(view, body))
+        return telegram.telegram_payload(self.chat_id, telegram.telegram_text(view, body))
 
     def check(self, answer: Answer) -> None:
         doc = answer.json()

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from typing import IO
 
+from monitor.config.channels import ConsoleConfig
+from monitor.deliver import Resources
 from monitor.errors import DeliveryError
 from monitor.model import Alert
-from monitor.render import render_text
+from monitor.render.plain import render_text
 
 
 class ConsoleChannel:
-    def __init__(self, name: str, stream: IO[str]) -> None:
-        self.name = name
-        self.stream = stream
+    def __init__(self, config: ConsoleConfig, resources: Resources) -> None:
+        self.name = config.name
+        self.stream: IO[str] | None = resources.stdout
 
     async def send(self, alert: Alert) -> None:
         try:

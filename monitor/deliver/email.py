@@ -17,10 +17,11 @@ from typing import Callable
 
 import aiosmtplib
 
+from monitor.config.channels import EmailConfig
 from monitor.errors import DeliveryError
-from monitor.model import Alert, ChannelSpec
+from monitor.model import Alert
 from monitor.redact import Scrubber, credential_forms
-from monitor.render.email import email_message
+from monitor.render.email import MARKUP, email_message
 from monitor.render.template import TemplateError, render_template
 from monitor.render.view import alert_view
 
@@ -28,19 +29,19 @@ log = logging.getLogger(__name__)
 
 
 class EmailChannel:
-    def __init__(self, spec: ChannelSpec, *, tls_context: ssl.SSLContext | None = None,
+    def __init__(self, config: EmailConfig, resources: object = None, *,
+                 tls_context: ssl.SSLContext | None = None,
                  clock: Callable[[], datetime] = lambda: datetime.now(timezone.utc)) -> None:
-        o = spec.options
-        self.name = spec.name
-        self.template = spec.template
-        self.host = str(o["host"])
-        self.port = int(o.get("port") or 587)
-        self.security = o.get("security") or "starttls"
-        self.username = o.get("username")
-        self.password = o.get("password")
-        self.sender = str(o["from"])
-        self.recipients = [str(r) for r in o["to"]]
-        self.timeout_seconds = float(o.get("timeout") or 30.0)
+        self.name = config.name
+        self.template = config.template
+        self.host = config.host
+        self.port = config.port
+        self.security = config.security
+        self.username = config.username
+        self.password = config.password
+        self.sender = config.from_
+        self.recipients = list(config.to)
+        self.timeout_seconds = config.timeout
         self.tls_context = tls_context
         self.clock = clock
         # A server may quote the login it refuses (the AUTH PLAIN argument is base64 of
@@ -51,7 +52,7 @@ class EmailChannel:
         body = None
         if self.template and alert.kind != "digest":
             try:
-                body = render_template(self.template, alert_view(alert), "email")
+                body = render_template(self.template, alert_view(alert), MARKUP)
             except TemplateError as exc:
                 raise DeliveryError(self.name, str(exc), transient=False,
                                     hint="fix the channel's template in the config") from None

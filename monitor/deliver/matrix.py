@@ -11,10 +11,12 @@ from __future__ import annotations
 import json
 from urllib.parse import quote
 
+from monitor.config.channels import MatrixConfig
+from monitor.deliver import Resources
 from monitor.deliver.http import SharedClient, check_answer, send_request
 from monitor.errors import DeliveryError
-from monitor.model import Alert, ChannelSpec
-from monitor.render.matrix import matrix_content
+from monitor.model import Alert
+from monitor.render.matrix import MARKUP, matrix_content
 from monitor.render.template import TemplateError, render_template
 from monitor.render.view import alert_view
 
@@ -24,15 +26,15 @@ def transaction_id(alert: Alert) -> str:
 
 
 class MatrixChannel:
-    def __init__(self, spec: ChannelSpec, shared: SharedClient) -> None:
-        self.name = spec.name
-        self.template = spec.template
-        self.homeserver = str(spec.options["homeserver"]).rstrip("/")
-        self.room_id = str(spec.options["room_id"])
-        self.token = str(spec.options["access_token"])
-        self.timeout_seconds = float(spec.options.get("timeout") or 20.0)
+    def __init__(self, config: MatrixConfig, resources: Resources) -> None:
+        self.name = config.name
+        self.template = config.template
+        self.homeserver = config.homeserver.rstrip("/")
+        self.room_id = config.room_id
+        self.token = config.access_token
+        self.timeout_seconds = config.timeout
         self.secrets = [self.token]
-        self.shared = shared.acquire()
+        self.shared: SharedClient = resources.http.acquire()
 
     def url(self, alert: Alert) -> str:
         return (f"{self.homeserver}/_matrix/client/v3/rooms/{quote(self.room_id, safe='')}"
@@ -43,7 +45,7 @@ class MatrixChannel:
         body = None
         if self.template and alert.kind != "digest":
             try:
-                body = render_template(self.template, view, "matrix")
+                body = render_template(self.template, view, MARKUP)
             except TemplateError as exc:
                 raise DeliveryError(self.name, str(exc), transient=False,
                                     hint="fix the channel's template in the config") from None

@@ -14,8 +14,10 @@ import hmac
 import time
 from typing import Callable
 
+from monitor.config.channels import WebhookConfig
+from monitor.deliver import Resources
 from monitor.deliver.http import SharedClient, check_answer, send_request
-from monitor.model import Alert, ChannelSpec
+from monitor.model import Alert
 from monitor.render.webhook import webhook_body
 
 
@@ -32,15 +34,15 @@ def sign(key: bytes, msg_id: str, timestamp: int, body: bytes) -> str:
 
 
 class WebhookChannel:
-    def __init__(self, spec: ChannelSpec, shared: SharedClient, *,
+    def __init__(self, config: WebhookConfig, resources: Resources, *,
                  clock: Callable[[], float] = time.time) -> None:
-        self.name = spec.name
-        self.url: str = spec.options["url"]
-        secret = spec.options.get("secret")
+        self.name = config.name
+        self.url = config.url
+        secret = config.secret
         self.key = signing_key(secret) if secret else None
-        self.timeout_seconds = float(spec.options.get("timeout") or 20.0)
+        self.timeout_seconds = config.timeout
         self.secrets = [self.url] + ([secret] if secret else [])
-        self.shared = shared.acquire()
+        self.shared: SharedClient = resources.http.acquire()
         self.clock = clock
 
     async def send(self, alert: Alert) -> None:

@@ -1,4 +1,4 @@
-"""Fetch stage: FeedSpec + FeedState → FetchResult, or a FetchError. I/O (httpx, files).
+"""Fetch stage: FeedConfig + FeedState → FetchResult, or a FetchError. I/O (httpx, files).
 
 One `Fetcher` (one httpx.AsyncClient) per run. It limits concurrency overall and per host,
 sends conditional requests (ETag / Last-Modified), caps the body while streaming, enforces a
@@ -25,7 +25,8 @@ import httpx
 from monitor import __version__
 from monitor.fetch.decompress import ACCEPT_ENCODING, DecodeError, decoder_for
 from monitor.errors import FetchError, root_cause
-from monitor.model import FeedState, FetchResult, FetchSettings, FetchStatus
+from monitor.config import FetchConfig
+from monitor.model import FeedState, FetchResult, FetchStatus
 from monitor.fetch.policy import Hops, RedirectPolicy, Refused, Resolver
 from monitor.retry import parse_retry_after
 
@@ -39,7 +40,7 @@ _PERMANENT_REDIRECTS = (301, 308)
 class Fetcher:
     """Fetches feeds over one shared client. Use as an async context manager."""
 
-    def __init__(self, settings: FetchSettings, *, transport: httpx.AsyncBaseTransport | None = None,
+    def __init__(self, settings: FetchConfig, *, transport: httpx.AsyncBaseTransport | None = None,
                  verify: bool | ssl.SSLContext = True, resolver: Resolver | None = None) -> None:
         self.settings = settings
         self._transport = transport
@@ -55,7 +56,7 @@ class Fetcher:
             public_endpoints=frozenset(filter(None, os.environ.get(
                 "MONITOR_TEST_PUBLIC_ENDPOINTS", "").replace(",", " ").split())))
 
-    def clone(self, settings: FetchSettings) -> "Fetcher":
+    def clone(self, settings: FetchConfig) -> "Fetcher":
         """An unopened Fetcher with other limits but the same transport and TLS settings (a
         poll's worker process opens its own client: a connection cannot cross a fork)."""
         return Fetcher(settings, transport=self._transport, verify=self._verify,
@@ -70,8 +71,8 @@ class Fetcher:
             transport=self._transport,
             verify=self._verify,
             follow_redirects=False,  # _get follows them, checking each hop
-            timeout=httpx.Timeout(connect=s.connect_timeout_seconds, read=s.read_timeout_seconds,
-                                  write=s.read_timeout_seconds, pool=s.total_timeout_seconds),
+            timeout=httpx.Timeout(connect=s.connect_timeout, read=s.read_timeout,
+                                  write=s.read_timeout, pool=s.total_timeout),
             # A small pool: httpcore rescans every pooled connection per request, so its CPU
             # cost grows with the pool (encode/httpcore#1035).
             limits=httpx.Limits(max_connections=min(s.concurrency, 16),
@@ -96,17 +97,17 @@ class Fetcher:
         scheme = urlsplit(url).scheme.lower()
         if scheme == "file" or scheme == "":
             return await asyncio.to_thread(_fetch_file, feed_name, url, state,
-                                           self.settings.max_body_bytes)
+                                           self.settings.max_body_size)
         host = urlsplit(url).hostname or ""
-        sem = self._per_host.setdefault(host, asyncio.Semaphore(self.settings.per_host_concurrency))
+        sem = self._per_host.setdefault(host, asyncio.Semaphore(self.settings.per_host))
         async with self._all, sem:
             started = time.perf_counter()
             try:
-                async with asyncio.timeout(self.settings.total_timeout_seconds):
+                async with asyncio.timeout(self.settings.total_timeout):
                     result = await self._get(feed_name, url, state, now or _utcnow())
             except TimeoutError:
                 raise FetchError(feed_name, f"no complete answer within "
-                                 f"{self.settings.total_timeout_seconds:g}s",
+                                 f"{self.settings.total_timeout:g}s",
                                  error_kind="timeout") from None
             except Refused as exc:
                 raise FetchError(feed_name, str(exc), error_kind="blocked",
@@ -159,7 +160,7 @@ class Fetcher:
                         # is read; an unread response closes the connection, not reusing it.
                         await response.aread()
                     return result
-                body = await _read_capped(feed_name, response, self.settings.max_body_bytes)
+                body = await _read_capped(feed_name, response, self.settings.max_body_size)
             finally:
                 await response.aclose()
             if not body.strip():
@@ -311,13 +312,13 @@ def _headers(headers: httpx.Headers) -> dict[str, str]:
     return {k: headers[k] for k in keep if k in headers}
 
 
-def _map_httpx_error(feed: str, exc: httpx.HTTPError, settings: FetchSettings) -> FetchError:
+def _map_httpx_error(feed: str, exc: httpx.HTTPError, settings: FetchConfig) -> FetchError:
     """httpx exceptions → FetchError with a stable `error_kind` and one line of text."""
     if isinstance(exc, httpx.ConnectTimeout):
-        return FetchError(feed, f"connect timed out after {settings.connect_timeout_seconds:g}s",
+        return FetchError(feed, f"connect timed out after {settings.connect_timeout:g}s",
                           error_kind="timeout")
     if isinstance(exc, (httpx.ReadTimeout, httpx.WriteTimeout)):
-        return FetchError(feed, f"server stopped sending for {settings.read_timeout_seconds:g}s",
+        return FetchError(feed, f"server stopped sending for {settings.read_timeout:g}s",
                           error_kind="timeout")
     if isinstance(exc, httpx.PoolTimeout):
         return FetchError(feed, "no free connection in time", error_kind="timeout")

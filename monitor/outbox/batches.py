@@ -10,7 +10,8 @@ import hashlib
 from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
-from monitor.model import Alert, ChannelSpec
+from monitor.config import ChannelConfig
+from monitor.model import Alert
 from monitor.store import Store
 
 DIGEST_MAX_ALERTS = 500
@@ -31,7 +32,7 @@ def digest_alert(channel: str, members: Sequence[Alert], now: datetime) -> Alert
                  created_at=now, kind="digest", items=tuple(members))
 
 
-def form_digests(store: Store, specs: Iterable[ChannelSpec], now: datetime, *,
+def form_digests(store: Store, specs: Iterable[ChannelConfig], now: datetime, *,
                  force: bool = False) -> int:
     """For each digest channel whose oldest waiting alert has waited a full interval (or
     every one with `force`), turn its waiting alerts into one digest row. Returns how many.
@@ -41,12 +42,12 @@ def form_digests(store: Store, specs: Iterable[ChannelSpec], now: datetime, *,
     """
     made = 0
     for spec in specs:
-        if not spec.digest_seconds:
+        if not spec.digest:
             continue
         rows = store.waiting_for_digest(spec.name, limit=DIGEST_MAX_ALERTS)
         if not rows:
             continue
-        if not force and now - rows[0].created_at < timedelta(seconds=spec.digest_seconds):
+        if not force and now - rows[0].created_at < timedelta(seconds=spec.digest):
             continue
         digest = digest_alert(spec.name, [r.alert for r in rows], now)
         if store.create_digest(digest, [r.id for r in rows], now=now):

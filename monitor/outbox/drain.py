@@ -20,11 +20,10 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Awaitable, Callable, Protocol
 
-from monitor.config import Config
+from monitor.config import ChannelConfig, Config
 from monitor.deliver import Channel
 from monitor.errors import DeliveryError, MonitorError, StateGoneError
 from monitor.outbox.health import DeliveryTracker
-from monitor.model import ChannelSpec
 from monitor.outbox import Outbox
 from monitor.outbox.batches import form_digests
 from monitor.outbox.rates import rate_wait_seconds
@@ -159,8 +158,8 @@ async def drain_channel(deps: DrainDeps, name: str, *, ignore_backoff: bool = Fa
 DIGESTED_KINDS = ("match", "follow_up", "more_matches")  # as Store.waiting_for_digest
 
 
-def _waits_for_digest(row: OutboxRow, spec: ChannelSpec | None) -> bool:
-    return bool(spec and spec.digest_seconds and row.kind in DIGESTED_KINDS)
+def _waits_for_digest(row: OutboxRow, spec: ChannelConfig | None) -> bool:
+    return bool(spec and spec.digest and row.kind in DIGESTED_KINDS)
 
 
 async def _deliver_row(deps: DrainDeps, channel: Channel | None, row: OutboxRow,

@@ -8,7 +8,7 @@ import random
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from monitor.model import DeliverySettings
+from monitor.config import DeliveryConfig
 from monitor.retry import Backoff
 
 
@@ -16,11 +16,11 @@ from monitor.retry import Backoff
 class RetryPolicy:
     """Capped exponential backoff with jitter; a row is dead after `max_attempts` failures."""
 
-    backoff: Backoff = field(default_factory=lambda: _backoff(DeliverySettings()))
-    max_attempts: int = DeliverySettings.max_attempts
+    backoff: Backoff = field(default_factory=lambda: _backoff(DeliveryConfig()))
+    max_attempts: int = DeliveryConfig().max_attempts
 
     @classmethod
-    def from_settings(cls, settings: DeliverySettings) -> RetryPolicy:
+    def from_settings(cls, settings: DeliveryConfig) -> RetryPolicy:
         return cls(_backoff(settings), settings.max_attempts)
 
     def next_attempt_at(self, attempts_so_far: int, now: datetime, *,
@@ -30,7 +30,7 @@ class RetryPolicy:
         return now + timedelta(seconds=delay)
 
 
-def _backoff(settings: DeliverySettings) -> Backoff:
-    """The config's delays (the defaults live in DeliverySettings), doubling, ±20 % jitter."""
-    return Backoff(base_seconds=settings.retry_first_seconds, factor=2.0,
-                   max_seconds=settings.retry_max_seconds, jitter=0.2)
+def _backoff(settings: DeliveryConfig) -> Backoff:
+    """The config's delays (the defaults live in DeliveryConfig), doubling, ±20 % jitter."""
+    return Backoff(base_seconds=settings.retry_first, factor=2.0,
+                   max_seconds=settings.retry_max, jitter=0.2)

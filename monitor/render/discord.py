@@ -11,9 +11,10 @@ import re
 from typing import Any
 
 from monitor.render.limits import fit_lines, trim, trim_atomic, trim_escaped, utf16
-from monitor.render.markup import markdown_escape, marked, safe_url
+from monitor.render.markup import MARKDOWN, markdown_escape, marked, safe_url
 from monitor.render.view import AlertView, digest_headline
 
+MARKUP = MARKDOWN  # templates write Markdown (render.template)
 TITLE = 256
 DESCRIPTION = 4096
 FOOTER = 2048

@@ -18,11 +18,12 @@ from email.policy import default as default_policy
 from email.utils import format_datetime
 
 from monitor.model import Alert
-from monitor.render import render_text
+from monitor.render.plain import render_text
 from monitor.render.limits import trim
-from monitor.render.markup import marked, safe_url
+from monitor.render.markup import PLAIN, marked, safe_url
 from monitor.render.view import AlertView, alert_view, digest_headline, one_line
 
+MARKUP = PLAIN  # templates write plain text (render.template)
 SUBJECT_CHARS = 200
 
 

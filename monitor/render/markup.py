@@ -3,12 +3,15 @@
 Feed text is hostile: every format escapes exactly what its service parses (notify.md §1):
 Slack only `& < >`; Telegram and Matrix HTML `& < >` (and `"` in attributes); Discord and
 Mattermost Markdown with backslashes; Teams TextBlocks the emphasis and link characters.
+Each markup is one `Markup` value below; a channel's render module names its own as `MARKUP`
+(what its templates escape values for, see render.template).
 """
 
 from __future__ import annotations
 
 import html
 import re
+from dataclasses import dataclass
 from typing import Callable, Sequence
 
 from monitor.render.view import clean, safe_url  # noqa: F401 - safe_url is used from here
@@ -55,3 +58,48 @@ def marked(segments: Sequence[tuple[str, bool]], escape: Escape, open_: str,
         else:
             out.append(escape(text))
     return "".join(out)
+
+
+# ---------------------------------------------------------------------------------------------
+# Links, and the markups
+
+
+def slack_link_markup(href: str, text: str | None) -> str:
+    label = slack_escape(text if text is not None else href)
+    return f"<{href.replace('&', '&amp;')}|{label}>"
+
+
+def html_link(href: str, text: str | None) -> str:
+    label = html_escape(text if text is not None else href)
+    return f'<a href="{html.escape(href, quote=True)}">{label}</a>'
+
+
+def markdown_link(href: str, text: str | None) -> str:
+    return f"[{markdown_escape(text if text is not None else href)}]({href})"
+
+
+def teams_link(href: str, text: str | None) -> str:
+    return f"[{teams_escape(text if text is not None else href)}]({href})"
+
+
+def plain_link(href: str, text: str | None) -> str:
+    return f"{text} <{href}>" if text is not None else href
+
+
+@dataclass(frozen=True)
+class Markup:
+    """How one kind of message marks text up: `escape` makes feed text literal, `bold` wraps
+    a hit, `link(href, text)` writes a link (`href` already a safe http(s) URL, `text` the
+    link's words or None for a bare link)."""
+
+    name: str
+    escape: Escape
+    bold: tuple[str, str]
+    link: Callable[[str, str | None], str]
+
+
+SLACK = Markup("slack mrkdwn", slack_escape, ("*", "*"), slack_link_markup)
+HTML = Markup("HTML", html_escape, ("<b>", "</b>"), html_link)  # Telegram, Matrix
+MARKDOWN = Markup("Markdown", markdown_escape, ("**", "**"), markdown_link)  # Discord, Mattermost
+TEAMS = Markup("Teams TextBlock", teams_escape, ("**", "**"), teams_link)
+PLAIN = Markup("plain text", plain, ("", ""), plain_link)

@@ -13,9 +13,10 @@ import html
 from typing import Any
 
 from monitor.render.limits import trim, trim_html, utf8
-from monitor.render.markup import html_escape, marked, plain, safe_url
+from monitor.render.markup import HTML, html_escape, marked, plain, safe_url
 from monitor.render.view import AlertView, digest_headline
 
+MARKUP = HTML  # templates write HTML (render.template)
 BODY_BYTES = 16_000
 FORMATTED_BYTES = 40_000
 

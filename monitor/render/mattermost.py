@@ -11,9 +11,10 @@ import re
 from typing import Any
 
 from monitor.render.limits import fit_lines, trim_atomic, trim_escaped
-from monitor.render.markup import markdown_escape, marked, safe_url
+from monitor.render.markup import MARKDOWN, markdown_escape, marked, safe_url
 from monitor.render.view import AlertView, digest_headline
 
+MARKUP = MARKDOWN  # templates write Markdown (render.template)
 POST_CHARS = 16383
 _ATOM = re.compile(r"\\.|\[[^\]\n]*\]\([^)\s]*\)|\*\*[^*\n]{1,300}\*\*")
 

@@ -11,9 +11,10 @@ import re
 from typing import Any
 
 from monitor.render.limits import fit_lines, trim, trim_atomic, trim_escaped
-from monitor.render.markup import marked, safe_url, slack_escape
+from monitor.render.markup import SLACK, marked, safe_url, slack_escape
 from monitor.render.view import AlertView, clean, digest_headline
 
+MARKUP = SLACK  # templates write mrkdwn (render.template)
 HEADER_CHARS = 150
 SECTION_CHARS = 3000
 TOTAL_CHARS = 12000

@@ -12,9 +12,10 @@ import json
 from typing import Any
 
 from monitor.render.limits import trim, trim_escaped, utf8
-from monitor.render.markup import marked, safe_url, teams_escape
+from monitor.render.markup import TEAMS, marked, safe_url, teams_escape
 from monitor.render.view import AlertView, digest_headline
 
+MARKUP = TEAMS  # templates write TextBlock Markdown (render.template)
 MESSAGE_BYTES = 20_000
 SUMMARY_CHARS = 6000
 

@@ -12,9 +12,10 @@ import html
 from typing import Any
 
 from monitor.render.limits import fit_lines, trim_escaped, trim_html, utf16
-from monitor.render.markup import html_escape, marked, safe_url
+from monitor.render.markup import HTML, html_escape, marked, safe_url
 from monitor.render.view import AlertView, digest_headline
 
+MARKUP = HTML  # templates write HTML (render.template)
 TEXT_LIMIT = 4096
 
 

@@ -3,7 +3,8 @@ channel's markup. Pure.
 
 A template renders the message body in the channel's own markup (Slack mrkdwn, Discord or
 Mattermost Markdown, Telegram or Matrix HTML, Teams TextBlock text, plain text for email and
-the console). Every `{{ value }}` is escaped for that markup automatically; `snippet` (hits
+the console): the `MARKUP` of the channel's render module (render.markup.Markup). Every
+`{{ value }}` is escaped for that markup automatically; `snippet` (hits
 already marked) and the `link` filter produce markup and are not escaped again. The channel
 then trims the result to its service's limit without splitting a tag, entity or link.
 
@@ -20,13 +21,10 @@ from typing import Any
 
 import jinja2
 
-from monitor.render import markup
+from monitor.render.markup import PLAIN, Markup, marked, safe_url
 from monitor.render.sandbox import BoundedSandbox, TemplateLimitError, check_source, render
 from monitor.render.view import AlertView
 from monitor.normalize.text import strip_bidi
-
-FORMATS = ("slack", "discord", "mattermost", "telegram", "matrix", "teams", "email",
-           "console", "webhook", "apprise")
 
 
 class Safe(str):
@@ -41,41 +39,18 @@ class TemplateError(ValueError):
         self.line = line
 
 
-_ESCAPES = {
-    "slack": markup.slack_escape, "telegram": markup.html_escape, "matrix": markup.html_escape,
-    "discord": markup.markdown_escape, "mattermost": markup.markdown_escape,
-    "teams": markup.teams_escape,
-}
-_BOLD = {"slack": ("*", "*"), "telegram": ("<b>", "</b>"), "matrix": ("<b>", "</b>"),
-         "discord": ("**", "**"), "mattermost": ("**", "**"), "teams": ("**", "**")}
-
-
-def _link(fmt: str):
+def _link(markup: Markup):
     def link(url: Any, text: Any = None) -> Safe:
-        escape = _ESCAPES.get(fmt, markup.plain)
-        href = markup.safe_url(str(url or ""))
-        label = escape(str(text)) if text is not None else escape(href)
+        href = safe_url(str(url or ""))
         if not href:
-            return Safe(label)
-        if fmt == "slack":
-            return Safe(f"<{href.replace('&', '&amp;')}|{label}>")
-        if fmt in ("telegram", "matrix"):
-            return Safe(f'<a href="{_attr(href)}">{label}</a>')
-        if fmt in ("discord", "mattermost", "teams"):
-            return Safe(f"[{label}]({href})")
-        return Safe(f"{text} <{href}>" if text is not None else href)
+            return Safe(markup.escape(str(text) if text is not None else href))
+        return Safe(markup.link(href, str(text) if text is not None else None))
     return link
 
 
-def _attr(value: str) -> str:
-    import html
-
-    return html.escape(value, quote=True)
-
-
 @lru_cache(maxsize=64)
-def _environment(fmt: str) -> BoundedSandbox:
-    escape = _ESCAPES.get(fmt, markup.plain)
+def _environment(markup: Markup) -> BoundedSandbox:
+    escape = markup.escape
 
     def finalize(value: Any) -> Any:
         if value is None:
@@ -89,16 +64,16 @@ def _environment(fmt: str) -> BoundedSandbox:
     env = BoundedSandbox(autoescape=False, finalize=finalize, trim_blocks=True,
                          lstrip_blocks=True, keep_trailing_newline=False,
                          undefined=jinja2.StrictUndefined)
-    env.filters["link"] = _link(fmt)
+    env.filters["link"] = _link(markup)
     return env
 
 
 @lru_cache(maxsize=256)
-def compile_template(source: str, fmt: str = "console") -> jinja2.Template:
+def compile_template(source: str, markup: Markup = PLAIN) -> jinja2.Template:
     """Raises TemplateError for a syntax error or a template over the size limit."""
     try:
         check_source(source)
-        return _environment(fmt).from_string(source)
+        return _environment(markup).from_string(source)
     except jinja2.TemplateSyntaxError as exc:
         raise TemplateError(f"template line {exc.lineno}: {exc.message}", exc.lineno) from None
     except TemplateLimitError as exc:
@@ -107,27 +82,26 @@ def compile_template(source: str, fmt: str = "console") -> jinja2.Template:
         raise TemplateError("template: nested too deeply to compile", None) from None
 
 
-def template_context(view: AlertView, fmt: str) -> dict[str, Any]:
+def template_context(view: AlertView, markup: Markup) -> dict[str, Any]:
     ctx: dict[str, Any] = {f.name: getattr(view, f.name) for f in fields(view)
                            if f.name not in ("snippet", "items", "published_at")}
-    open_, close = _BOLD.get(fmt, ("", ""))
-    escape = _ESCAPES.get(fmt, markup.plain)
+    open_, close = markup.bold
     ctx.update(headline=view.headline, facts_line=view.facts_line,
-               snippet=Safe(markup.marked(view.snippet, escape, open_, close)),
+               snippet=Safe(marked(view.snippet, markup.escape, open_, close)),
                snippet_text=view.snippet_text,
-               items=[template_context(i, fmt) for i in view.items])
+               items=[template_context(i, markup) for i in view.items])
     return ctx
 
 
-def render_template(source: str, view: AlertView, fmt: str) -> str:
+def render_template(source: str, view: AlertView, markup: Markup) -> str:
     """The body a channel's template makes for one alert. Raises TemplateError when the
     template refers to a name that does not exist (a typo is a config error, not a blank),
     or goes past a limit of monitor.render.sandbox (time, value sizes, output size)."""
-    template = compile_template(source, fmt)
+    template = compile_template(source, markup)
     try:
         # The template's own text may hold bidi controls too; values are clean already (and
         # a defused @mention keeps its zero-width space).
-        return strip_bidi(render(template, template_context(view, fmt))).strip()
+        return strip_bidi(render(template, template_context(view, markup))).strip()
     except jinja2.UndefinedError as exc:
         raise TemplateError(f"template: {exc.message}", None) from None
     except jinja2.TemplateError as exc:
@@ -143,7 +117,7 @@ def _one_line(exc: BaseException) -> str:
     return " ".join(str(exc).split())[:300]
 
 
-def check_template(source: str, fmt: str) -> None:
+def check_template(source: str, markup: Markup) -> None:
     """Compile and try a template on sample alerts: a short one, one without a translation,
     and one with every text at its longest, so that a template that works on short alerts but
     blows up on long ones fails here rather than at send. Raises TemplateError."""
@@ -158,14 +132,15 @@ def check_template(source: str, fmt: str) -> None:
                    matched_terms=("text",), hits=(Hit("text", "summary", 8, 12),),
                    translation=Translation("ru", "en", "Title", "Summary", route="test"))
     view = alert_view(sample)
-    render_template(source, view, fmt)
-    render_template(source, alert_view(Alert(**{**sample.__dict__, "translation": None})), fmt)
+    render_template(source, view, markup)
+    render_template(source, alert_view(Alert(**{**sample.__dict__, "translation": None})),
+                    markup)
     words = ("беспилотник drone " * 400)[:LONGEST_TEXT_CHARS]
     longest = Alert(**{**sample.__dict__, "title": words[:500], "summary": words,
                        "matched_terms": ("беспилотник", "drone"),
                        "hits": (Hit("drone", "summary", 12, 17),),
                        "translation": Translation("ru", "en", words[:500], words, route="test")})
-    render_template(source, alert_view(longest), fmt)
+    render_template(source, alert_view(longest), markup)
 
 
 LONGEST_TEXT_CHARS = 5000  # normalize.MAX_SUMMARY_CHARS: render sits below normalize

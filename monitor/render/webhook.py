@@ -13,7 +13,9 @@ from typing import Any
 from monitor.model import Alert
 from monitor.render.limits import trim
 from monitor.render.view import plain_text, safe_url
+from monitor.render.markup import PLAIN
 
+MARKUP = PLAIN  # templates write plain text (render.template)
 EVENT_TYPES = {"match": "alert.matched", "digest": "alert.digest", "test": "alert.test",
                "follow_up": "alert.follow_up", "more_matches": "alert.more_matches",
                "feed_failing": "feed.failing", "feed_recovered": "feed.recovered"}

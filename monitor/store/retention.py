@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable
 
-from monitor.model import RetentionSettings
+from monitor.config import RetentionConfig
 from monitor.store import LAST_SEEN_REFRESH, TRANSLATION_CACHE_DAYS, Store
 
 log = logging.getLogger(__name__)
@@ -39,19 +39,19 @@ class PruneReport:
         return max(0, self.bytes_before - self.bytes_after)
 
 
-def item_cutoffs(feeds_parsed: dict[str, datetime], settings: RetentionSettings,
+def item_cutoffs(feeds_parsed: dict[str, datetime], settings: RetentionConfig,
                  now: datetime) -> dict[str, datetime]:
     """Per feed, the time before which its items were last seen to be deleted: never after
     `retention.items` ago, and never an item that may have been in the feed's last parse
     (last_seen_at is refreshed at most once per LAST_SEEN_REFRESH)."""
-    if settings.items_seconds is None:
+    if settings.items is None:
         return {}
-    oldest = now - timedelta(seconds=settings.items_seconds)
+    oldest = now - timedelta(seconds=settings.items)
     return {feed: min(oldest, parsed - LAST_SEEN_REFRESH) for feed, parsed in
             feeds_parsed.items()}
 
 
-def prune(store: Store, settings: RetentionSettings, now: datetime, *, dry_run: bool = False,
+def prune(store: Store, settings: RetentionConfig, now: datetime, *, dry_run: bool = False,
           allow_vacuum: bool = False,
           should_stop: Callable[[], bool] | None = None) -> PruneReport:
     """Delete (or with `dry_run` count) what retention lets go, then give the space back;
@@ -62,8 +62,8 @@ def prune(store: Store, settings: RetentionSettings, now: datetime, *, dry_run: 
     delete = not dry_run
     items, matches = store.expired_items(cutoffs, delete=delete, should_stop=should_stop) \
         if cutoffs else (0, 0)
-    sent, dead = store.expired_alerts(_ago(now, settings.sent_alerts_seconds),
-                                      _ago(now, settings.dead_alerts_seconds), delete=delete,
+    sent, dead = store.expired_alerts(_ago(now, settings.sent_alerts),
+                                      _ago(now, settings.dead_alerts), delete=delete,
                                       should_stop=should_stop)
     translations = store.expired_translations(now - timedelta(days=TRANSLATION_CACHE_DAYS),
                                               delete=delete)

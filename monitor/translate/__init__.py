@@ -17,7 +17,8 @@ from __future__ import annotations
 
 from typing import Iterable, Protocol, Sequence
 
-from monitor.model import FeedSpec, Item, Translation, TranslationSettings
+from monitor.config import FeedConfig, TranslationConfig
+from monitor.model import Item, Translation
 
 
 class Translator(Protocol):
@@ -45,7 +46,7 @@ class UnavailableTranslator:
         return out
 
 
-def build_translator(settings: TranslationSettings, *, cache=None) -> Translator:
+def build_translator(settings: TranslationConfig, *, cache=None) -> Translator:
     """The translator a run uses. `cache` is a `engine.TranslationCache` (the store)."""
     if not settings.enabled:
         return UnavailableTranslator("translation is disabled in the config")
@@ -54,7 +55,7 @@ def build_translator(settings: TranslationSettings, *, cache=None) -> Translator
     return ModelTranslator(settings, cache=cache)
 
 
-def missing_routes(settings: TranslationSettings, feeds: Iterable[FeedSpec],
+def missing_routes(settings: TranslationConfig, feeds: Iterable[FeedConfig],
                    target: str) -> list[str]:
     """One warning per configured feed language that has no route to `target`.
 

@@ -17,8 +17,9 @@ import time
 from dataclasses import dataclass, field
 from typing import Mapping, Protocol, Sequence
 
+from monitor.config import TranslationConfig
 from monitor.errors import TranslationError
-from monitor.model import Item, TranslationSettings, Translation
+from monitor.model import Item, Translation
 from monitor.translate import apertium
 from monitor.translate.argos import ArgosModel
 from monitor.translate.packages import installed_packages
@@ -85,7 +86,7 @@ class TranslatorStats:
 class ModelTranslator:
     """Translates with installed Argos packages (and Apertium for be); see module doc."""
 
-    def __init__(self, settings: TranslationSettings, *, cache: TranslationCache | None = None,
+    def __init__(self, settings: TranslationConfig, *, cache: TranslationCache | None = None,
                  apertium_binary: str = apertium.BINARY) -> None:
         self.settings = settings
         self.cache = cache if cache is not None else MemoryCache()
@@ -266,7 +267,7 @@ class ModelTranslator:
         if hop.kind == "apertium":
             return apertium.translate_lines(
                 sentences, APERTIUM_MODES[(hop.source, hop.target)],
-                timeout_seconds=self.settings.apertium_timeout_seconds,
+                timeout_seconds=self.settings.apertium_timeout,
                 binary=self.apertium_binary)
         assert hop.package is not None
         return self._model(hop).translate(sentences)

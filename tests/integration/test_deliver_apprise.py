@@ -5,9 +5,9 @@ import asyncio
 
 import pytest
 
+from monitor.config.channels import channel_config
 from monitor.deliver.apprise import AppriseChannel
 from monitor.errors import DeliveryError
-from monitor.model import ChannelSpec
 from support.alerts import make_alert
 from support.webhook_receiver import Reply, WebhookReceiver
 
@@ -23,7 +23,8 @@ def receiver():
 
 
 def channel(*urls):
-    return AppriseChannel(ChannelSpec("apprise", "apprise", {"urls": list(urls), "timeout": 5}))
+    return AppriseChannel(channel_config({"name": "apprise", "type": "apprise",
+                                          "urls": list(urls), "timeout": "5s"}))
 
 
 def test_apprise_json_url_delivers_title_and_body(receiver):

@@ -6,9 +6,9 @@ import json
 
 import pytest
 
+from monitor.config.channels import channel_config
 from monitor.deliver import build_channels
 from monitor.errors import DeliveryError
-from monitor.model import ChannelSpec
 from support.alerts import make_alert
 from support.webhook_receiver import Reply, WebhookReceiver
 
@@ -18,13 +18,13 @@ TOKEN = "123456:AAE-secret_bot_token"
 
 def spec_for(service, rx):
     if service == "telegram":
-        return ChannelSpec("tg", "telegram", {"token": TOKEN, "chat_id": -100123,
-                                              "api_url": rx.url(""), "timeout": 5})
+        return channel_config({"name": "tg", "type": "telegram", "token": TOKEN,
+                               "chat_id": -100123, "api_url": rx.url(""), "timeout": "5s"})
     path = {"slack": "/services/T0/B0/slack-secret", "discord": "/api/webhooks/1/disc-secret",
             "teams": "/workflows/abc/triggers/manual/paths/invoke",
             "mattermost": "/hooks/mm-secret"}[service]
     url = rx.url(path) + ("?api-version=1&sig=teams-secret" if service == "teams" else "")
-    return ChannelSpec(service, service, {"url": url, "timeout": 5})
+    return channel_config({"name": service, "type": service, "url": url, "timeout": "5s"})
 
 
 def path_for(service):
@@ -135,8 +135,8 @@ def test_a_template_replaces_the_body_and_is_escaped_for_the_channel():
     rx = WebhookReceiver("telegram").start()
     try:
         spec = spec_for("telegram", rx)
-        spec = ChannelSpec(spec.name, spec.type, spec.options,
-                           template="🚨 {{ rule }}: {{ link | link(title) }}\n{{ snippet }}")
+        spec = spec.model_copy(update={
+            "template": "🚨 {{ rule }}: {{ link | link(title) }}\n{{ snippet }}"})
         send(spec, make_alert(title="A <b> title"))
         text = rx.requests[0].json()["text"]
         assert text.startswith('🚨 drones: <a href="https://www.bbc.com/russian/articles/c1">'

@@ -6,9 +6,9 @@ import re
 
 import pytest
 
+from monitor.config.channels import channel_config
 from monitor.deliver.email import EmailChannel
 from monitor.errors import DeliveryError
-from monitor.model import ChannelSpec
 from support.alerts import make_alert
 from support.smtp_server import SmtpServer
 
@@ -29,10 +29,10 @@ def channel(server, *, password=PASSWORD, security=None, to=("desk@example.org",
             **extra):
     options = {"host": "127.0.0.1", "port": server.port,
                "security": security or server.security, "from": "Monitor <alerts@example.org>",
-               "to": list(to), "timeout": 5, **extra}
+               "to": list(to), "timeout": "5s", **extra}
     if password is not None:
         options.update(username="alerts", password=password)
-    return EmailChannel(ChannelSpec("mail", "email", options),
+    return EmailChannel(channel_config({"name": "mail", "type": "email", **options}),
                         tls_context=server.client_context() if server.cert else None)
 
 
@@ -145,9 +145,10 @@ def test_one_refused_recipient_does_not_stop_the_others(smtp):
 def test_server_down_is_transient():
     from support.ports import free_port
 
-    ch = EmailChannel(ChannelSpec("mail", "email", {
-        "host": "127.0.0.1", "port": free_port(), "security": "none",
-        "from": "m@example.org", "to": ["r@example.org"], "timeout": 5}))
+    ch = EmailChannel(channel_config({
+        "name": "mail", "type": "email", "host": "127.0.0.1", "port": free_port(),
+        "security": "none", "from": "m@example.org", "to": ["r@example.org"],
+        "timeout": "5s"}))
     with pytest.raises(DeliveryError) as info:
         send(ch, make_alert())
     assert info.value.transient

@@ -8,11 +8,10 @@ from dataclasses import replace
 import pytest
 
 from monitor.config import parse_config
-from monitor.deliver import build_channels
-from monitor.deliver.http import SharedClient
+from monitor.config.channels import channel_config
+from monitor.deliver import Resources, build_channels
 from monitor.deliver.matrix import MatrixChannel
 from monitor.errors import DeliveryError
-from monitor.model import ChannelSpec
 from monitor.outbox.drain import drain_outbox
 from monitor.runtime import build_deps
 from monitor.store import open_store
@@ -42,9 +41,9 @@ def room(synapse):
 
 
 def spec(synapse, bot, room_id, **extra):
-    return ChannelSpec("matrix", "matrix", {"homeserver": synapse.url, "room_id": room_id,
-                                            "access_token": bot.access_token, "timeout": 20,
-                                            **extra})
+    return channel_config({"name": "matrix", "type": "matrix", "homeserver": synapse.url,
+                           "room_id": room_id, "access_token": bot.access_token,
+                           "timeout": "20s", **extra})
 
 
 async def send_all(channel, alerts):
@@ -66,7 +65,7 @@ def matrix_config(synapse, bot, room_id, tmp_path):
 def test_alert_arrives_as_an_html_notice(synapse, room):
     bot, reader, room_id = room
     alert = make_alert(title="@room <script>x</script> Завод беспилотников")
-    asyncio.run(send_all(MatrixChannel(spec(synapse, bot, room_id), SharedClient()), [alert]))
+    asyncio.run(send_all(MatrixChannel(spec(synapse, bot, room_id), Resources()), [alert]))
     [event] = synapse.messages(reader, room_id)
     assert event["sender"] == bot.user_id
     content = event["content"]
@@ -84,7 +83,7 @@ def test_a_retried_send_reuses_the_transaction_id_and_is_not_a_second_message(sy
     alert = make_alert()
     # The first attempt reached the server; the retry (same alert, so the same txnId) must
     # not post again. A different alert does.
-    asyncio.run(send_all(MatrixChannel(spec(synapse, bot, room_id), SharedClient()),
+    asyncio.run(send_all(MatrixChannel(spec(synapse, bot, room_id), Resources()),
                          [alert, alert, make_alert(key="other", title="Other story", translation=None)]))
     events = synapse.messages(reader, room_id)
     assert len(events) == 2
@@ -118,7 +117,7 @@ def test_bad_token_is_permanent(synapse, room):
     bot, reader, room_id = room
     bad = replace(bot, access_token="syt_not_a_real_token")
     with pytest.raises(DeliveryError) as info:
-        asyncio.run(send_all(MatrixChannel(spec(synapse, bad, room_id), SharedClient()),
+        asyncio.run(send_all(MatrixChannel(spec(synapse, bad, room_id), Resources()),
                              [make_alert()]))
     assert not info.value.transient
     assert "401" in str(info.value) and "M_UNKNOWN_TOKEN" in str(info.value)
@@ -129,7 +128,7 @@ def test_room_the_bot_is_not_in_is_permanent(synapse, room):
     bot, reader, room_id = room
     stranger = synapse.register(f"stranger{uuid.uuid4().hex[:8]}")
     with pytest.raises(DeliveryError) as info:
-        asyncio.run(send_all(MatrixChannel(spec(synapse, stranger, room_id), SharedClient()),
+        asyncio.run(send_all(MatrixChannel(spec(synapse, stranger, room_id), Resources()),
                              [make_alert()]))
     assert not info.value.transient and "M_FORBIDDEN" in str(info.value)
 

@@ -11,10 +11,10 @@ import time
 import pytest
 import standardwebhooks
 
-from monitor.deliver.http import SharedClient
+from monitor.config.channels import channel_config
+from monitor.deliver import Resources
 from monitor.deliver.webhook import WebhookChannel
 from monitor.errors import DeliveryError
-from monitor.model import ChannelSpec
 from support.alerts import make_alert
 from support.webhook_receiver import Reply, WebhookReceiver
 
@@ -30,10 +30,10 @@ def receiver():
 
 
 def channel(url, secret=SECRET, timeout=5.0):
-    options = {"url": url, "timeout": timeout}
+    options = {"name": "hook", "type": "webhook", "url": url, "timeout": f"{timeout}s"}
     if secret:
         options["secret"] = secret
-    return WebhookChannel(ChannelSpec("hook", "webhook", options), SharedClient())
+    return WebhookChannel(channel_config(options), Resources())
 
 
 async def send(ch, alert):

@@ -8,7 +8,8 @@ import pytest
 
 from monitor.errors import FetchError
 from monitor.fetch import Fetcher
-from monitor.model import FeedState, FetchSettings, FetchStatus
+from monitor.config import FetchConfig
+from monitor.model import FeedState, FetchStatus
 
 pytestmark = pytest.mark.integration
 
@@ -17,7 +18,7 @@ FEED = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title></chan
 
 def fetch(url, state=None, **settings):
     async def go():
-        async with Fetcher(FetchSettings(**settings)) as f:
+        async with Fetcher(FetchConfig(**settings)) as f:
             return await f.fetch("t", state or FeedState(name="t", url=url))
     return asyncio.run(go())
 
@@ -48,7 +49,7 @@ def test_fetch_keeps_the_connection_after_a_304(feed_server):
     url = feed_server.set("/f", FEED)
 
     async def go():
-        async with Fetcher(FetchSettings(concurrency=1)) as f:
+        async with Fetcher(FetchConfig(concurrency=1)) as f:
             first = await f.fetch("t", FeedState(name="t", url=url))
             state = FeedState(name="t", url=url, etag=first.etag)
             return [(await f.fetch("t", state)).status for _ in range(3)]
@@ -126,7 +127,7 @@ def test_fetch_stops_redirect_loops(feed_server):
 def test_fetch_caps_the_body_while_streaming(feed_server):
     url = feed_server.set("/big", b"x" * 200_000, etag=False)
     with pytest.raises(FetchError, match="over the 100,000-byte limit") as info:
-        fetch(url, max_body_bytes=100_000)
+        fetch(url, max_body_size=100_000)
     assert info.value.error_kind == "too_large"
 
 
@@ -142,20 +143,20 @@ def test_fetch_caps_decompressed_size(feed_server):
     url = feed_server.set("/bomb", bomb, gzip=True, etag=False)
     assert len(gzip.compress(bomb)) < 10_000
     with pytest.raises(FetchError, match="limit"):
-        fetch(url, max_body_bytes=1_000_000)
+        fetch(url, max_body_size=1_000_000)
 
 
 def test_fetch_total_timeout_stops_a_drip(feed_server):
     url = feed_server.set("/drip", FEED, drip_seconds=0.2, etag=False)
     with pytest.raises(FetchError, match="no complete answer within 0.5s") as info:
-        fetch(url, total_timeout_seconds=0.5, read_timeout_seconds=5)
+        fetch(url, total_timeout="500ms", read_timeout="5s")
     assert info.value.error_kind == "timeout"
 
 
 def test_fetch_read_timeout(feed_server):
     url = feed_server.set("/slow", FEED, delay_seconds=1.0, etag=False)
     with pytest.raises(FetchError, match="stopped sending") as info:
-        fetch(url, read_timeout_seconds=0.2)
+        fetch(url, read_timeout="200ms")
     assert info.value.error_kind == "timeout"
 
 
@@ -202,7 +203,7 @@ def test_fetch_limits_concurrency_per_host(feed_server):
     feed_server._handle = counting
 
     async def go():
-        async with Fetcher(FetchSettings(per_host_concurrency=2)) as f:
+        async with Fetcher(FetchConfig(per_host=2)) as f:
             await asyncio.gather(*(f.fetch(f"t{i}", FeedState(name=f"t{i}", url=url))
                                    for i in range(6)))
     asyncio.run(go())

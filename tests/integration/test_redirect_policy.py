@@ -17,7 +17,8 @@ import trustme
 
 from monitor.fetch import Fetcher
 from monitor.errors import FetchError
-from monitor.model import FeedState, FetchSettings
+from monitor.config import FetchConfig
+from monitor.model import FeedState
 from support.cli import run_cli, write_config
 from support.feed_server import FeedServer, rss
 
@@ -150,7 +151,7 @@ def test_dns_rebinding_is_caught_at_the_connected_address(feed_server, private_s
         return ["93.184.216.34"]
 
     async def go():
-        settings = FetchSettings()
+        settings = FetchConfig()
         fetcher = Fetcher(settings, resolver=rebinding_resolver)
         fetcher.redirect_policy = type(fetcher.redirect_policy)(
             public_endpoints=frozenset({f"127.0.0.1:{feed_server.port}"}))
@@ -169,7 +170,7 @@ def test_an_unusable_location_is_a_feed_error_not_a_crash(feed_server, location)
     feed_server.set("/feed.xml", status=301, redirect_to=location)
 
     async def go():
-        async with Fetcher(FetchSettings()) as fetcher:
+        async with Fetcher(FetchConfig()) as fetcher:
             return await fetcher.fetch("news", FeedState("news", feed_server.url("/feed.xml")))
 
     with pytest.raises(FetchError) as caught:

@@ -11,10 +11,10 @@ import sqlite3
 
 import pytest
 
+from monitor.config.channels import channel_config
 from monitor.deliver import build_channels
 from monitor.deliver.email import EmailChannel
 from monitor.errors import DeliveryError
-from monitor.model import ChannelSpec
 from support.alerts import make_alert
 from support.cli import run_cli, write_config
 from support.daemon import DaemonProcess, wait_for
@@ -57,8 +57,9 @@ def news(feed_server, count: int, start: int = 0) -> str:
 
 def test_a_dripping_webhook_fails_at_its_total_deadline(slow):
     async def go():
-        (channel,) = build_channels([ChannelSpec("hook", "webhook", {
-            "url": slow.url("/hook"), "timeout": 3})], stdout=None).values()
+        (channel,) = build_channels([channel_config({
+            "name": "hook", "type": "webhook", "url": slow.url("/hook"), "timeout": "3s"})],
+            stdout=None).values()
         try:
             await channel.send(make_alert())
         finally:
@@ -74,9 +75,9 @@ def test_a_slow_smtp_server_fails_at_the_total_deadline_not_per_reply():
     """Each reply comes within the 2 s timeout; the conversation as a whole does not."""
     server = SmtpServer(security="none").start()
     server.reply_delay_seconds = 1.2  # MAIL, RCPT, DATA: 3.6 s in all
-    channel = EmailChannel(ChannelSpec("mail", "email", {
-        "host": "127.0.0.1", "port": server.port, "security": "none", "timeout": 2,
-        "from": "m@example.org", "to": ["r@example.org"]}))
+    channel = EmailChannel(channel_config({
+        "name": "mail", "type": "email", "host": "127.0.0.1", "port": server.port,
+        "security": "none", "timeout": "2s", "from": "m@example.org", "to": ["r@example.org"]}))
     try:
         with pytest.raises(DeliveryError) as info:
             guarded(channel.send(make_alert()))

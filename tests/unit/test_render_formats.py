@@ -8,6 +8,7 @@ import re
 
 import pytest
 
+from monitor.config.channels import CHANNEL_TYPES
 from monitor.model import Source, StoryRoot, Translation
 from monitor.render.discord import discord_payload
 from monitor.render.email import email_message
@@ -20,6 +21,8 @@ from monitor.render.telegram import telegram_text
 from monitor.render.template import TemplateError, check_template, render_template
 from monitor.render.view import alert_view
 from support.alerts import NOW, make_alert
+
+MARKUP = {name: t.renderer().MARKUP for name, t in CHANNEL_TYPES.items()}  # by type
 
 HOSTILE = "@everyone <script>alert(1)</script> <!channel> & [x](javascript:alert(1)) **bold**"
 LONG = ("Очень длинная статья про беспилотники 😀 & <b>теги</b> " * 800).strip()
@@ -183,26 +186,27 @@ def test_alerts_about_one_story_share_a_thread_root_but_not_a_message_id():
 def test_template_escapes_values_for_the_channel_markup():
     view = alert_view(make_alert(title=HOSTILE))
     source = "{{ title }} | {{ link | link('open') }} | {{ snippet }}"
-    tg = render_template(source, view, "telegram")
+    tg = render_template(source, view, MARKUP["telegram"])
     assert "&lt;script&gt;" in tg and '<a href="https://www.bbc.com/russian/articles/c1">open</a>' in tg
     assert "<b>беспилотников</b>" in tg
-    sl = render_template(source, view, "slack")
+    sl = render_template(source, view, MARKUP["slack"])
     assert "&lt;!channel&gt;" in sl and "<https://www.bbc.com/russian/articles/c1|open>" in sl
-    dc = render_template(source, view, "discord")
+    dc = render_template(source, view, MARKUP["discord"])
     assert "\\<script\\>" in dc and "@\u200beveryone" in dc
 
 
 def test_template_errors_are_reported_with_their_line():
     with pytest.raises(TemplateError) as info:
-        check_template("line one\n{{ title", "slack")
+        check_template("line one\n{{ title", MARKUP["slack"])
     assert info.value.line == 2
     with pytest.raises(TemplateError, match="tilte"):
-        check_template("{{ tilte }}", "slack")
+        check_template("{{ tilte }}", MARKUP["slack"])
 
 
 def test_template_sandbox_refuses_attribute_tricks():
     with pytest.raises(TemplateError, match="unsafe"):
-        check_template("{{ title.__class__.__mro__[1].__subclasses__() }}", "console")
+        check_template("{{ title.__class__.__mro__[1].__subclasses__() }}",
+                       MARKUP["console"])
 
 
 FORMATS = {"slack": lambda v: json.dumps(slack_payload(v), ensure_ascii=False),

@@ -7,9 +7,12 @@ import sys
 
 import pytest
 
+from monitor.config.channels import CHANNEL_TYPES
 from monitor.render.template import TemplateError, check_template, render_template
 from monitor.render.view import alert_view
 from support.alerts import make_alert
+
+MARKUP = {name: t.renderer().MARKUP for name, t in CHANNEL_TYPES.items()}  # by type
 
 REFUSED = {
     "repeat a string": ("{{ 'x' * 10**10 }}", "repeating a value"),
@@ -51,7 +54,7 @@ REFUSED = {
 def test_runaway_templates_are_refused_with_the_reason(name):
     source, reason = REFUSED[name]
     with pytest.raises(TemplateError) as caught:
-        check_template(source, "slack")
+        check_template(source, MARKUP["slack"])
     message = str(caught.value)
     assert reason in message and "\n" not in message, message
 
@@ -64,8 +67,8 @@ def test_ordinary_templates_render_as_before(fmt):
               "{{ '{:>6}'.format('ok') }} {{ [1, 2] + [3] }} {{ 'ab' * 3 }} {{ 2 ** 10 }}"
               "{% set ns = namespace(n=0) %}{% for i in range(3) %}{% set ns.n = ns.n + i %}"
               "{% endfor %} {{ ns.n }}")
-    check_template(source, fmt)
-    out = render_template(source, alert_view(make_alert()), fmt)
+    check_template(source, MARKUP[fmt])
+    out = render_template(source, alert_view(make_alert()), MARKUP[fmt])
     assert "БЕСПИЛОТНИК" in out and "003.1" in out and "    ok" in out
     assert "ababab" in out and "1024" in out and out.endswith(" 3")
 
@@ -76,7 +79,7 @@ def test_rendering_leaves_the_trace_function_as_it_was():
 
     sys.settrace(tracer)
     try:
-        render_template("{{ title }}", alert_view(make_alert()), "slack")
+        render_template("{{ title }}", alert_view(make_alert()), MARKUP["slack"])
         assert sys.gettrace() is tracer
     finally:
         sys.settrace(None)

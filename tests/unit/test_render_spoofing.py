@@ -9,9 +9,10 @@ import re
 
 import pytest
 
+from monitor.config.channels import CHANNEL_TYPES
 from monitor.model import Translation
 from monitor.normalize import absolute_link, normalize_entry
-from monitor.render import render_text
+from monitor.render.plain import render_text
 from monitor.render.discord import discord_payload
 from monitor.render.email import email_message
 from monitor.render.matrix import matrix_content
@@ -23,6 +24,8 @@ from monitor.render.template import render_template
 from monitor.render.view import alert_view
 from monitor.render.webhook import webhook_body
 from support.alerts import NOW, make_alert
+
+MARKUP = {name: t.renderer().MARKUP for name, t in CHANNEL_TYPES.items()}  # by type
 
 # U+202E (RLO) makes "Drone\u202eexe.fdp" read "Dronepdf.exe"; the others embed, isolate, mark.
 BIDI = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
@@ -63,7 +66,7 @@ def rendered(alert) -> dict[str, str]:
     }
     for fmt in ("slack", "matrix", "telegram", "discord", "email"):
         out[f"{fmt} template"] = render_template(
-            "{{ link | link(title) }} {{ link }} {{ title }} {{ summary }}", view, fmt)
+            "{{ link | link(title) }} {{ link }} {{ title }} {{ summary }}", view, MARKUP[fmt])
     return out
 
 
@@ -130,7 +133,8 @@ def test_normalised_item_text_has_no_bidi_control():
 
 
 def test_a_template_own_text_loses_its_bidi_controls():
-    out = render_template("\u202eALERT\u202c {{ title }}", alert_view(make_alert()), "slack")
+    out = render_template("\u202eALERT\u202c {{ title }}", alert_view(make_alert()),
+                          MARKUP["slack"])
     assert not BIDI.search(out) and out.startswith("ALERT ")
 
 

@@ -4,13 +4,13 @@ and degradation. The copy models translate only their glossary (Минск→Min
 every output below is exact."""
 
 import sys
-from dataclasses import replace
 from datetime import datetime, timezone
 
 import pytest
 
 from monitor.errors import TranslationError
-from monitor.model import Item, TranslationSettings
+from monitor.config import TranslationConfig
+from monitor.model import Item
 from monitor.store import open_store
 from monitor.translate import build_translator, UnavailableTranslator
 from monitor.translate.engine import ModelTranslator
@@ -33,7 +33,7 @@ def models(tmp_path):
 
 @pytest.fixture
 def settings(models):
-    return TranslationSettings(models_dir=str(models), apertium=False)
+    return TranslationConfig(models_dir=str(models), apertium=False)
 
 
 def install(models, tiny_archives, *names):
@@ -133,7 +133,7 @@ def test_pivot_through_two_tiny_packages(models, settings, tiny_archives):
 def test_belarusian_goes_through_apertium_then_ru_en_when_no_be_package(
         models, settings, tiny_archives):
     install(models, tiny_archives, "ru-en")
-    translator = ModelTranslator(replace(settings, apertium=True))
+    translator = ModelTranslator(settings.model_copy(update={"apertium": True}))
     out = translator.translate_items([
         item("be1", "be", "Завод у Мінску.", "Лукашэнка сказаў.\nДругі радок."),
         item("ru1", "ru", "Новый завод в Минске."),
@@ -151,7 +151,7 @@ def test_belarusian_goes_through_apertium_then_ru_en_when_no_be_package(
 @requires_apertium
 def test_an_installed_be_package_is_preferred_to_apertium(models, settings, tiny_archives):
     install(models, tiny_archives, "be-ru", "ru-en")
-    out = ModelTranslator(replace(settings, apertium=True)).translate_items(
+    out = ModelTranslator(settings.model_copy(update={"apertium": True})).translate_items(
         [item("b", "be", "Завод у Мінску.")], "en")
     assert out["b"].route == "argos:be-ru+argos:ru-en"
 
@@ -173,13 +173,13 @@ def test_without_a_route_items_get_a_note_and_others_still_translate(models, set
 
 
 def test_no_models_at_all_means_notes_and_no_heavy_imports(tmp_path):
-    settings = TranslationSettings(models_dir=str(tmp_path / "none"), apertium=False)
+    settings = TranslationConfig(models_dir=str(tmp_path / "none"), apertium=False)
     out = build_translator(settings).translate_items([item("a", "ru", "Завод.")], "en")
     assert "run `monitor models install ru en`" in out["a"].note
 
 
 def test_disabled_translation_is_the_unavailable_translator(tmp_path):
-    translator = build_translator(TranslationSettings(enabled=False))
+    translator = build_translator(TranslationConfig(enabled=False))
     assert isinstance(translator, UnavailableTranslator)
     assert "disabled" in translator.translate_items([item("a", "ru", "Завод.")],
                                                     "en")["a"].note
@@ -221,7 +221,7 @@ def test_apertium_timeout_fails_only_the_belarusian_items(models, settings, tiny
                                                          tmp_path):
     install(models, tiny_archives, "ru-en")
     binary = fake_apertium(tmp_path, "time.sleep(10)\n")
-    translator = ModelTranslator(replace(settings, apertium=True, apertium_timeout_seconds=0.5),
+    translator = ModelTranslator(settings.model_copy(update={"apertium": True, "apertium_timeout": 0.5}),
                                  apertium_binary=binary)
     out = translator.translate_items([item("be", "be", "Завод у Мінску."),
                                       item("ru", "ru", "Новый завод в Минске.")], "en")
@@ -237,7 +237,7 @@ def test_apertium_output_that_loses_lines_is_retried_in_smaller_batches(
     # Misbehaves on batches of more than two lines, as a line-eating bug would.
     binary = fake_apertium(tmp_path, "out = lines[:-1] if len(lines) > 2 else lines\n"
                                      "print('\\n'.join(l.upper() for l in out))\n")
-    translator = ModelTranslator(replace(settings, apertium=True), apertium_binary=binary)
+    translator = ModelTranslator(settings.model_copy(update={"apertium": True}), apertium_binary=binary)
     titles = ["Адзін.", "Два.", "Тры.", "Чатыры.", "Пяць."]
     out = translator.translate_items([item(str(i), "be", t) for i, t in enumerate(titles)],
                                      "en")

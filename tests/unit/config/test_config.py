@@ -41,8 +41,8 @@ fetch:
 def test_load_config_builds_frozen_values(tmp_path):
     cfg = parse_config(GOOD, base_dir=tmp_path, env={"HOOK_TOKEN": "s3cr3t-token"})
     assert [f.name for f in cfg.feeds] == ["bbc", "local"]
-    assert cfg.feeds[0].interval_seconds == 1800  # defaults.interval
-    assert cfg.feeds[1].interval_seconds == 7200
+    assert cfg.feeds[0].interval == 1800  # defaults.interval
+    assert cfg.feeds[1].interval == 7200
     assert cfg.feeds[1].enabled is False
     assert cfg.feeds[1].url == (tmp_path / "feeds/demo.xml").resolve().as_uri()
     assert cfg.feeds[0].language == "ru"
@@ -50,10 +50,10 @@ def test_load_config_builds_frozen_values(tmp_path):
     assert cfg.rules[1].queries == {"*": "Минск"}
     assert cfg.channels_for(cfg.rules[1]) == ("out", "hook")
     assert cfg.channels_for(cfg.rules[0]) == ("out",)
-    assert cfg.channel("hook").options["url"] == "https://example.org/hook?token=s3cr3t-token"
+    assert cfg.channel("hook").url == "https://example.org/hook?token=s3cr3t-token"
     assert cfg.state_path == tmp_path / "data/state.db"
     assert cfg.translation.models_dir == str(tmp_path / "data/models")
-    assert cfg.fetch.concurrency == 8 and cfg.fetch.max_body_bytes == 5_000_000
+    assert cfg.fetch.concurrency == 8 and cfg.fetch.max_body_size == 5_000_000
     assert "s3cr3t-token" in cfg.secrets
     assert len(cfg.matcher) == 2
 
@@ -69,7 +69,7 @@ def test_redacted_config_hides_secrets(tmp_path):
 def test_state_defaults_next_to_config(tmp_path):
     cfg = parse_config("feeds: [{name: a, url: 'https://x.org/f'}]", base_dir=tmp_path, env={})
     assert cfg.state_path == tmp_path / "monitor.db"
-    assert cfg.feeds[0].interval_seconds == 900
+    assert cfg.feeds[0].interval == 900
     assert cfg.target_language == "en"
     assert cfg.languages == ("en", "ru", "be", "uk")
 
@@ -254,11 +254,11 @@ def test_libyaml_and_pure_python_loaders_give_the_same_tree_lines_and_warnings()
 def test_delivery_retries_default_and_are_checked(tmp_path):
     base = "feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\n"
     config = parse_config(base, base_dir=tmp_path, env={})
-    assert (config.delivery.retry_first_seconds, config.delivery.retry_max_seconds,
+    assert (config.delivery.retry_first, config.delivery.retry_max,
             config.delivery.max_attempts) == (30.0, 3600.0, 20)
     config = parse_config(base + "delivery: {retry_max: 6h, max_attempts: 80}\n",
                           base_dir=tmp_path, env={})
-    assert (config.delivery.retry_max_seconds, config.delivery.max_attempts) == (6 * 3600.0, 80)
+    assert (config.delivery.retry_max, config.delivery.max_attempts) == (6 * 3600.0, 80)
     with pytest.raises(ConfigError) as info:
         parse_config(base + "delivery: {max_attempts: 0, retry_frist: 1m}\n",
                      base_dir=tmp_path, env={})

@@ -8,7 +8,8 @@ import re
 
 import pytest
 
-from monitor import config as config_module
+from monitor.config import schema
+from monitor.config.channels import CHANNEL_TYPES
 from monitor.config import parse_config
 from monitor.errors import ConfigError
 
@@ -140,16 +141,16 @@ def _wrong_value_configs():
         "webhook": {"url": "https://h.example/x"}, "apprise": {"urls": ["json://x"]},
         "discord": {"url": "https://h.example/x"}, "teams": {"url": "https://h.example/x"},
         "mattermost": {"url": "https://h.example/x"}}
-    sections = {"fetch": config_module.FetchModel, "translation": config_module.TranslationModel,
-                "delivery": config_module.DeliveryModel, "health": config_module.HealthModel,
-                "defaults": config_module.DefaultsModel}
+    sections = {"fetch": schema.FetchConfig, "translation": schema.TranslationConfig,
+                "delivery": schema.DeliveryConfig, "health": schema.HealthConfig,
+                "defaults": schema.DefaultsConfig, "retention": schema.RetentionConfig}
     for value in WRONG_VALUES:
-        for key in _fields(config_module.FeedModel):
+        for key in _fields(schema.FeedConfig):
             yield {"feeds": [{**base_feed, key: value}]}
-        for key in _fields(config_module.RuleModel):
+        for key in _fields(schema.RuleConfig):
             yield {"feeds": [base_feed], "rules": [{"name": "r", "query": "x", key: value}]}
         for ctype, extra in channel_base.items():
-            for key in _fields(config_module.CHANNEL_MODELS[ctype]):
+            for key in _fields(CHANNEL_TYPES[ctype].settings):
                 if key != "type":
                     yield {"feeds": [base_feed], "channels": [
                         {"name": "c", "type": ctype, **extra, key: value}]}

@@ -10,7 +10,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from monitor import config as config_module
+from monitor.config import schema
+from monitor.config.channels import CHANNEL_TYPES
+from monitor.config.document import ConfigFile
 from monitor.config import parse_config
 from monitor.config.values import check_feed_url, http_url_problem
 from monitor.errors import ConfigError
@@ -62,16 +64,16 @@ def test_every_duration_key_of_the_schema_is_in_the_table_above():
         for name, info in model.model_fields.items():
             ann = info.annotation
             args = typing.get_args(ann) or (ann,)
-            if any(getattr(a, "__metadata__", None) and a is config_module.Duration
-                   or a == config_module.Duration for a in (ann, *args)):
+            if any(getattr(a, "__metadata__", None) and a is schema.Duration
+                   or a == schema.Duration for a in (ann, *args)):
                 yield f"{prefix}{name}"
             for a in args + (ann,):
-                if isinstance(a, type) and issubclass(a, config_module._Section) and \
+                if isinstance(a, type) and issubclass(a, schema.Section) and \
                         a is not model:
                     yield from duration_fields(a, f"{prefix}{name}.")
 
-    found = set(duration_fields(config_module.ConfigModel)) | {"feeds.interval"}
-    for cls in config_module.CHANNEL_MODELS.values():
+    found = set(duration_fields(ConfigFile)) | {"feeds.interval"}
+    for cls in (t.settings for t in CHANNEL_TYPES.values()):
         found |= {f"channels.{f}" for f in duration_fields(cls)}
     tested = {p.values[1].replace("[0]", "") for p in DURATION_KEYS}
     assert found <= tested, sorted(found - tested)

@@ -8,14 +8,15 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from monitor.model import FeedState, Match, RetentionSettings
+from monitor.config import RetentionConfig
+from monitor.model import FeedState, Match
 from monitor.store import open_store
 from monitor.store.retention import prune
 
 from support.records import NOW, alert, item, record
 
 DAY = timedelta(days=1)
-SETTINGS = RetentionSettings()  # items 90 days, sent alerts 30, dead alerts 180
+SETTINGS = RetentionConfig()  # items 90 days, sent alerts 30, dead alerts 180
 
 
 @pytest.fixture
@@ -103,8 +104,7 @@ def test_never_keeps_forever_and_a_dry_run_counts_without_deleting(store, tmp_pa
     check(store, [], at=NOW - DAY, present=[])
     [row] = store.outbox_rows(("pending",))
     store.mark_sent([row.id], NOW - 400 * DAY)
-    forever = RetentionSettings(items_seconds=None, sent_alerts_seconds=None,
-                                dead_alerts_seconds=None)
+    forever = RetentionConfig(items="never", sent_alerts="never", dead_alerts="never")
     assert prune(store, forever, NOW).items == 0 and keys(store) == {"gone"}
 
     before = (tmp_path / "state.db").read_bytes()
