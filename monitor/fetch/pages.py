@@ -85,7 +85,7 @@ class PageFetcher:
 
     async def _timed(self, url: str, feed_url: str) -> Page:
         settings = self.fetcher.settings
-        total = settings.total_timeout_seconds
+        total = settings.total_timeout
         started = time.perf_counter()
         try:
             async with asyncio.timeout(total):

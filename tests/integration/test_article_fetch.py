@@ -19,14 +19,14 @@ import trustme
 from monitor.fetch import Fetcher
 from monitor.fetch.pages import PageFetcher
 from monitor.full_text import ArticleReader
-from monitor.model import ArticleStatus, FetchSettings
+from monitor.config import FetchConfig
+from monitor.model import ArticleStatus
 from support.feed_server import FeedServer
 
 pytestmark = pytest.mark.integration
 
 PAGES = Path(__file__).resolve().parents[1] / "data" / "articles"
-SETTINGS = FetchSettings(total_timeout_seconds=2.0, read_timeout_seconds=1.0,
-                         connect_timeout_seconds=1.0)
+SETTINGS = FetchConfig(total_timeout="2s", read_timeout="1s", connect_timeout="1s")
 
 
 def serve(server: FeedServer, name: str, **kwargs) -> str:
@@ -35,7 +35,7 @@ def serve(server: FeedServer, name: str, **kwargs) -> str:
     return server.set(f"/{name}", (PAGES / name).read_bytes(), **kwargs)
 
 
-def read(links, *, feed_url: str, settings: FetchSettings = SETTINGS, max_bytes=5 << 20,
+def read(links, *, feed_url: str, settings: FetchConfig = SETTINGS, max_bytes=5 << 20,
          per_host=2, delay=0.0, lead_chars=600):
     """Read the links concurrently; return (articles, reader)."""
     async def go():
