@@ -35,8 +35,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from monitor.rules import Matcher, compile_rules  # noqa: E402
-from monitor.model import Item, Rule  # noqa: E402
+from monitor.rules import Matcher, Rule, compile_rules  # noqa: E402
+from monitor.model import Item  # noqa: E402
 from monitor.normalize.text import WORD, fold  # noqa: E402
 
 EN = """government minister parliament election economy market price inflation bank rate growth

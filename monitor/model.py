@@ -14,15 +14,6 @@ from datetime import datetime
 from typing import Mapping
 
 
-@dataclass(frozen=True)
-class Rule:
-    """One `rules:` entry. `queries` maps a language code (or "*" for every language) to a query."""
-
-    name: str
-    queries: Mapping[str, str]
-    channels: tuple[str, ...] = ()
-
-
 @dataclass
 class FeedState:
     """What the store remembers about a feed between polls."""

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Mapping
 
 import yaml
-from pydantic import ConfigDict
+from pydantic import ConfigDict, SkipValidation
 
 from monitor.config.channels import ChannelConfig
 from monitor.config.schema import (DEFAULT_LANGUAGES, DefaultsConfig, DeliveryConfig,
@@ -47,7 +47,7 @@ class Config(ConfigFile):
 
     path: Path
     state_path: Path  # `state`, resolved (or the command line's --state)
-    matcher: CompiledRules  # `rules`, compiled
+    matcher: SkipValidation[CompiledRules]  # `rules`, compiled (set by the loader)
     secrets: tuple[str, ...] = ()  # every ${VAR} value, longest first
     env_refs: tuple[tuple[str, str], ...] = ()  # (value, VAR) for each ${VAR} used
     warnings: tuple[str, ...] = ()

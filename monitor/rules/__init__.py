@@ -10,11 +10,11 @@ Imports normalize.text, model and PyStemmer (in stems).
     matches = matcher.match(item)
 """
 
-from monitor.rules.compiled import (CompiledRules, RuleProblem, RulesError, compile_query,
-                                    compile_rules)
+from monitor.rules.compiled import (CompiledRules, Rule, RuleProblem, RuleQueries, RulesError,
+                                    compile_query, compile_rules)
 from monitor.rules.explain import explain
 from monitor.rules.matcher import Matcher, match_item
 from monitor.rules.query import QuerySyntaxError
 
-__all__ = ["CompiledRules", "Matcher", "QuerySyntaxError", "RuleProblem", "RulesError",
-           "compile_query", "compile_rules", "explain", "match_item"]
+__all__ = ["CompiledRules", "Matcher", "QuerySyntaxError", "Rule", "RuleProblem", "RuleQueries",
+           "RulesError", "compile_query", "compile_rules", "explain", "match_item"]

@@ -12,9 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Iterable, Mapping, Sequence
+from typing import Iterable, Mapping, Protocol, Sequence
 
-from monitor.model import Rule
 from monitor.normalize.text import WORD, fold
 from monitor.rules.nodes import (Absent, AllOf, AnyOf, Atom, CompiledNode, Element, Occurs,
                                  Within)
@@ -201,9 +200,28 @@ class _IndexBuilder:
         return atom_id
 
 
+class RuleQueries(Protocol):
+    """What compiling reads of a rule: its name, and its query per language (ANY_LANGUAGE: one
+    query for every language). monitor.config's RuleConfig is one (config sits above rules)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def queries(self) -> Mapping[str, str]: ...
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A plain rule to compile, for code without a config (tests, benches)."""
+
+    name: str
+    queries: Mapping[str, str]
+
+
 @dataclass(frozen=True)
 class CompiledRule:
-    rule: Rule
+    rule: RuleQueries
     queries: Mapping[str, Node]  # language or "*" → parsed query
 
 
@@ -223,7 +241,7 @@ class CompiledRules:
         return self.indexes.get(language) or self.other
 
 
-def compile_rules(rules: Sequence[Rule],
+def compile_rules(rules: Sequence[RuleQueries],
                   languages: Sequence[str] = INFLECTED_LANGUAGES) -> CompiledRules:
     """Compile every rule's queries once. Raises RulesError listing every bad query."""
     compiled: list[CompiledRule] = []

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from monitor.errors import ParseError
 from monitor.language import detect
-from monitor.rules import Matcher, compile_rules
-from monitor.model import Entry, Rule
+from monitor.rules import Matcher, Rule, compile_rules
+from monitor.model import Entry
 from monitor.normalize import normalize_entries
 from monitor.parse import parse_feed
 

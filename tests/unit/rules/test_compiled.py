@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from monitor.model import Item, Rule
-from monitor.rules import Matcher, compile_rules
+from monitor.model import Item
+from monitor.rules import Matcher, Rule, compile_rules
 from monitor.rules.nodes import Absent, AllOf, AnyOf, Occurs, Within
 
 NOW = datetime(2026, 3, 25, tzinfo=timezone.utc)

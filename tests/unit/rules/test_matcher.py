@@ -14,8 +14,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from monitor.rules import Matcher, RulesError, compile_rules, explain, match_item
-from monitor.model import Hit, Item, Rule
+from monitor.rules import Matcher, Rule, RulesError, compile_rules, explain, match_item
+from monitor.model import Hit, Item
 from monitor.rules.query import And, Field, Near, Not, Or, Term, parse_query
 from monitor.rules.stems import analyzer_for
 from monitor.normalize.text import WORD, fold
