@@ -19,6 +19,13 @@ sys.path.insert(0, str(ROOT / "tests"))
 from support.feed_server import FeedServer  # noqa: E402
 
 
+def pytest_report_header(config):
+    # The fast RSS path is held to the installed feedparser (tests/unit/parse): say which.
+    from importlib.metadata import version
+
+    return f"feedparser {version('feedparser')}"
+
+
 @pytest.fixture(autouse=True)
 def clean_environ(monkeypatch, tmp_path):
     """Proxy variables could route loopback requests elsewhere; HOME/XDG writes go to tmp."""

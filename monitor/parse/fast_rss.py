@@ -2,41 +2,33 @@
 
 feedparser costs about 0.3 ms per item even with its sanitiser off; reading the same items with
 expat (xml.etree) costs about 1/15 of that. `read_rss` returns what `feedparser.parse` returns,
-for the keys `parse.parse_feed` reads, for the documents whose every item uses only elements
-whose handling in feedparser 6.0.14 it mirrors: feedparser's own encoding detection (`convert_to_utf8`), its date
-parser and its per-element text fixes are reused, so the text fed to expat and each value are the
-same. Anything else (Atom, RDF, a DOCTYPE, xml:lang or xml:base, an element feedparser maps to a
-field in a way not mirrored here, a duplicate title or description, markup inside a text
-element) returns None and feedparser reads the document. parse.feed turns either result into
-Entry values with the same code. The differential tests in
-tests/unit/parse/test_parse_fast_rss.py hold the two paths to the same `Item`s on every real
-feed and every well-formed feedparser test document.
+for the keys `parse.feed` reads, for the documents whose every item uses only elements whose
+handling in feedparser it mirrors: feedparser's own encoding detection, date parser and
+namespace and handler tables are reused (`feedparser_parts`), and its per-element text fixes
+are mirrored, so the text fed to expat and each value are the same. Anything else (Atom, RDF,
+a DOCTYPE, xml:lang or xml:base, an element feedparser maps to a field in a way not mirrored
+here, a duplicate title or description, markup inside a text element) returns None and
+feedparser reads the document. parse.feed turns either result into Entry values with the same
+code. The differential tests in tests/unit/parse/test_parse_fast_rss.py hold the two paths to
+the same `Item`s on every real feed and every well-formed feedparser test document, with the
+installed feedparser. Imports feedparser_parts and the standard library only.
 """
-
 from __future__ import annotations
 
 import re
 import xml.etree.ElementTree as ET
 from typing import Any, Callable, Mapping
 
-from feedparser.datetimes import _parse_date
-from feedparser.encodings import convert_to_utf8
-from feedparser.html import _cp1252
-from feedparser.mixin import _FeedParserMixin
-from feedparser.urls import _urljoin
+from monitor.parse.feedparser_parts import (CP1252, HANDLER_PREFIXES, NAMESPACES,
+                                            convert_to_utf8, has_handler, parse_date,
+                                            without_extra_slashes)
 
 
 class Unsupported(Exception):
     """The document is outside what the fast path mirrors; feedparser must read it."""
 
 
-# feedparser's namespace table: a known URI maps to its canonical prefix ('' for RSS/Atom URIs).
-_NAMESPACES = {uri.lower(): prefix for uri, prefix in _FeedParserMixin.namespaces.items()}
 _USERLAND = "http://backend.userland.com/rss"
-# Prefixes with handlers in feedparser: an unknown URI bound to one of these names would be
-# dispatched to those handlers, which this reader does not model.
-_HANDLER_PREFIXES = {name.split("_")[2].lower() for name in dir(_FeedParserMixin)
-                     if name.startswith(("_start_", "_end_")) and name.count("_") >= 3}
 # Item children read here (feedparser names: lower-case, canonical prefix, ':' separator).
 _DATES = {"pubdate": "published", "dcterms:issued": "published", "dc:date": "updated",
           "dcterms:modified": "updated", "dcterms:created": "created"}
@@ -161,7 +153,7 @@ def _entry(item: ET.Element, names: Callable[[Any], str | None],
         elif name == "content:encoded":
             contents.append({"value": _text(child)})
         else:
-            entry[_DATES[name] + "_parsed"] = _parse_date(_text(child))
+            entry[_DATES[name] + "_parsed"] = parse_date(_text(child))
     if guid_is_link:  # a permalink guid is the link unless the item has a <link>
         entry.setdefault("link", entry["id"])
     if contents:
@@ -173,8 +165,8 @@ def _entry(item: ET.Element, names: Callable[[Any], str | None],
 def _text(element: ET.Element, *, resolve: bool = False) -> str:
     """An element's text after the fixes feedparser's `pop` applies with our flags."""
     text = (element.text or "").strip()
-    if resolve and ":///" in text:  # all _urljoin("", text) changes: "http:///x" → "http://x"
-        text = _urljoin("", text)
+    if resolve and ":///" in text:
+        text = without_extra_slashes(text)
     if not text.isascii():
         if not _BEYOND_LATIN1.search(text):
             try:  # feedparser undoes UTF-8 that was decoded as Latin-1 once
@@ -182,7 +174,7 @@ def _text(element: ET.Element, *, resolve: bool = False) -> str:
             except UnicodeDecodeError:
                 pass
         if _C1.search(text):
-            text = text.translate(_cp1252)
+            text = text.translate(CP1252)
     return text
 
 
@@ -210,7 +202,7 @@ def _names_for(data: bytes):
         if prefix is None:
             if uri and known != "":
                 raise Unsupported(f"default namespace {uri!r}")
-        elif known is None and prefix.decode("utf-8", "replace").lower() in _HANDLER_PREFIXES:
+        elif known is None and prefix.decode("utf-8", "replace").lower() in HANDLER_PREFIXES:
             raise Unsupported(f"prefix {prefix!r} bound to an unknown namespace")
     cache: dict[str, str | None] = {}
 
@@ -240,16 +232,14 @@ def _known_prefix(uri: str) -> str | None:
     lower = uri.lower()
     if "backend.userland.com/rss" in lower:
         lower = _USERLAND
-    return _NAMESPACES.get(lower)
+    return NAMESPACES.get(lower)
 
 
 def _is_unhandled(name: str) -> bool:
     """No feedparser handler: it stores the element under its own key and nothing else."""
     if name.startswith("?"):
         return True
-    method = name.replace(":", "_")
-    return not (hasattr(_FeedParserMixin, "_start_" + method)
-                or hasattr(_FeedParserMixin, "_end_" + method))
+    return not has_handler(name)
 
 
 def _version(attr: str) -> str:
