@@ -369,7 +369,7 @@ class Daemon:
         # effect drain by drain; a replaced channel is closed once its worker lets go of it.
         self.config = new
         self.deps.config = new
-        self.deps.matcher = Matcher(new.matcher)
+        self.deps.matcher = Matcher(new.compiled_rules)
         self.workers.replace_channels(build_channels(new.channels, stdout=self.stdout))
         self.deps.outbox.policy = RetryPolicy.from_settings(new.delivery)
         if new.translation != old_translation:

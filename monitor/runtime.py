@@ -59,7 +59,7 @@ def build_deps(config: Config, store: Store, *, fetcher: Fetcher | None,
                     scrub=Scrubber(config.secrets).scrub)
     deps = Deps(config=config, store=store, fetcher=fetcher, channels=channels, outbox=outbox,
                 translations=TranslationQueue(lambda: deps.translator, in_thread=False),
-                matcher=matcher or Matcher(config.matcher),
+                matcher=matcher or Matcher(config.compiled_rules),
                 translator=translator or UnavailableTranslator(), clock=clock, rng=rng)
     return deps
 

@@ -25,7 +25,7 @@ def cmd_rules_explain(args, stdout, stderr) -> int:
         stdout.write(f"{args.config}: no rules (add some under rules:)\n")
         return EXIT_OK
     try:
-        lines = explain(config.matcher, args.rule)
+        lines = explain(config.compiled_rules, args.rule)
     except KeyError:
         names = ", ".join(r.name for r in config.rules) or "none"
         raise ConfigError(f"no rule named {args.rule!r} (rules: {names})") from None

@@ -9,7 +9,7 @@ A channel type is three things, listed once in CHANNEL_TYPES:
                    its templates escape values for (monitor.render.markup.Markup)
 
 A new channel type is one deliver module, one render module and one entry here.
-tests/unit/config/test_channel_types.py proves every entry has all three, and that no
+tests/unit/config/test_config_channels.py proves every entry has all three, and that no
 transport or renderer is left out. Transports and renderers are named, not imported, so
 loading a config loads neither httpx nor aiosmtplib.
 """

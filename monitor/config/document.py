@@ -47,7 +47,7 @@ class Config(ConfigFile):
 
     path: Path
     state_path: Path  # `state`, resolved (or the command line's --state)
-    matcher: SkipValidation[CompiledRules]  # `rules`, compiled (set by the loader)
+    compiled_rules: SkipValidation[CompiledRules]  # `rules`, compiled (set by the loader)
     secrets: tuple[str, ...] = ()  # every ${VAR} value, longest first
     env_refs: tuple[tuple[str, str], ...] = ()  # (value, VAR) for each ${VAR} used
     warnings: tuple[str, ...] = ()

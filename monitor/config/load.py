@@ -228,11 +228,11 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
     model, bad_keys = _validate_top(tree, parts, context, problems)
     languages = tuple(model.languages) if model and "languages" not in bad_keys else None
     problems.extend(cross_check(tree, languages))
-    matcher = _compile_rules(tree, problems)
+    compiled = _compile_rules(tree, problems)
 
     if problems:
         raise ConfigError(_error_lines(problems, tree, label, secrets))
-    assert model is not None and matcher is not None
+    assert model is not None and compiled is not None
     warnings += _error_lines(dead_ends(tree), tree, label, secrets)
 
     warnings += _error_lines(missing_files([f.url for f in model.feeds]), tree, label, secrets)
@@ -248,7 +248,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
     # found out.
     return Config.model_construct(**{
         **dict(model), "translation": tr.model_copy(update={"models_dir": str(models_dir)}),
-        "path": path or base_dir / label, "state_path": state_path, "matcher": matcher,
+        "path": path or base_dir / label, "state_path": state_path, "compiled_rules": compiled,
         "secrets": tuple(sorted(set(secrets), key=len, reverse=True)),
         "env_refs": tuple(refs.items()), "warnings": tuple(warnings),
         "raw": json.loads(json.dumps(tree, default=str))})

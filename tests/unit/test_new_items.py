@@ -25,7 +25,7 @@ def config():
 
 def with_rules():
     cfg = config()
-    return {"config": cfg, "matcher": Matcher(cfg.matcher)}
+    return {"config": cfg, "matcher": Matcher(cfg.compiled_rules)}
 
 
 class Seen:

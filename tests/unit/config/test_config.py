@@ -55,7 +55,7 @@ def test_load_config_builds_frozen_values(tmp_path):
     assert cfg.translation.models_dir == str(tmp_path / "data/models")
     assert cfg.fetch.concurrency == 8 and cfg.fetch.max_body_size == 5_000_000
     assert "s3cr3t-token" in cfg.secrets
-    assert len(cfg.matcher) == 2
+    assert len(cfg.compiled_rules) == 2
 
 
 def test_redacted_config_hides_secrets(tmp_path):

@@ -54,7 +54,7 @@ def test_config_good_queries_compile(tmp_path):
                     .replace("беспилотник AND\n", "беспилотник AND завод\n")
                     .replace("factory NEAR drone", "factory NEAR/3 drone"), encoding="utf-8")
     config = load_config(path, env={})
-    assert len(config.matcher) == 3
+    assert len(config.compiled_rules) == 3
 
 
 def _item(title: str, summary: str, language: str) -> Item:
@@ -80,5 +80,5 @@ def _item(title: str, summary: str, language: str) -> Item:
 ])
 def test_shipped_config_rule_finds_drone_production(language, title, summary, expected):
     config = load_config(ROOT / "config.yaml", env={})
-    found = Matcher(config.matcher).match(_item(title, summary, language))
+    found = Matcher(config.compiled_rules).match(_item(title, summary, language))
     assert bool(found) is expected
