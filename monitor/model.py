@@ -228,6 +228,56 @@ class Alert:
 
 
 @dataclass(frozen=True)
+class StoredItem:
+    """An item as the state keeps it, for reading (web UI, `monitor matches`/`search`).
+
+    `translation` is the one its alerts carried (items are translated when they alert);
+    `duplicate_of` is the story's first copy when another feed carried it first."""
+
+    key: str
+    feed: str
+    item_id: str
+    title: str
+    summary: str
+    link: str
+    published_at: datetime
+    first_seen_at: datetime
+    language: str
+    duplicate_of: str | None = None
+    translation: Translation | None = None
+    position: int = 0  # the store's insertion order: newer items have larger positions
+
+    def as_item(self) -> Item:
+        """The Item the matcher reads (title, summary, language as stored)."""
+        return Item(feed=self.feed, id=self.item_id, key=self.key, title=self.title,
+                    summary=self.summary, link=self.link, published_at=self.published_at,
+                    language=self.language)
+
+
+@dataclass(frozen=True)
+class StoredMatch:
+    """A recorded match: the rule, the item, the terms and where they are."""
+
+    id: int  # increases with each match recorded: the matches page's cursor
+    rule: str
+    item: StoredItem
+    matched_terms: tuple[str, ...]
+    hits: tuple[Hit, ...]
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class MatchFilter:
+    """Which recorded matches to list: every field narrows (None: any)."""
+
+    rule: str | None = None
+    language: str | None = None
+    feed: str | None = None
+    since: datetime | None = None  # matched at or after
+    until: datetime | None = None  # matched before
+
+
+@dataclass(frozen=True)
 class FeedOutcome:
     """How one feed check went, for reports and `poll --json`."""
 

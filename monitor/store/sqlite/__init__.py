@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 
+from monitor.store.sqlite.browse import BrowseQueries
 from monitor.store.sqlite.connection import SqliteConnection, open_connection
 from monitor.store.sqlite.feeds import FeedRows
 from monitor.store.sqlite.items import ItemRows
@@ -17,7 +18,7 @@ from monitor.store.sqlite.translations import TranslationCacheRows
 
 
 class SqliteStore(SqliteConnection, FeedRows, ItemRows, OutboxRows, TranslationCacheRows,
-                  RetentionRows):
+                  RetentionRows, BrowseQueries):
     """A connection to one state file (monitor.store.Store). Not shared between threads."""
 
     @property

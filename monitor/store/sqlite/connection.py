@@ -15,6 +15,7 @@ from monitor.errors import StoreError
 from monitor.redact import EnvRefs
 from monitor.store.sqlite.errors import errorname, retry_busy, store_error
 from monitor.store.sqlite.migrations import APPLICATION_ID, MIGRATIONS, migrate
+from monitor.store.sqlite.search_index import register as register_search_words
 from monitor.store.sqlite.statefile import StateFileWatch, wal_is_empty
 
 BUSY_TIMEOUT_MS = 10_000
@@ -173,6 +174,7 @@ def _connect(path: str, *, readonly: bool, create: bool,
                              timeout=BUSY_TIMEOUT_MS / 1000, check_same_thread=False)
         try:
             db.row_factory = sqlite3.Row
+            register_search_words(db)  # the search index's view and triggers call it
             db.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
             app_id = db.execute("PRAGMA application_id").fetchone()[0]
             version = db.execute("PRAGMA user_version").fetchone()[0]

@@ -16,6 +16,7 @@ from monitor.store.codec import iso
 from monitor.store.sqlite.connection import chunks
 from monitor.store.sqlite.feeds import upsert_feed
 from monitor.store.sqlite.outbox import enqueue
+from monitor.store.sqlite.reading import alert_translations, hits_json, record_translations
 
 
 
@@ -120,17 +121,24 @@ class ItemRows:
                     f"COALESCE(last_seen_at, first_seen_at) < ?",
                     (seen_at, state.name, *chunk, stale))
         if items:
+            # The whole title (normalisation caps it at 1,000 characters) and summary: the web
+            # UI and `monitor search` read them, and hits point into them.
             db.executemany(
-                "INSERT OR IGNORE INTO items (key, feed, item_id, title, link, canonical_link, "
-                "title_key, published_at, first_seen_at, language, duplicate_of, last_seen_at) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-                [(i.key, i.feed, i.id, i.title[:500], i.link, i.canonical_link, i.title_key,
-                  iso(i.published_at), seen_at, i.language, duplicates.get(i.key), seen_at)
+                "INSERT OR IGNORE INTO items (key, feed, item_id, title, summary, link, "
+                "canonical_link, title_key, published_at, first_seen_at, language, "
+                "duplicate_of, last_seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                [(i.key, i.feed, i.id, i.title, i.summary, i.link, i.canonical_link,
+                  i.title_key, iso(i.published_at), seen_at, i.language,
+                  duplicates.get(i.key), seen_at)
                  for i in items])
         if matches:
+            language = {i.key: i.language for i in items}
             db.executemany(
-                "INSERT OR IGNORE INTO matches (rule, item_key, matched_terms, created_at) "
-                "VALUES (?,?,?,?)",
-                [(m.rule, m.item_key, json.dumps(m.matched_terms, ensure_ascii=False), seen_at)
+                "INSERT OR IGNORE INTO matches (rule, item_key, matched_terms, created_at, "
+                "hits, feed, language) VALUES (?,?,?,?,?,?,?)",
+                [(m.rule, m.item_key, json.dumps(m.matched_terms, ensure_ascii=False), seen_at,
+                  hits_json(m.hits), state.name, language.get(m.item_key, ""))
                  for m in matches])
+        # Items are translated when they alert: keep the translation their alerts carry.
+        record_translations(db, alert_translations(alerts), seen_at)
         return enqueue(db, alerts, now) if alerts else 0

@@ -12,6 +12,8 @@ from typing import Callable
 
 from monitor.store.codec import iso
 from monitor.store.sqlite.errors import retry_busy
+from monitor.store.sqlite.reading import reading_schema
+from monitor.store.sqlite.search_index import search_schema
 
 # "mntr" in ASCII: marks the file as ours, so a foreign SQLite file is refused, not migrated.
 APPLICATION_ID = 0x6D6E7472
@@ -146,7 +148,8 @@ def _m5_retention(db: sqlite3.Connection) -> None:
 # Append-only: each entry moves the schema one version up, in its own transaction.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2_translation_cache,
                                                           _m3_outbox_digests, _m4_outbox_turns,
-                                                          _m5_retention]
+                                                          _m5_retention, reading_schema,
+                                                          search_schema]
 
 
 def migrate(db: sqlite3.Connection, path: str, version: int) -> None:
