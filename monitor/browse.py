@@ -158,8 +158,15 @@ def preview_rule(items: Sequence[StoredItem], query: str, languages: Sequence[st
 def rule_yaml(name: str, query: str, language: str = "") -> str:
     """The `rules:` entry to paste into config.yaml (quoted by the YAML library itself)."""
     entry = {"name": name, "query": {language: query} if language else query}
-    return yaml.safe_dump({"rules": [entry]}, allow_unicode=True, sort_keys=False,
-                          width=100).rstrip()
+    return yaml.dump({"rules": [entry]}, Dumper=_IndentedDumper, allow_unicode=True,
+                     sort_keys=False, width=100).rstrip()
+
+
+class _IndentedDumper(yaml.SafeDumper):
+    """Lists indented under their key (`rules:\n  - name: …`), as the README writes config."""
+
+    def increase_indent(self, flow: bool = False, indentless: bool = False):
+        return super().increase_indent(flow, False)
 
 
 def query_error(exc: QuerySyntaxError) -> str:
