@@ -72,3 +72,27 @@ def alert_from_json(d: dict[str, Any]) -> Alert:
                       for s in d.get("sources", ())),
         count=d.get("count", 0),
     )
+
+
+def hits_to_json(hits) -> str:
+    """A match's hits as stored: [[term, field, start, end], …]."""
+    import json
+
+    return json.dumps([[h.term, h.field, h.start, h.end] for h in hits], ensure_ascii=False)
+
+
+def hits_from_json(text: str) -> tuple[Hit, ...]:
+    import json
+
+    try:
+        return tuple(Hit(str(t), str(f), int(s), int(e)) for t, f, s, e in json.loads(text))
+    except (ValueError, TypeError):
+        return ()
+
+
+def alert_translations(alerts) -> list[tuple[str, Translation]]:
+    """(item key, translation) of the items these alerts are about, as the state keeps them
+    for reading (items are translated when they alert). A digest carries others' alerts; a
+    feed-health alert has no translation."""
+    return list({a.item_key: a.translation for a in alerts
+                 if a.translation is not None and a.item_key and a.kind != "digest"}.items())

@@ -24,7 +24,9 @@ from monitor import __version__
 from monitor.errors import StoreError
 from monitor.model import Alert, FeedState, Item, Match, SeenItem
 from monitor.redact import EnvRefs
-from monitor.store.postgres import cache, feeds, items, nodes, outbox, retention
+from monitor.store.postgres import cache, feeds, items, nodes, outbox, reading, retention
+from monitor.store.codec import alert_translations
+from monitor.store.postgres.browse import PostgresBrowse
 from monitor.store.postgres.connection import connect, error, expand, node_name, redact
 from monitor.store.postgres.feeds import FeedLease
 from monitor.store.postgres.migrations import MIGRATIONS, NewerSchemaError, migrate, version
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 TRANSLATION_CACHE_DAYS = 30
 
 
-class PostgresStore:
+class PostgresStore(PostgresBrowse):
     """One node's connection to the shared state. Not shared between threads."""
 
     def __init__(self, url: str, db: psycopg.Connection, *, node: str) -> None:
@@ -172,6 +174,7 @@ class PostgresStore:
                     self._lost(state.name, lease)
                     continue
                 items.record(db, state.name, state.present_ids, new, duplicates, matches, now)
+                reading.record_translations(db, alert_translations(alerts), now)
                 added += outbox.enqueue(db, alerts, now, alert_to_json)
                 done.append(state.name)
             return added, done

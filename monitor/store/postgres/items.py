@@ -13,6 +13,7 @@ from typing import Sequence
 
 import psycopg
 
+from monitor.store.codec import hits_to_json
 from monitor.model import Item, Match, SeenItem
 
 # An item seen in a parse has its last_seen_at refreshed at most this often (see the SQLite
@@ -103,15 +104,17 @@ def record(db: psycopg.Connection, feed: str, present_ids: Sequence[str], items:
                     (now, feed, [pg_text(i) for i in present_ids], now - LAST_SEEN_REFRESH))
     if items:
         cur.executemany(
-            "INSERT INTO items (key, feed, item_id, title, link, canonical_link, title_key, "
-            "published_at, first_seen_at, language, duplicate_of, last_seen_at) "
-            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (key) DO NOTHING",
-            [(i.key, i.feed, pg_text(i.id), pg_text(i.title[:500]), pg_text(i.link),
-              pg_text(i.canonical_link), pg_text(i.title_key), i.published_at, now,
-              pg_text(i.language), duplicates.get(i.key), now) for i in items])
+            "INSERT INTO items (key, feed, item_id, title, summary, link, canonical_link, "
+            "title_key, published_at, first_seen_at, language, duplicate_of, last_seen_at) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (key) DO NOTHING",
+            [(i.key, i.feed, pg_text(i.id), pg_text(i.title), pg_text(i.summary),
+              pg_text(i.link), pg_text(i.canonical_link), pg_text(i.title_key), i.published_at,
+              now, pg_text(i.language), duplicates.get(i.key), now) for i in items])
     if matches:
+        language = {i.key: i.language for i in items}
         cur.executemany(
-            "INSERT INTO matches (rule, item_key, matched_terms, created_at) "
-            "VALUES (%s,%s,%s,%s) ON CONFLICT (rule, item_key) DO NOTHING",
-            [(m.rule, m.item_key, json.dumps(m.matched_terms, ensure_ascii=False), now)
+            "INSERT INTO matches (rule, item_key, matched_terms, created_at, hits, feed, "
+            "language) VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (rule, item_key) DO NOTHING",
+            [(m.rule, m.item_key, json.dumps(m.matched_terms, ensure_ascii=False), now,
+              hits_to_json(m.hits), feed, language.get(m.item_key, ""))
              for m in matches])

@@ -134,7 +134,9 @@ CREATE TABLE nodes (
 INSERT INTO monitor_meta VALUES ('created_at', now()::text);
 """
 
-MIGRATIONS: list[str] = [_V1]
+from monitor.store.postgres.reading import READING_SCHEMA  # noqa: E402  (after _V1, its base)
+
+MIGRATIONS: list[str] = [_V1, READING_SCHEMA]
 
 
 class NewerSchemaError(Exception):

@@ -12,11 +12,11 @@ from typing import Callable, Mapping, Sequence
 
 from monitor.model import Alert, FeedState, Item, Match, SeenItem
 from monitor.store import LAST_SEEN_REFRESH, CheckRecord
-from monitor.store.codec import iso
+from monitor.store.codec import alert_translations, hits_to_json, iso
 from monitor.store.sqlite.connection import chunks
 from monitor.store.sqlite.feeds import upsert_feed
 from monitor.store.sqlite.outbox import enqueue
-from monitor.store.sqlite.reading import alert_translations, hits_json, record_translations
+from monitor.store.sqlite.reading import record_translations
 
 
 
@@ -137,7 +137,7 @@ class ItemRows:
                 "INSERT OR IGNORE INTO matches (rule, item_key, matched_terms, created_at, "
                 "hits, feed, language) VALUES (?,?,?,?,?,?,?)",
                 [(m.rule, m.item_key, json.dumps(m.matched_terms, ensure_ascii=False), seen_at,
-                  hits_json(m.hits), state.name, language.get(m.item_key, ""))
+                  hits_to_json(m.hits), state.name, language.get(m.item_key, ""))
                  for m in matches])
         # Items are translated when they alert: keep the translation their alerts carry.
         record_translations(db, alert_translations(alerts), seen_at)

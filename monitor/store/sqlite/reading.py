@@ -13,7 +13,8 @@ import sqlite3
 from datetime import datetime, timezone
 from typing import Any, Iterable, Sequence
 
-from monitor.model import Hit, MatchFilter, StoredItem, StoredMatch, Translation
+from monitor.model import MatchFilter, StoredItem, StoredMatch, Translation
+from monitor.store.codec import from_iso, hits_from_json, iso
 
 
 def reading_schema(db: sqlite3.Connection) -> None:
@@ -54,17 +55,6 @@ def reading_schema(db: sqlite3.Connection) -> None:
 
 
 # -- writing what reading needs, in the poll's transaction ----------------------------------
-
-def hits_json(hits: Iterable[Hit]) -> str:
-    return json.dumps([[h.term, h.field, h.start, h.end] for h in hits], ensure_ascii=False)
-
-
-def alert_translations(alerts) -> list[tuple[str, Translation]]:
-    """(item key, translation) of the items these alerts are about (a digest carries others'
-    alerts; a feed-health alert has none)."""
-    return list({a.item_key: a.translation for a in alerts
-                 if a.translation is not None and a.item_key and a.kind != "digest"}.items())
-
 
 def record_translations(db: sqlite3.Connection, translations: Iterable[tuple[str, Translation]],
                         now_iso: str) -> None:
@@ -171,20 +161,6 @@ def matches_per_day(db: sqlite3.Connection, since: datetime) -> dict[str, dict[s
 
 # -- rows → values ---------------------------------------------------------------------------
 
-def iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(tzinfo=None).isoformat(
-        timespec="microseconds") + "Z"
-
-
-def _when(text: str | None) -> datetime:
-    if not text:
-        return datetime.fromtimestamp(0, timezone.utc)
-    try:
-        return datetime.fromisoformat(text)
-    except ValueError:  # a year below 1000, written unpadded
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-
-
 def _item(r: Any) -> StoredItem:
     translation = None
     if r["source_language"] is not None:
@@ -192,8 +168,8 @@ def _item(r: Any) -> StoredItem:
                                   r["t_summary"], r["route"] or "", r["note"])
     return StoredItem(key=r["key"], feed=r["feed"], item_id=r["item_id"], title=r["title"],
                       summary=r["summary"], link=r["link"],
-                      published_at=_when(r["published_at"]),
-                      first_seen_at=_when(r["first_seen_at"]), language=r["language"],
+                      published_at=from_iso(r["published_at"]),
+                      first_seen_at=from_iso(r["first_seen_at"]), language=r["language"],
                       duplicate_of=r["duplicate_of"], translation=translation,
                       position=r["position"])
 
@@ -201,14 +177,7 @@ def _item(r: Any) -> StoredItem:
 def _match(r: Any) -> StoredMatch:
     return StoredMatch(id=r["match_id"], rule=r["rule"], item=_item(r),
                        matched_terms=tuple(json.loads(r["matched_terms"])),
-                       hits=_hits(r["hits"]), created_at=_when(r["created_at"]))
-
-
-def _hits(text: str) -> tuple[Hit, ...]:
-    try:
-        return tuple(Hit(str(t), str(f), int(s), int(e)) for t, f, s, e in json.loads(text))
-    except (ValueError, TypeError):
-        return ()
+                       hits=hits_from_json(r["hits"]), created_at=from_iso(r["created_at"]))
 
 
 __all__: Sequence[str] = ()
