@@ -24,7 +24,7 @@ LAYERS = {
     "monitor.fetch": 4, "monitor.translate": 4, "monitor.deliver": 4, "monitor.store": 4,
     "monitor.outbox": 4, "monitor.new_items": 4, "monitor.duplicates": 4,
     "monitor.runtime": 5, "monitor.schedule": 5, "monitor.full_text": 5, "monitor.outbox.drain": 5,
-    "monitor.pipeline": 6, "monitor.browse": 5, "monitor.web": 6,
+    "monitor.pipeline": 6, "monitor.browse": 5, "monitor.indexing": 5, "monitor.web": 6,
     "monitor.daemon": 7,
     "monitor.cli": 8,
 }

@@ -1,0 +1,107 @@
+"""`monitor web`: the web UI over the state (monitor.web); `--hash-password` makes the hash
+that `web.password_hash` holds."""
+
+from __future__ import annotations
+
+import asyncio
+import getpass
+import os
+import signal
+
+from monitor.cli.parser import EXIT_ERROR, EXIT_OK
+from monitor.cli.startup import print_warnings, read_config, start_logging
+from monitor.errors import MonitorError
+
+
+def add_parser(sub, common) -> None:
+    p = sub.add_parser("web", parents=[common], help="serve the web UI (matches, search, feeds, "
+                                                     "rules with a live preview, outbox)")
+    p.add_argument("--host", default=None, metavar="HOST",
+                   help="address to listen on (default 127.0.0.1; any other needs a password "
+                        "or a token)")
+    p.add_argument("--port", type=int, default=None, metavar="N", help="port (default 8080)")
+    p.add_argument("--hash-password", action="store_true",
+                   help="read a password (twice, or once from a pipe) and print its hash for "
+                        "web.password_hash; serve nothing")
+    p.set_defaults(func=cmd_web)
+
+
+def web_settings(config, *, host: str | None = None, port: int | None = None):
+    """The web UI's settings: the config's `web:` section (when there is one), the
+    environment's MONITOR_WEB_PASSWORD_HASH and MONITOR_WEB_TOKEN, then the options."""
+    from monitor.web import WebSettings
+
+    section = getattr(config, "web", None)
+    values = {}
+    for key in ("host", "port", "password_hash", "token"):
+        value = getattr(section, key, None) if section is not None else None
+        if value is not None:
+            values[key] = value
+    for key, var in (("password_hash", "MONITOR_WEB_PASSWORD_HASH"),
+                     ("token", "MONITOR_WEB_TOKEN")):
+        if os.environ.get(var):
+            values[key] = os.environ[var]
+    if host is not None:
+        values["host"] = host
+    if port is not None:
+        values["port"] = port
+    return WebSettings(**values)
+
+
+def cmd_web(args, stdout, stderr) -> int:
+    if args.hash_password:
+        return _hash_password(stdout, stderr)
+    from monitor.indexing import BackgroundIndexer
+    from monitor.store import connect
+    from monitor.web.server import WebServer, build_app, listen
+
+    config = read_config(args)
+    print_warnings(config, stderr)
+    secrets = list(config.secrets) + [v for v in (os.environ.get("MONITOR_WEB_TOKEN"),) if v]
+    start_logging(args, stderr, "info", tuple(secrets))
+    settings = web_settings(config, host=args.host, port=args.port)
+    if args.port is not None and not 0 <= args.port <= 65535:
+        raise MonitorError(f"--port {args.port}: not a port (0-65535)")
+    app = build_app(lambda: config, settings)
+    sock = listen(settings)
+    server = WebServer(app, sock)
+    stdout.write(f"monitor web: http://{_shown(settings.host)}:{server.port}/\n")
+    stdout.flush()
+    indexer = BackgroundIndexer(lambda: connect(config.state_path, create=False)).start()
+    try:
+        asyncio.run(_serve(server))
+    finally:
+        indexer.stop()
+        app.app.state.web.access.close()
+    return EXIT_OK
+
+
+async def _serve(server) -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, stop.set)
+    await server.run_until(stop)
+
+
+def _shown(host: str) -> str:
+    return f"[{host}]" if ":" in host and not host.startswith("[") else host
+
+
+def _hash_password(stdout, stderr) -> int:
+    import sys
+
+    from monitor.web.passwords import hash_password
+
+    if sys.stdin.isatty():
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Again: ") != password:
+            stderr.write("monitor: error: the passwords differ\n")
+            return EXIT_ERROR
+    else:
+        password = sys.stdin.readline().rstrip("\n")
+    if len(password) < 8:
+        stderr.write("monitor: error: a password needs at least 8 characters\n")
+        return EXIT_ERROR
+    stdout.write(hash_password(password) + "\n")
+    return EXIT_OK
