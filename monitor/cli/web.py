@@ -7,6 +7,7 @@ import asyncio
 import getpass
 import os
 import signal
+from dataclasses import replace
 
 from monitor.cli.parser import EXIT_ERROR, EXIT_OK
 from monitor.cli.startup import print_warnings, read_config, start_logging
@@ -20,6 +21,8 @@ def add_parser(sub, common) -> None:
                    help="address to listen on (default 127.0.0.1; any other needs a password "
                         "or a token)")
     p.add_argument("--port", type=int, default=None, metavar="N", help="port (default 8080)")
+    p.add_argument("--refresh", type=float, default=None, metavar="SECONDS",
+                   help="how often the matches page asks for new matches (default 5)")
     p.add_argument("--hash-password", action="store_true",
                    help="read a password (twice, or once from a pipe) and print its hash for "
                         "web.password_hash; serve nothing")
@@ -60,6 +63,10 @@ def cmd_web(args, stdout, stderr) -> int:
     secrets = list(config.secrets) + [v for v in (os.environ.get("MONITOR_WEB_TOKEN"),) if v]
     start_logging(args, stderr, "info", tuple(secrets))
     settings = web_settings(config, host=args.host, port=args.port)
+    if args.refresh is not None:
+        if not 0.5 <= args.refresh <= 3600:
+            raise MonitorError(f"--refresh {args.refresh:g}: give 0.5 to 3600 seconds")
+        settings = replace(settings, refresh_seconds=args.refresh)
     if args.port is not None and not 0 <= args.port <= 65535:
         raise MonitorError(f"--port {args.port}: not a port (0-65535)")
     app = build_app(lambda: config, settings)

@@ -59,8 +59,9 @@ def when(moment: datetime | None) -> Markup:
     if moment is None:
         return Markup('<span class="none">never</span>')
     moment = moment.astimezone(timezone.utc)
-    return Markup('<time datetime="%s">%s</time>') % (
-        moment.isoformat().replace("+00:00", "Z"), moment.strftime("%Y-%m-%d %H:%M UTC"))
+    return Markup('<time datetime="%s" title="%s">%s</time>') % (
+        moment.isoformat().replace("+00:00", "Z"), moment.strftime("%Y-%m-%d %H:%M:%S UTC"),
+        moment.strftime("%Y-%m-%d %H:%M"))
 
 
 def ago(moment: datetime | None, now: datetime | None = None) -> str:

@@ -23,8 +23,9 @@ def wait_for(predicate, timeout: float = 20.0, what: str = "condition", every: f
 
 class DaemonProcess:
     def __init__(self, cwd: Path, *args: str, env: dict[str, str] | None = None,
-                 tag: str = "", wrap=None) -> None:
-        """`wrap` may rewrite the command line (as in support.cli.run_cli)."""
+                 tag: str = "", wrap=None, command: str = "run") -> None:
+        """`wrap` may rewrite the command line (as in support.cli.run_cli); `command`: the
+        monitor command to run (`run`, or `web` for the web UI's server)."""
         self.out_path = cwd / f"daemon{tag}.stdout"
         self.err_path = cwd / f"daemon{tag}.stderr"
         self.out = open(self.out_path, "ab")
@@ -32,7 +33,7 @@ class DaemonProcess:
         full_env = {k: v for k, v in os.environ.items() if not k.lower().endswith("_proxy")}
         full_env["PYTHONPATH"] = str(ROOT) + os.pathsep + full_env.get("PYTHONPATH", "")
         full_env.update(env or {})
-        argv = [sys.executable, "-m", "monitor", "run", *args]
+        argv = [sys.executable, "-m", "monitor", command, *args]
         self.proc = subprocess.Popen(wrap(argv) if wrap else argv, cwd=cwd,
                                      stdout=self.out, stderr=self.err, env=full_env,
                                      stdin=subprocess.DEVNULL)
