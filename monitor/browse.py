@@ -17,7 +17,7 @@ from typing import Iterator, Protocol, Sequence
 import yaml
 
 from monitor.model import Hit, Match, MatchFilter, Rule, StoredItem, StoredMatch
-from monitor.rules import compile_rules
+from monitor.rules import Matcher, compile_rules, explain
 from monitor.rules.query import QuerySyntaxError
 from monitor.rules.search import LanguageFilter, SearchQuery
 
@@ -138,18 +138,19 @@ def preview_rule(items: Sequence[StoredItem], query: str, languages: Sequence[st
         return preview
     rule = Rule(preview.name, {language or "*": query})
     try:
-        rules = compile_rules([rule], languages)
+        compiled = compile_rules([rule], languages)
     except ValueError as exc:  # RulesError: one problem, this query's
         problem = getattr(exc, "problems", [None])[0]
         preview.error = f"column {problem.column}: {problem.message}" if problem else str(exc)
         preview.error_column = problem.column if problem else None
         return preview
+    matcher = Matcher(compiled)
     for stored in items:
-        found = rules.match(stored.as_item())
+        found = matcher.match(stored.as_item())
         if found:
             preview.results.append(Found(stored, found[0]))
     preview.scanned = len(items)
-    preview.explain = rules.explain()
+    preview.explain = explain(compiled)
     preview.yaml = rule_yaml(preview.name, query, language)
     preview.elapsed_ms = round((time.perf_counter() - started) * 1000)
     return preview

@@ -55,7 +55,7 @@ def cmd_web(args, stdout, stderr) -> int:
     if args.hash_password:
         return _hash_password(stdout, stderr)
     from monitor.indexing import BackgroundIndexer
-    from monitor.store import connect
+    from monitor.store import open_store
     from monitor.web.server import WebServer, build_app, listen
 
     config = read_config(args)
@@ -74,7 +74,7 @@ def cmd_web(args, stdout, stderr) -> int:
     server = WebServer(app, sock)
     stdout.write(f"monitor web: http://{_shown(settings.host)}:{server.port}/\n")
     stdout.flush()
-    indexer = BackgroundIndexer(lambda: connect(config.state_path, create=False)).start()
+    indexer = BackgroundIndexer(lambda: open_store(config.state_path, create=False)).start()
     try:
         asyncio.run(_serve(server))
     finally:

@@ -21,7 +21,8 @@ from typing import Sequence, Union
 
 from monitor.model import Item, Match, Rule
 from monitor.normalize.text import WORD, fold
-from monitor.rules.matcher import _atom_for, compile_query, compile_rules
+from monitor.rules.compiled import atom_for, compile_query, compile_rules
+from monitor.rules.matcher import Matcher
 from monitor.rules.query import And, Field, Near, Node, Not, Or, Term
 from monitor.rules.stems import INFLECTED_LANGUAGES, Analyzer, analyzer_for
 
@@ -38,16 +39,16 @@ class Word:
 
 
 @dataclass(frozen=True)
-class AllOf:
+class Every:
     parts: tuple["Filter", ...]
 
 
 @dataclass(frozen=True)
-class AnyOf:
+class Either:
     parts: tuple["Filter", ...]
 
 
-Filter = Union[Word, AllOf, AnyOf]
+Filter = Union[Word, Every, Either]
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,8 @@ def index_words(title: str, summary: str, language: str) -> str:
 def candidate_filter(node: Node, analyzer: Analyzer) -> Filter | None:
     """A filter every item matching `node` passes (None: the query narrows nothing)."""
     if isinstance(node, Term):
-        words = tuple(Word(value, mode == "prefix") for mode, value in _atom_for(node, analyzer))
-        return words[0] if len(words) == 1 else AllOf(words)
+        words = tuple(Word(value, mode == "prefix") for mode, value in atom_for(node, analyzer))
+        return words[0] if len(words) == 1 else Every(words)
     if isinstance(node, Not):
         return None
     if isinstance(node, Field):
@@ -103,14 +104,14 @@ def candidate_filter(node: Node, analyzer: Analyzer) -> Filter | None:
     if any(p is None for p in parts):
         return None
     unique = tuple(dict.fromkeys(parts))
-    return unique[0] if len(unique) == 1 else AnyOf(unique)  # type: ignore[arg-type]
+    return unique[0] if len(unique) == 1 else Either(unique)  # type: ignore[arg-type]
 
 
 def _all(parts: list[Filter | None]) -> Filter | None:
     kept = tuple(dict.fromkeys(p for p in parts if p is not None))
     if not kept:
         return None
-    return kept[0] if len(kept) == 1 else AllOf(kept)
+    return kept[0] if len(kept) == 1 else Every(kept)
 
 
 class SearchQuery:
@@ -129,7 +130,9 @@ class SearchQuery:
         other = candidate_filter(node, _analyzer("und"))
         self.filters = [LanguageFilter(frozenset(langs), f) for f, langs in by_filter.items()]
         self.filters.append(LanguageFilter(frozenset(self.languages), other, is_other=True))
-        self.rules = compile_rules([Rule(SEARCH_RULE, {"*": text})], self.languages)
+        # The matcher that verifies candidates: a rule with this query, as config would
+        # compile it. Its word caches are this query's (one search, one thread).
+        self.matcher = Matcher(compile_rules([Rule(SEARCH_RULE, {"*": text})], self.languages))
 
     @property
     def narrows(self) -> bool:
@@ -138,5 +141,5 @@ class SearchQuery:
 
     def verify(self, item: Item) -> Match | None:
         """The match, with its hits, when `item` really matches the query."""
-        found = self.rules.match(item)
+        found = self.matcher.match(item)
         return found[0] if found else None

@@ -22,7 +22,8 @@ them changing. How each operation maps onto such a database:
   the sent rows) and digests (`create_digest` batches only rows still pending) hold
   cluster-wide. `mark_sent`/`mark_failed`/`mark_dead` record an outcome; a node killed between
   a send and its mark leaves the row to go out again (at least once at the network edge).
-- Reads (`feed_states`, `outbox_rows`, counts, look-ups by key) need no lease; retention
+- Reads (`feed_states`, `outbox_rows`, counts, look-ups by key, the web UI's questions) need
+  no lease; the search index is filled after the check's commit, by any node; retention
   (`expired_*`, `give_back_space`) deletes in short batches beside the writers.
 
 Raises StoreError (monitor.errors) with the backend's own reason: read-only, disk full, the
@@ -32,11 +33,14 @@ state gone (StateGoneError), in use (StateInUseError).
 from __future__ import annotations
 
 import os
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable, Mapping, NamedTuple, Protocol, Sequence
 
-from monitor.model import Alert, FeedState, Item, Match, SeenItem
+from monitor.model import (Alert, FeedState, Item, Match, MatchFilter, SeenItem, StoredItem,
+                           StoredMatch)
+from monitor.rules.search import LanguageFilter
 from monitor.redact import EnvRefs
 
 # An item seen in a parse has its last_seen_at refreshed at most this often (a write per item
@@ -143,6 +147,39 @@ class Store(Protocol):
     def cache_translations(self, pair: str, model_version: str,
                            translations: Mapping[str, str], *,
                            now: datetime | None = None) -> None: ...
+
+    # -- reading: the web UI, `monitor matches` and `monitor search` (monitor.browse decides)
+    def snapshot(self) -> AbstractContextManager[None]:
+        """Every read inside sees one committed state (SQLite: a read transaction;
+        PostgreSQL: a read-only repeatable-read transaction)."""
+    def recorded_matches(self, wanted: MatchFilter, *, before: int | None = None,
+                         after: int | None = None, limit: int = 50) -> list[StoredMatch]:
+        """Matches newest first, their ids below `before` or above `after`."""
+    def latest_match_id(self) -> int: ...
+    def stored_item(self, key: str) -> StoredItem | None: ...
+    def matches_of_item(self, key: str) -> list[StoredMatch]: ...
+    def copies_of_item(self, key: str) -> list[StoredItem]:
+        """The other items of its story (its first copy and that copy's later copies)."""
+    def newest_items(self, limit: int) -> list[StoredItem]: ...
+    def items_per_feed(self, since: datetime | None = None) -> dict[str, int]: ...
+    def matches_per_day(self, since: datetime) -> dict[str, dict[str, int]]:
+        """rule → day (YYYY-MM-DD, UTC) → matches recorded that day."""
+
+    # -- the search index (monitor.rules.search says what it holds; it only narrows)
+    def search_candidates(self, language_filter: LanguageFilter, *, before: int | None,
+                          limit: int) -> list[StoredItem]:
+        """Indexed items in the filter's languages passing its filter, newest first, with
+        positions below `before`. SQLite: FTS5; PostgreSQL: a tsvector with a GIN index."""
+    def unindexed_items(self, *, before: int | None, limit: int) -> list[StoredItem]:
+        """Items recorded but not indexed yet, newest first (a search reads them directly)."""
+    def unindexed_count(self) -> int: ...
+    def index_pending(self, limit: int = 2000) -> int:
+        """Index up to `limit` items recorded since; how many. Short write transactions,
+        after the check's commit (never inside it): the daemon, `monitor web` and a search
+        call it. Safe beside other writers and other nodes."""
+    def reindex_if_stale(self) -> bool:
+        """Queue every item again when the stored words came from another
+        monitor.rules.search.INDEX_VERSION; True when it did."""
 
     # -- retention (monitor.store.retention decides what goes)
     def parsed_feeds(self) -> dict[str, datetime]: ...

@@ -28,11 +28,11 @@ SHUTDOWN_SECONDS = 3  # open requests get this long to finish when the server st
 
 def state_access(state_path: Any) -> StateAccess:
     """Read-only SQLite connections for the pages, a writable one per write."""
-    from monitor.store import connect
+    from monitor.store import open_store
 
     path = str(state_path)
-    return StateAccess(lambda: connect(path, create=False, readonly=True),
-                       lambda: connect(path, create=False), label=path)
+    return StateAccess(lambda: open_store(path, create=False, readonly=True),
+                       lambda: open_store(path, create=False), label=path)
 
 
 def build_app(config: Callable[[], Any], settings: WebSettings, access: StateAccess | None = None):

@@ -18,7 +18,7 @@ LANGUAGES = ("en", "ru", "be", "uk")
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request, tmp_path):
     if request.param == "sqlite":
-        from monitor.store import connect
+        from monitor.store import open_store as connect
         with connect(tmp_path / "state.db") as s:
             yield s
         return
@@ -187,7 +187,7 @@ def _modules_with_index_version():
 def test_sqlite_index_stays_consistent_with_its_items(tmp_path):
     """FTS5's own check: every indexed item's words are what the index holds (the delete
     trigger removed exactly what was indexed, nothing was left behind)."""
-    from monitor.store import connect
+    from monitor.store import open_store as connect
 
     with connect(tmp_path / "state.db") as store:
         fill(store)

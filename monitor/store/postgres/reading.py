@@ -20,7 +20,7 @@ from psycopg.rows import dict_row
 
 from monitor.store.codec import hits_from_json
 from monitor.model import MatchFilter, StoredItem, StoredMatch, Translation
-from monitor.rules.search import INDEX_VERSION, AllOf, AnyOf, Filter, LanguageFilter, Word
+from monitor.rules.search import INDEX_VERSION, Every, Either, Filter, LanguageFilter, Word
 
 READING_SCHEMA = f"""
 ALTER TABLE items ADD COLUMN summary text NOT NULL DEFAULT '';
@@ -209,8 +209,8 @@ def tsquery(f: Filter) -> str:
     if isinstance(f, Word):
         quoted = "'" + f.text.replace("\\", "\\\\").replace("'", "''") + "'"
         return quoted + (":*" if f.is_prefix else "")
-    joiner = " & " if isinstance(f, AllOf) else " | "
-    assert isinstance(f, (AllOf, AnyOf))
+    joiner = " & " if isinstance(f, Every) else " | "
+    assert isinstance(f, (Every, Either))
     return "(" + joiner.join(tsquery(p) for p in f.parts) + ")"
 
 

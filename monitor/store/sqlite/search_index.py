@@ -26,7 +26,7 @@ from __future__ import annotations
 import sqlite3
 
 from monitor.model import StoredItem
-from monitor.rules.search import (INDEX_VERSION, AllOf, AnyOf, Filter, LanguageFilter, Word,
+from monitor.rules.search import (INDEX_VERSION, Every, Either, Filter, LanguageFilter, Word,
                                   index_words)
 from monitor.store.sqlite.reading import _ITEM_COLUMNS, _ITEMS, _TRANSLATION, _item
 
@@ -134,6 +134,6 @@ def fts_query(f: Filter) -> str:
     `*`, AND and OR grouped."""
     if isinstance(f, Word):
         return '"' + f.text.replace('"', '""') + '"' + ("*" if f.is_prefix else "")
-    joiner = " AND " if isinstance(f, AllOf) else " OR "
-    assert isinstance(f, (AllOf, AnyOf))
+    joiner = " AND " if isinstance(f, Every) else " OR "
+    assert isinstance(f, (Every, Either))
     return "(" + joiner.join(fts_query(p) for p in f.parts) + ")"

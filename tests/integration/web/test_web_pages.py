@@ -153,7 +153,7 @@ def test_search_finds_the_same_before_and_after_indexing(fresh_client, fresh_sta
         return sorted(re.findall(r'href="/items/(\w+)"', main)), main
     before, main = found()
     assert "not indexed yet, read directly" in main
-    from monitor.store import connect
+    from monitor.store import open_store as connect
     with connect(web_state.state) as store:
         while store.index_pending():
             pass

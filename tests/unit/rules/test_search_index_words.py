@@ -14,11 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from monitor.model import Item, Rule
-from monitor.rules import compile_rules
-from monitor.rules.search import (INDEX_VERSION, AllOf, AnyOf, SearchQuery, Word,
+from monitor.rules import Matcher, compile_rules
+from monitor.rules.search import (INDEX_VERSION, Every, Either, SearchQuery, Word,
                                   candidate_filter, index_words)
 from monitor.rules.stems import analyzer_for
-from monitor.rules.matcher import compile_query
+from monitor.rules.compiled import compile_query
 
 LANGUAGES = ("en", "ru", "be", "uk")
 WORDS = {
@@ -39,7 +39,7 @@ def passes(f, tokens: set[str]) -> bool:
     if isinstance(f, Word):
         return any(t.startswith(f.text) for t in tokens) if f.is_prefix else f.text in tokens
     parts = [passes(p, tokens) for p in f.parts]
-    return all(parts) if isinstance(f, AllOf) else any(parts)
+    return all(parts) if isinstance(f, Every) else any(parts)
 
 
 def term():
@@ -85,18 +85,18 @@ def test_every_match_passes_the_index_filter(language, data, q):
     if search.verify(item) is not None:
         assert passes(wanted.filter, tokens), (q, title, summary, wanted)
     # And SearchQuery.verify is exactly a rule with this query.
-    rule = compile_rules([Rule("r", {"*": q})], LANGUAGES)
+    rule = Matcher(compile_rules([Rule("r", {"*": q})], LANGUAGES))
     assert (search.verify(item) is None) == (not rule.match(item))
 
 
 @pytest.mark.parametrize("query, language, expected", [
     ("беспилотники", "ru", Word("беспилотник")),
     ("drone*", "ru", Word("drone", is_prefix=True)),
-    ("drone* NEAR/5 завод", "be", AllOf((Word("drone", True), Word("завад")))),
-    ("title:(дрон OR БПЛА) -спорт", "ru", AnyOf((Word("дрон"), Word("бпла")))),
-    ('"unmanned aerial vehicle*"', "en", AllOf((Word("unmanned"), Word("aerial"),
+    ("drone* NEAR/5 завод", "be", Every((Word("drone", True), Word("завад")))),
+    ("title:(дрон OR БПЛА) -спорт", "ru", Either((Word("дрон"), Word("бпла")))),
+    ('"unmanned aerial vehicle*"', "en", Every((Word("unmanned"), Word("aerial"),
                                                 Word("vehicle", True)))),
-    ("Шахед-136", "ru", AllOf((Word("шахед"), Word("136")))),
+    ("Шахед-136", "ru", Every((Word("шахед"), Word("136")))),
 ])
 def test_filters_are_the_words_the_matcher_compares(query, language, expected):
     assert candidate_filter(compile_query(query), analyzer_for(language)) == expected
