@@ -7,7 +7,6 @@ import asyncio
 import getpass
 import os
 import signal
-from dataclasses import replace
 
 from monitor.cli.parser import EXIT_ERROR, EXIT_OK
 from monitor.cli.startup import print_warnings, read_config, start_logging
@@ -29,17 +28,16 @@ def add_parser(sub, common) -> None:
     p.set_defaults(func=cmd_web)
 
 
-def web_settings(config, *, host: str | None = None, port: int | None = None):
-    """The web UI's settings: the config's `web:` section (when there is one), the
-    environment's MONITOR_WEB_PASSWORD_HASH and MONITOR_WEB_TOKEN, then the options."""
+def web_settings(config, *, host: str | None = None, port: int | None = None,
+                 refresh: float | None = None):
+    """The web UI's settings: the config's `web:` section, the environment's
+    MONITOR_WEB_PASSWORD_HASH and MONITOR_WEB_TOKEN over it, the command line over both."""
     from monitor.web import WebSettings
 
-    section = getattr(config, "web", None)
-    values = {}
-    for key in ("host", "port", "password_hash", "token"):
-        value = getattr(section, key, None) if section is not None else None
-        if value is not None:
-            values[key] = value
+    section = config.web
+    values = {"host": section.host, "port": section.port,
+              "password_hash": section.password_hash, "token": section.token,
+              "refresh_seconds": section.refresh}
     for key, var in (("password_hash", "MONITOR_WEB_PASSWORD_HASH"),
                      ("token", "MONITOR_WEB_TOKEN")):
         if os.environ.get(var):
@@ -48,6 +46,8 @@ def web_settings(config, *, host: str | None = None, port: int | None = None):
         values["host"] = host
     if port is not None:
         values["port"] = port
+    if refresh is not None:
+        values["refresh_seconds"] = refresh
     return WebSettings(**values)
 
 
@@ -62,11 +62,9 @@ def cmd_web(args, stdout, stderr) -> int:
     print_warnings(config, stderr)
     secrets = list(config.secrets) + [v for v in (os.environ.get("MONITOR_WEB_TOKEN"),) if v]
     start_logging(args, stderr, "info", tuple(secrets))
-    settings = web_settings(config, host=args.host, port=args.port)
-    if args.refresh is not None:
-        if not 0.5 <= args.refresh <= 3600:
-            raise MonitorError(f"--refresh {args.refresh:g}: give 0.5 to 3600 seconds")
-        settings = replace(settings, refresh_seconds=args.refresh)
+    if args.refresh is not None and not 0.5 <= args.refresh <= 3600:
+        raise MonitorError(f"--refresh {args.refresh:g}: give 0.5 to 3600 seconds")
+    settings = web_settings(config, host=args.host, port=args.port, refresh=args.refresh)
     if args.port is not None and not 0 <= args.port <= 65535:
         raise MonitorError(f"--port {args.port}: not a port (0-65535)")
     app = build_app(lambda: config, settings)

@@ -17,7 +17,8 @@ from pydantic import ConfigDict, SkipValidation
 from monitor.config.channels import ChannelConfig
 from monitor.config.schema import (DEFAULT_LANGUAGES, DefaultsConfig, DeliveryConfig,
                                    FeedConfig, FetchConfig, HealthConfig, Language,
-                                   RetentionConfig, RuleConfig, Section, TranslationConfig)
+                                   RetentionConfig, RuleConfig, Section, TranslationConfig,
+                                   WebConfig)
 from monitor.redact import redact_strings, redact_value, scrubber_for
 from monitor.rules import CompiledRules
 
@@ -38,6 +39,7 @@ class ConfigFile(Section):
     health: HealthConfig = HealthConfig()
     delivery: DeliveryConfig = DeliveryConfig()
     retention: RetentionConfig = RetentionConfig()
+    web: WebConfig = WebConfig()
 
 
 class Config(ConfigFile):
@@ -84,6 +86,6 @@ def _redact(node: Any, key: str = "", channel_type: str | None = None) -> Any:
         return [_redact(v, key, channel_type) for v in node]
     if key in SECRET_KEYS and channel_type and channel_type not in _PUBLIC_URL_TYPES:
         return "***"
-    if key in ("password", "secret", "token", "access_token"):
+    if key in ("password", "secret", "token", "access_token", "password_hash"):
         return "***"
     return node

@@ -157,6 +157,23 @@ class RetentionConfig(Section):
     prune_every: Duration = 86400.0  # how often `monitor run` prunes
 
 
+def _password_hash(value: Any) -> Any:
+    if value is not None and not (isinstance(value, str) and value.startswith("scrypt$")):
+        raise ValueError("not a scrypt hash: make one with `monitor web --hash-password`")
+    return value
+
+
+class WebConfig(Section):
+    """The web UI (`monitor web`, `monitor run --web-port`). Any host but a loopback address
+    needs `password_hash` or `token` (checked when it starts)."""
+
+    host: str = Field("127.0.0.1", min_length=1, max_length=255)
+    port: int = Field(8080, ge=0, le=65535)
+    password_hash: Annotated[Union[str, None], BeforeValidator(_password_hash)] = None
+    token: Union[str, None] = Field(None, min_length=16, max_length=512)  # e.g. ${WEB_TOKEN}
+    refresh: Duration = Field(5.0, ge=0.5, le=3600)  # the matches page's live updates
+
+
 class HealthConfig(Section):
     """Alerts about feeds that keep failing."""
 
