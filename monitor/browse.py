@@ -16,8 +16,8 @@ from typing import Iterator, Protocol, Sequence
 
 import yaml
 
-from monitor.model import Hit, Match, MatchFilter, Rule, StoredItem, StoredMatch
-from monitor.rules import Matcher, compile_rules, explain
+from monitor.model import Hit, Match, MatchFilter, StoredItem, StoredMatch
+from monitor.rules import Matcher, Rule, compile_rules, explain
 from monitor.rules.query import QuerySyntaxError
 from monitor.rules.search import LanguageFilter, SearchQuery
 

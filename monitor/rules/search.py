@@ -19,9 +19,9 @@ import threading
 from dataclasses import dataclass
 from typing import Sequence, Union
 
-from monitor.model import Item, Match, Rule
+from monitor.model import Item, Match
 from monitor.normalize.text import WORD, fold
-from monitor.rules.compiled import atom_for, compile_query, compile_rules
+from monitor.rules.compiled import Rule, atom_for, compile_query, compile_rules
 from monitor.rules.matcher import Matcher
 from monitor.rules.query import And, Field, Near, Node, Not, Or, Term
 from monitor.rules.stems import INFLECTED_LANGUAGES, Analyzer, analyzer_for

@@ -13,8 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from monitor.model import Item, Rule
-from monitor.rules import Matcher, compile_rules
+from monitor.model import Item
+from monitor.rules import Matcher, Rule, compile_rules
 from monitor.rules.search import (INDEX_VERSION, Every, Either, SearchQuery, Word,
                                   candidate_filter, index_words)
 from monitor.rules.stems import analyzer_for
