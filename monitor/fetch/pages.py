@@ -26,8 +26,9 @@ from urllib.parse import urlsplit
 import httpx
 
 from monitor.errors import FetchError
-from monitor.fetch.client import (Fetcher, _classify, _discard, _headers, _map_httpx_error,
-                                  _peer, _redirect_target, _REDIRECTS, _then_flush)
+from monitor.fetch.classify import REDIRECTS, classify_response, map_httpx_error
+from monitor.fetch.client import (Fetcher, discard, kept_headers, peer_address,
+                                  redirect_target, then_flush)
 from monitor.fetch.decompress import DecodeError, decoder_for
 from monitor.fetch.policy import Hops, Refused, host_port
 
@@ -69,7 +70,7 @@ class PageFetcher:
         async with sem:
             await self._polite_turn(host)
             # The feed fetcher's overall limit: article pages and feeds share it.
-            async with self.fetcher._all:
+            async with self.fetcher.in_flight:
                 return await self._timed(url, feed_url)
 
     async def _polite_turn(self, host: str) -> None:
@@ -96,33 +97,32 @@ class PageFetcher:
         except Refused as exc:
             raise FetchError(url, str(exc), error_kind="blocked", transient=False) from None
         except httpx.HTTPError as exc:
-            raise _map_httpx_error(url, exc, settings) from exc
+            raise map_httpx_error(url, exc, settings) from exc
         elapsed = (time.perf_counter() - started) * 1000
         return Page(page.url, page.http_status, page.body, page.headers, page.truncated, elapsed)
 
     async def _get(self, url: str, feed_url: str) -> Page:
         fetcher = self.fetcher
-        client = fetcher._client
-        assert client is not None, "use `async with Fetcher(...)`"
-        hops = _LinkHops(fetcher.redirect_policy, feed_url, fetcher._resolver)
+        client = fetcher.client
+        hops = _LinkHops(fetcher.redirect_policy, feed_url, fetcher.resolver)
         await hops.before(None, url)
         for _ in range(fetcher.settings.max_redirects + 1):
             response = await client.send(
                 client.build_request("GET", url, headers={"Accept": ACCEPT}), stream=True)
             try:
-                await hops.connected(url, _peer(url, response, fetcher._proxies))
+                await hops.connected(url, peer_address(url, response, fetcher.proxies))
                 location = response.headers.get("location")
-                if response.status_code in _REDIRECTS and location:
-                    target = _redirect_target(url, url, location, response.status_code)
-                    await _discard(response)
+                if response.status_code in REDIRECTS and location:
+                    target = redirect_target(url, url, location, response.status_code)
+                    await discard(response)
                     await hops.before(url, target)
                     url = target
                     continue
                 if response.status_code == 304:  # we sent no validators
                     raise FetchError(url, "HTTP 304 to an unconditional request",
                                      error_kind="protocol", status=304, transient=False)
-                _classify(url, url, response, datetime.now(timezone.utc))  # raises for non-2xx
-                headers = _headers(response.headers)
+                classify_response(url, url, response, datetime.now(timezone.utc))  # raises for non-2xx
+                headers = kept_headers(response.headers)
                 media_type = headers.get("content-type", "").split(";")[0].strip().lower()
                 if media_type and media_type not in _HTML_TYPES:
                     return Page(url, response.status_code, b"", headers)  # a PDF, an image…
@@ -180,7 +180,7 @@ async def _read_prefix(url: str, response: httpx.Response, cap: int) -> tuple[by
     chunks, size = [], 0
     try:
         decoder = decoder_for(response.headers.get("content-encoding"))
-        async for raw in _then_flush(response.aiter_raw()):
+        async for raw in then_flush(response.aiter_raw()):
             for piece in decoder.decode(raw) if raw is not None else decoder.flush():
                 room = cap - size
                 if len(piece) > room:
