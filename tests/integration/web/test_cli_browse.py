@@ -1,0 +1,101 @@
+"""`monitor matches` and `monitor search`: the web UI's pages for the terminal, over a real
+polled state, through the real CLI."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from support.cli import run_cli
+
+pytestmark = pytest.mark.integration
+POLL_ITEM_KEYS = {"id", "feed", "title", "summary", "link", "published", "language", "seen"}
+POLL_MATCH_KEYS = {"rule", "item_id", "feed", "title", "link", "language", "matched_terms",
+                   "seen"}
+
+
+def test_matches_json_is_shaped_like_poll_json(web_state):
+    done = run_cli("matches", "--json", cwd=web_state.root)
+    assert done.code == 0, done.stderr
+    doc = json.loads(done.stdout)
+    assert len(doc["matches"]) == 7 and len(doc["items"]) == 7
+    for entry in doc["items"]:
+        assert POLL_ITEM_KEYS <= set(entry) and entry["seen"] is True
+    for entry in doc["matches"]:
+        assert POLL_MATCH_KEYS <= set(entry)
+        assert entry["matched_at"].endswith("Z") and entry["hits"]
+    first = doc["matches"][0]
+    assert first["feed"] == "en-wire" and first["title"].startswith("<img src=x")  # newest
+    ru = next(i for i in doc["items"] if i["id"] == "ru-1")
+    assert ru["translation"]["route"] == "argos:ru-en"
+    # Every key `poll --json` gives for the same feeds (a dry run: it writes nothing).
+    polled = run_cli("poll", "--json", "--dry-run", cwd=web_state.root)
+    assert polled.code == 0, polled.stderr
+    poll_doc = polled.json()
+    assert set(poll_doc["items"][0]) == POLL_ITEM_KEYS
+    assert set(poll_doc["matches"][0]) == POLL_MATCH_KEYS
+
+
+@pytest.mark.parametrize("args, expected", [
+    (("--rule", "weather"), ["ru-3"]),
+    (("--feed", "be-svaboda"), ["be-1"]),
+    (("--language", "en", "--limit", "1"), ["en-hostile"]),
+    (("--since", "1h"), "all"),
+    (("--rule", "drone-production", "--language", "ru"), ["copy-1", "ru-2", "ru-1"]),
+])
+def test_matches_filters(web_state, args, expected):
+    done = run_cli("matches", *args, "--json", cwd=web_state.root)
+    assert done.code == 0, done.stderr
+    ids = [m["item_id"] for m in done.json()["matches"]]
+    assert len(ids) == 7 if expected == "all" else ids == expected
+
+
+def test_matches_text_and_bad_options(web_state):
+    done = run_cli("matches", "--rule", "weather", cwd=web_state.root)
+    assert done.code == 0
+    assert done.stdout.splitlines()[0].endswith("weather  ru-news  ru  Погода в Москве")
+    assert done.stdout.splitlines()[-1] == "1 match"
+    bad = run_cli("matches", "--since", "5", cwd=web_state.root)
+    assert bad.code == 2 and bad.stderr.startswith("monitor: error: --since 5: 5 has no unit")
+    gone = run_cli("matches", "--rule", "old-rule", cwd=web_state.root)
+    assert gone.code == 0 and "--rule old-rule: not in the config" in gone.stderr
+    assert gone.stdout.strip() == "0 matches"
+
+
+def test_search_finds_inflected_forms_and_prints_json(fresh_state):
+    done = run_cli("search", "беспилотники", "--json", cwd=fresh_state.root)
+    assert done.code == 0, done.stderr
+    doc = done.json()
+    assert doc["query"] == "беспилотники"
+    assert {i["id"] for i in doc["items"]} == {"ru-1", "ru-2", "copy-1"}
+    for entry in doc["matches"]:
+        assert POLL_MATCH_KEYS <= set(entry) and entry["rule"] is None
+        assert entry["matched_terms"] == ["беспилотники"]
+        (hit,) = [h for h in entry["hits"] if h["field"] == "summary"]
+        item = next(i for i in doc["items"] if i["id"] == entry["item_id"])
+        assert item["summary"][hit["start"]:hit["end"]] in ("беспилотников", "беспилотника")
+    text = run_cli("search", "drone* NEAR/5 factory", cwd=fresh_state.root)
+    assert text.code == 0 and "⟦drone⟧ ⟦factory⟧" in text.stdout
+    assert text.stdout.splitlines()[-1].startswith("2 results; 2 candidates checked")
+
+
+def test_search_takes_the_new_items_into_the_index_first(fresh_state):
+    import sqlite3
+
+    def queued():
+        db = sqlite3.connect(fresh_state.state)
+        try:
+            return db.execute("SELECT count(*) FROM search_queue").fetchone()[0]
+        finally:
+            db.close()
+    assert queued() == 7
+    assert run_cli("search", "погода", cwd=fresh_state.root).code == 0
+    assert queued() == 0
+
+
+def test_a_query_that_does_not_parse(web_state):
+    bad = run_cli("search", "завод NEAR/ дрон", cwd=web_state.root)
+    assert bad.code == 2
+    assert bad.stderr.splitlines()[0].startswith("monitor: error: query: column 7: ")
+    assert "Traceback" not in bad.stderr
