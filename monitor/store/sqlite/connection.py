@@ -13,7 +13,7 @@ from typing import Iterator, Sequence
 
 from monitor.errors import StoreError
 from monitor.redact import EnvRefs
-from monitor.store.sqlite.errors import errorname, retry_busy, store_error
+from monitor.store.sqlite.errors import errorname, store_error
 from monitor.store.sqlite.migrations import APPLICATION_ID, MIGRATIONS, migrate
 from monitor.store.sqlite.search_index import register as register_search_words
 from monitor.store.sqlite.statefile import StateFileWatch, wal_is_empty
@@ -55,17 +55,21 @@ class SqliteConnection:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, retried while another process holds the write lock.
+        """BEGIN IMMEDIATE … COMMIT. BEGIN waits up to the busy timeout while another process
+        holds the write lock (SQLite's busy handler), then raises StoreError.
 
         Raises StoreError with SQLite's own reason (disk full, read-only, I/O error), after
         rolling back: nothing of a failed transaction is committed. Raises StateGoneError,
         before writing anything, when the state file was deleted or replaced meanwhile.
         """
         self.check_file()
-        retry_busy(lambda: self.db.execute("BEGIN IMMEDIATE"), self.path)
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
         try:
             yield self.db
-            retry_busy(lambda: self.db.execute("COMMIT"), self.path)
+            self.db.execute("COMMIT")
         except BaseException as exc:
             # SQLite has already rolled back after some errors (a COMMIT that hit a full disk):
             # a second ROLLBACK would raise "no transaction is active" and hide the reason.
@@ -141,10 +145,10 @@ def open_connection(path: str, *, create: bool, readonly: bool,
                 # only a file with no table yet can take this without a full VACUUM.
                 db.execute("PRAGMA auto_vacuum = INCREMENTAL")
             if not memory:
-                retry_busy(lambda: db.execute("PRAGMA journal_mode = WAL"), path)
+                db.execute("PRAGMA journal_mode = WAL")
             db.execute("PRAGMA synchronous = NORMAL")
             db.execute("PRAGMA foreign_keys = ON")
-            migrate(db, path, version)
+            migrate(db, version)
             _require_writable(db, path)
         except (sqlite3.Error, StoreError) as exc:
             db.close()
@@ -195,7 +199,7 @@ def _require_writable(db: sqlite3.Connection, path: str) -> None:
     read-only without a word, and BEGIN IMMEDIATE alone succeeds in WAL mode). Writes nothing:
     the update is rolled back."""
     try:
-        retry_busy(lambda: db.execute("BEGIN IMMEDIATE"), path)
+        db.execute("BEGIN IMMEDIATE")
         db.execute("UPDATE meta SET value = value WHERE key = 'created_at'")
     finally:
         if db.in_transaction:

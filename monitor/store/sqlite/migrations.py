@@ -11,7 +11,6 @@ from datetime import datetime, timezone
 from typing import Callable
 
 from monitor.store.codec import iso
-from monitor.store.sqlite.errors import retry_busy
 from monitor.store.sqlite.reading import reading_schema
 from monitor.store.sqlite.search_index import search_schema
 
@@ -152,11 +151,11 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2_translation_c
                                                           search_schema]
 
 
-def migrate(db: sqlite3.Connection, path: str, version: int) -> None:
+def migrate(db: sqlite3.Connection, version: int) -> None:
     """Bring the schema from `version` to the latest, one transaction per step; a step another
     process took meanwhile is skipped."""
     for number in range(version, len(MIGRATIONS)):
-        retry_busy(lambda: db.execute("BEGIN IMMEDIATE"), path)
+        db.execute("BEGIN IMMEDIATE")
         try:
             current = db.execute("PRAGMA user_version").fetchone()[0]
             if current > number:  # another process migrated meanwhile

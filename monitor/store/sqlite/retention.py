@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Callable, Iterator, Mapping
 
 from monitor.store.codec import from_iso, iso
-from monitor.store.sqlite.errors import retry_busy
+from monitor.store.sqlite.errors import store_error
 from monitor.store.sqlite.connection import chunks
 
 
@@ -121,19 +121,21 @@ class RetentionRows:
         nothing else uses the state: VACUUM holds the write lock for the whole rewrite and needs
         free space for a second copy. Without it, free pages are reused by later writes."""
         how = "none"
-        if self.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
-            while self.db.execute("PRAGMA freelist_count").fetchone()[0]:
-                if should_stop is not None and should_stop():
-                    break
+        try:
+            if self.db.execute("PRAGMA auto_vacuum").fetchone()[0] == 2:
+                while self.db.execute("PRAGMA freelist_count").fetchone()[0]:
+                    if should_stop is not None and should_stop():
+                        break
+                    self.check_file()
+                    self.db.execute(f"PRAGMA incremental_vacuum({step_pages})").fetchall()
+                    how = "incremental vacuum"
+            elif allow_vacuum and self.db.execute("PRAGMA freelist_count").fetchone()[0]:
                 self.check_file()
-                retry_busy(lambda: self.db.execute(
-                    f"PRAGMA incremental_vacuum({step_pages})").fetchall(), self.path)
-                how = "incremental vacuum"
-        elif allow_vacuum and self.db.execute("PRAGMA freelist_count").fetchone()[0]:
-            self.check_file()
-            self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")
-            retry_busy(lambda: self.db.execute("VACUUM"), self.path)
-            how = "VACUUM (the file now gives space back by incremental vacuum)"
+                self.db.execute("PRAGMA auto_vacuum = INCREMENTAL")
+                self.db.execute("VACUUM")
+                how = "VACUUM (the file now gives space back by incremental vacuum)"
+        except sqlite3.Error as exc:
+            raise store_error(self.path, exc) from None
         try:  # the WAL holds the freed pages' last writes until a checkpoint truncates it
             self.db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
         except sqlite3.Error:

@@ -134,8 +134,8 @@ def state_error(path: str, errorname: str | None, message: str) -> StoreError:
         return StoreError(f"state {path}: cannot open: {message}", hint=_permission_hint(path))
     if name.startswith(("SQLITE_BUSY", "SQLITE_LOCKED")):
         return StoreError(f"state {path}: {message}",
-                          hint="another program holds the state's write lock; monitor waited "
-                               "and retried")
+                          hint="another program held the state's write lock for longer than "
+                               "monitor waits for it; try again when that program is done")
     if name.startswith("SQLITE_IOERR"):
         return StoreError(f"state {path}: {message} ({name})",
                           hint="the disk reported an error; check the filesystem and the "

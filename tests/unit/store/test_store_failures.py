@@ -6,6 +6,7 @@ a real full filesystem and the real daemon: tests/integration/test_state_full.py
 from __future__ import annotations
 
 import os
+import sqlite3
 
 import pytest
 
@@ -103,3 +104,24 @@ def test_each_sqlite_error_becomes_one_line_with_its_real_reason(tmp_path, name,
     error = state_error(str(tmp_path / "s.db"), name, message)
     assert str(error).startswith(f"state {tmp_path / 's.db'}: {starts}")
     assert "\n" not in str(error) and error.hint
+
+
+def test_a_commit_behind_another_writer_waits_once_then_says_why(store, tmp_path):
+    # SQLite's busy handler does the waiting (busy_timeout, 10 s in monitor; 50 ms here): the
+    # transaction begins once, and fails with one line when the other writer keeps the lock.
+    other = sqlite3.connect(tmp_path / "state.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    store.db.execute("PRAGMA busy_timeout = 50")
+    begun = []
+    store.db.set_trace_callback(lambda sql: begun.append(sql) if sql.startswith("BEGIN") else None)
+
+    with pytest.raises(StoreError) as caught:
+        record(store, FeedState(name="f", url="u"))
+
+    assert begun == ["BEGIN IMMEDIATE"]
+    assert str(caught.value) == f"state {store.path}: database is locked"
+    assert "write lock" in caught.value.hint
+    other.execute("ROLLBACK")
+    other.close()
+    record(store, FeedState(name="f", url="u"))  # the lock is free: the same commit works
+    assert [s.name for s in store.feed_states()] == ["f"]
