@@ -6,7 +6,7 @@ the article of every matching item.
     python bench/fulltext.py poll [--feeds 1000] [--runs 1]
 
 `extract`: monitor.article.extract_article (decoding, bounds, trafilatura, paywall, lead) per
-page, against a baseline in the same process: monitor.normalize.text.html_to_text of the whole page
+page, against a baseline in the same process: monitor.normalize.html.html_to_text of the whole page
 (what the feed text path does to markup; no boilerplate removal, no decoding). Page sets:
   test      the article pages of tests/data/articles (en/ru/be, windows-1251, paywall, 404)
   real      the article markup real feeds carry in content:encoded / atom:content (shared
@@ -32,7 +32,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from monitor.article import extract_article  # noqa: E402
-from monitor.normalize.text import html_to_text  # noqa: E402
+from monitor.normalize.html import html_to_text  # noqa: E402
 
 HTML = {"content-type": "text/html"}
 SKELETON = ("<!DOCTYPE html><html><head><meta charset='utf-8'><title>{title}</title></head>"

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""HTML → text speed: monitor.normalize.text.html_to_text (lexbor, html.parser past 1,000 tags) against
+"""HTML → text speed: monitor.normalize.html.html_to_text (lexbor, html.parser past 1,000 tags) against
 the regex it replaced (issue 11, finding 26), in one process, on the same texts.
 
     python bench/html_text.py [--farm-feeds 20] [--repeat 7]
@@ -26,7 +26,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
 from monitor.parse import parse_feed  # noqa: E402
-from monitor.normalize.text import collapse_whitespace, html_to_text  # noqa: E402
+from monitor.normalize.html import html_to_text  # noqa: E402
+from monitor.normalize.text import collapse_whitespace  # noqa: E402
 
 # The regex html_to_text was until issue 11 (monitor/text.py at 9b816fb), for comparison.
 _SCRIPT_STYLE = re.compile(r"<(script|style|noscript|template)\b[^>]*>.*?</\1\s*>", re.I | re.S)

@@ -15,7 +15,8 @@ from typing import Callable, Collection, Mapping, Protocol, Sequence
 from urllib.parse import parse_qsl, quote, urlencode, urljoin, urlsplit, urlunsplit
 
 from monitor.model import Entry, Item, SeenItem
-from monitor.normalize.text import fold, html_to_text, strip_unseen
+from monitor.normalize.html import html_to_text
+from monitor.normalize.text import fold, strip_unseen
 
 # Tracking parameters that do not change which article a link points to.
 _TRACKING = re.compile(r"^(utm_[a-z]+|fbclid|gclid|yclid|mc_cid|mc_eid|_ga|at_medium|at_campaign"

@@ -36,7 +36,7 @@ ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
            "aiosmtplib": {"monitor.deliver.email"},
            "jinja2": {"monitor.render.template", "monitor.render.sandbox", "monitor.web"},
            "apprise": {"monitor.deliver.apprise"}, "Stemmer": {"monitor.rules.stems"},
-           "selectolax": {"monitor.normalize.text"},
+           "selectolax": {"monitor.normalize.html"},
            "psycopg": {"monitor.store.postgres"},
            "trafilatura": {"monitor.article"}, "lxml": {"monitor.article"},
            "charset_normalizer": {"monitor.article"}}

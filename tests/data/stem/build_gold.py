@@ -21,7 +21,8 @@ from pathlib import Path
 import feedparser
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
-from monitor.normalize.text import WORD, fold, html_to_text  # noqa: E402
+from monitor.normalize.html import html_to_text  # noqa: E402
+from monitor.normalize.text import WORD, fold  # noqa: E402
 
 APERTIUM = Path("/usr/share/apertium")
 ANALYSERS = {"be": APERTIUM / "apertium-bel-rus/bel-rus.automorf.bin",

@@ -7,9 +7,10 @@ import time
 
 import pytest
 
-from monitor.normalize import text as text_module
+from monitor.normalize import html as html_module
 from monitor.parse import parse_feed
-from monitor.normalize.text import fold, html_to_text, strip_unseen
+from monitor.normalize.html import html_to_text
+from monitor.normalize.text import fold, strip_unseen
 
 
 @pytest.mark.parametrize("markup, text", [
@@ -69,10 +70,10 @@ def test_both_tokenizers_give_the_same_text_on_every_real_feed(data_dir):
         for entry in parsed.entries:
             for markup in (entry.title, entry.summary, entry.content):
                 if markup and "<" in markup:
-                    tree = " ".join(text_module.strip_unseen(
-                        text_module._markup_text(markup)).split())
-                    tokens = " ".join(text_module.strip_unseen(
-                        text_module._tokenized_text(markup)).split())
+                    tree = " ".join(strip_unseen(
+                        html_module._markup_text(markup)).split())
+                    tokens = " ".join(strip_unseen(
+                        html_module._tokenized_text(markup)).split())
                     assert tree == tokens, path.name
                     compared += 1
     assert compared > 500

@@ -6,7 +6,8 @@ from monitor.model import Entry
 from monitor.normalize import (absolute_link, canonical_link, normalize_entries, normalize_entry,
                                title_key)
 from monitor.parse import parse_feed
-from monitor.normalize.text import fold, html_to_text
+from monitor.normalize.html import html_to_text
+from monitor.normalize.text import fold
 
 NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 
