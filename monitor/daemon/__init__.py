@@ -1,10 +1,6 @@
-"""`monitor run`: APScheduler 3 starts one check per feed at the feed's interval; one delivery
-worker per channel drains the outbox. The only importer of apscheduler.
-
-Checks: a feed's job starts its check in a task of its own and returns, so a check that outlasts
-its interval makes the next runs wait (logged once when it starts overrunning, once when it
-keeps to its interval again) instead of APScheduler warning at every skipped run. First checks
-are spread over a window that grows with the number of feeds, at a fixed place per feed name.
+"""`monitor run`: APScheduler 3 starts one check per feed at the feed's interval
+(monitor.daemon.jobs, the only importer of apscheduler); one delivery worker per channel drains
+the outbox.
 
 Delivery: each channel has a worker that drains its alerts whenever a check enqueued some and
 at least every few seconds, so a slow channel never holds another one's alerts.
@@ -23,23 +19,19 @@ import asyncio
 import logging
 import random
 import signal
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from typing import IO, Any, Iterable
 
-from apscheduler.schedulers.asyncio import AsyncIOScheduler
-from apscheduler.triggers.interval import IntervalTrigger
-
-from monitor.config import Config, FeedConfig, RetentionConfig, load_config
+from monitor.config import Config, load_config
+from monitor.daemon.jobs import Jobs
 from monitor.outbox.health import DeliveryTracker
 from monitor.outbox.drain import ChannelWorkers, DrainReport
-from monitor.errors import ConfigError, MonitorError, StateGoneError
+from monitor.errors import ConfigError, StateGoneError
 from monitor.health import HealthServer
 from monitor.metrics import Metrics, render
 from monitor.model import ChannelStatus
-from monitor.pipeline import poll
 from monitor.rules import Matcher
 from monitor.runtime import Deps, Runtime
-from monitor.schedule import first_check_delay, spread_seconds
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_SECONDS = 5.0
@@ -59,11 +51,9 @@ class Daemon:
         self.rng = rng or random.Random()
         self.deps: Deps | None = None
         self.runtime: Runtime | None = None
-        self.scheduler: AsyncIOScheduler | None = None
+        self.jobs: Jobs | None = None
         self.stopping = asyncio.Event()
         self.stop_now = asyncio.Event()  # a second signal
-        self.checks: dict[str, asyncio.Task] = {}  # feed name → its running check
-        self.overrunning: dict[str, int] = {}  # feed name → runs skipped while it overran
         self.workers: ChannelWorkers | None = None
         self.watch: asyncio.Task | None = None
         self.tracker = DeliveryTracker()
@@ -98,12 +88,12 @@ class Daemon:
     async def _start(self, loop: asyncio.AbstractEventLoop) -> None:
         loop.add_signal_handler(signal.SIGHUP,
                                 lambda: asyncio.ensure_future(self._reload_on_signal()))
-        self.scheduler = AsyncIOScheduler(event_loop=loop, timezone="UTC")
-        self._schedule_feeds(self.config.feeds)
-        self._schedule_prune()
+        self.jobs = Jobs(self.deps, stopping=self.stopping, metrics=self.metrics,
+                         on_alerts=lambda: self.workers.wake(), on_state_gone=self._state_gone)
+        self.jobs.schedule()
         if self.health is not None:
             await self.health.start()
-        self.scheduler.start()
+        self.jobs.start()
         log.info("Daemon started", extra={"fields": {
             "feeds": len(self.config.feeds), "rules": len(self.config.rules),
             "channels": len(self.config.channels), "state": str(self.config.state_path)}})
@@ -140,15 +130,11 @@ class Daemon:
         deadline = loop.time() + STOP_DEADLINE_SECONDS
         sending = [s.sending_alert_id for s in self.tracker.channels.values()
                    if s.sending_alert_id]
+        checks = len(self.jobs.checks) if self.jobs is not None else 0
         log.info("Stopping: no new checks or sends; waiting for the sends in flight",
-                 extra={"fields": {"running_checks": len(self.checks),
-                                   "sends_in_flight": len(sending)}})
-        if self.scheduler is not None and self.scheduler.running:
-            self.scheduler.shutdown(wait=False)
-        checks = list(self.checks.values())
-        for task in checks:
-            task.cancel()
-        await asyncio.gather(*checks, return_exceptions=True)
+                 extra={"fields": {"running_checks": checks, "sends_in_flight": len(sending)}})
+        if self.jobs is not None:
+            await self.jobs.stop()
         workers = self.workers.running() if self.workers is not None else set()
         late = await self._wait_until(workers, deadline)
         if late:
@@ -183,103 +169,8 @@ class Daemon:
             second.cancel()
         return pending
 
-    # -- checks ----------------------------------------------------------------------------
-
-    def _schedule_feeds(self, feeds: tuple[FeedConfig, ...]) -> None:
-        assert self.scheduler is not None
-        enabled = [f for f in feeds if f.enabled]
-        window = spread_seconds(len(enabled))
-        now = datetime.now(timezone.utc)
-        for feed in enabled:
-            delay = first_check_delay(feed.name, min(window, feed.interval))
-            self.scheduler.add_job(
-                self._start_check, IntervalTrigger(seconds=feed.interval,
-                                                   jitter=min(feed.interval * 0.1, 60)),
-                args=[feed.name], id=f"feed:{feed.name}", name=f"feed {feed.name}",
-                max_instances=1, coalesce=True, misfire_grace_time=None,
-                next_run_time=now + timedelta(seconds=delay), replace_existing=True)
-
-    def _schedule_prune(self) -> None:
-        """Retention every `retention.prune_every` (the first a minute after start, so a daemon
-        that restarts often still prunes, and a start is not slowed by it)."""
-        assert self.scheduler is not None
-        every = self.config.retention.prune_every
-        self.scheduler.add_job(
-            self._prune, IntervalTrigger(seconds=every), id="prune", name="prune",
-            max_instances=1, coalesce=True, misfire_grace_time=None, replace_existing=True,
-            next_run_time=datetime.now(timezone.utc) + timedelta(seconds=min(every, 60.0)))
-
-    async def _prune(self) -> None:
-        """Delete what retention lets go, in a thread on its own connection, a short
-        transaction per batch: feed checks and delivery go on meanwhile."""
-        if self.stopping.is_set():
-            return
-        try:
-            await asyncio.to_thread(self._prune_now, self.config.retention)
-        except StateGoneError as exc:
-            self._state_gone(exc)
-        except MonitorError as exc:
-            log.error("Pruning the state failed; it is tried again at the next prune",
-                      extra={"fields": {"error": str(exc)}})
-        except Exception:
-            log.exception("Internal error while pruning the state")
-
-    def _prune_now(self, settings: RetentionConfig) -> None:
-        from monitor.store.retention import prune
-        from monitor.store import open_store
-
-        with open_store(self.config.state_path, create=False) as store:
-            prune(store, settings, datetime.now(timezone.utc), should_stop=self.stopping.is_set)
-
-    async def _start_check(self, name: str) -> None:
-        """The scheduled job: start the feed's check, or skip this run while the last one
-        still runs. It returns at once, so APScheduler never finds it running (it would log a
-        warning for every skipped run: 2,360 of them for 2,000 feeds started together)."""
-        if self.stopping.is_set():
-            return
-        feed = next((f for f in self.config.feeds if f.name == name), None)
-        if feed is None:
-            return
-        running = self.checks.get(name)
-        if running is None:
-            self.checks[name] = asyncio.create_task(self._check_feed(feed),
-                                                    name=f"check {name}")
-            return
-        skipped = self.overrunning.get(name)
-        self.overrunning[name] = (skipped or 0) + 1
-        if skipped is None:
-            log.warning("Feed check is taking longer than its interval; its next checks wait "
-                        "for it", extra={"fields": {"feed_name": name,
-                                                    "interval_seconds": feed.interval}})
-
     def _drained(self, report: DrainReport) -> None:
         self.metrics.record_drain(report.sent, report.failed, report.dead)
-
-    async def _check_feed(self, feed: FeedConfig) -> None:
-        loop = asyncio.get_running_loop()
-        started = loop.time()
-        try:
-            assert self.deps is not None
-            report = await poll([feed], self.deps, honour_schedule=True)
-            self.metrics.record_poll(report.feeds, len(report.items), len(report.matches))
-            if report.alerts:
-                self.workers.wake()
-        except StateGoneError as exc:
-            self._state_gone(exc)
-        except MonitorError as exc:
-            log.error("Feed check failed", extra={"fields": {"feed_name": feed.name,
-                                                              "error": str(exc)}})
-        except Exception:  # a bug: log it with its traceback, keep the daemon alive
-            log.exception("Internal error while checking a feed",
-                          extra={"fields": {"feed_name": feed.name}})
-        finally:
-            if self.checks.get(feed.name) is asyncio.current_task():
-                del self.checks[feed.name]
-            elapsed = loop.time() - started
-            if feed.name in self.overrunning and elapsed < feed.interval \
-                    and not self.stopping.is_set():
-                log.info("Feed checks keep to their interval again", extra={"fields": {
-                    "feed_name": feed.name, "skipped_runs": self.overrunning.pop(feed.name)}})
 
     # -- delivery --------------------------------------------------------------------------
 
@@ -305,7 +196,7 @@ class Daemon:
         without a success for `delivery.stalled_after`, and the state takes a write."""
         from monitor.store import probe_writable
 
-        if self.scheduler is None or not self.scheduler.running or self.stopping.is_set():
+        if self.jobs is None or not self.jobs.is_running or self.stopping.is_set():
             return False, "the scheduler is not running"
         for name in self.workers.not_running() if self.workers is not None else ():
             return False, f"the delivery worker of channel {name} is not running"
@@ -362,7 +253,7 @@ class Daemon:
         from monitor.log import add_secrets
         from monitor.outbox.policy import RetryPolicy
 
-        assert self.deps is not None and self.scheduler is not None and self.workers is not None
+        assert self.deps is not None and self.jobs is not None and self.workers is not None
         add_secrets(new.secrets)
         old_translation = self.config.translation
         # Each worker reads its channel and settings when a drain starts, so this swap takes
@@ -374,11 +265,7 @@ class Daemon:
         self.deps.outbox.policy = RetryPolicy.from_settings(new.delivery)
         if new.translation != old_translation:
             self.runtime.use_translation(new)
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith("feed:"):
-                job.remove()
-        self._schedule_feeds(new.feeds)
-        self._schedule_prune()
+        self.jobs.reschedule()
         self.workers.start()
         log.info("Config reloaded", extra={"fields": {"feeds": len(new.feeds),
                                                       "rules": len(new.rules)}})
