@@ -101,6 +101,13 @@ class Item:
     language_confidence: float = 0.0
     canonical_link: str = ""  # for cross-feed duplicate detection
     title_key: str = ""  # normalised title for cross-feed duplicate detection
+    # The article the link names, read for a feed with `full_text:` (None: not read).
+    article: Article | None = None
+
+    @property
+    def text(self) -> str:
+        """The article's text, or "" when it was not read or had none."""
+        return self.article.text if self.article is not None else ""
 
 
 class ArticleStatus(str, enum.Enum):
@@ -144,7 +151,8 @@ class SeenItem:
 
 @dataclass(frozen=True)
 class Hit:
-    """Where a query term matched: field ("title" or "summary"), character span, and the term."""
+    """Where a query term matched: field ("title", "summary" or "body": the article's text),
+    character span, and the term."""
 
     term: str
     field: str
@@ -168,6 +176,7 @@ class Translation:
     target_language: str
     title: str | None = None
     summary: str | None = None
+    article: str | None = None  # the article's lead, when the alert carries one
     route: str = ""  # e.g. "argos:ru-en", "apertium:be-ru+argos:ru-en", "identity"
     note: str | None = None  # e.g. "translation unavailable: no be→en route"
 
@@ -225,6 +234,10 @@ class Alert:
     follows: StoryRoot | None = None
     sources: tuple[Source, ...] = ()
     count: int = 0
+    # `full_text:` feeds: the article's first paragraphs, or why there are none ("article not
+    # fetched: HTTP 404", "the page is behind a paywall").
+    article: str = ""
+    article_note: str = ""
 
 
 @dataclass(frozen=True)

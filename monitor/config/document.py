@@ -15,10 +15,10 @@ import yaml
 from pydantic import ConfigDict, SkipValidation
 
 from monitor.config.channels import ChannelConfig
-from monitor.config.schema import (DEFAULT_LANGUAGES, DefaultsConfig, DeliveryConfig,
-                                   FeedConfig, FetchConfig, HealthConfig, Language,
-                                   RetentionConfig, RuleConfig, Section, TranslationConfig,
-                                   WebConfig)
+from monitor.config.schema import (DEFAULT_LANGUAGES, ArticlesConfig, DefaultsConfig,
+                                   DeliveryConfig, FeedConfig, FetchConfig, HealthConfig,
+                                   Language, RetentionConfig, RuleConfig, Section,
+                                   TranslationConfig, WebConfig)
 from monitor.redact import redact_strings, redact_value, scrubber_for
 from monitor.rules import CompiledRules
 
@@ -35,6 +35,7 @@ class ConfigFile(Section):
     languages: tuple[Language, ...] = DEFAULT_LANGUAGES
     defaults: DefaultsConfig = DefaultsConfig()
     fetch: FetchConfig = FetchConfig()
+    articles: ArticlesConfig = ArticlesConfig()
     translation: TranslationConfig = TranslationConfig()
     health: HealthConfig = HealthConfig()
     delivery: DeliveryConfig = DeliveryConfig()

@@ -56,6 +56,19 @@ Query = Annotated[Union[str, Mapping[str, str]], PlainValidator(check_query)]
 ANY_LANGUAGE = "*"  # the key of a rule's single query in `RuleConfig.queries`
 
 
+def _full_text(value: Any) -> bool | str:
+    if value is False or value in ("matched", "all"):
+        return value
+    shown = str(value).lower() if isinstance(value, bool) else repr(value)
+    hint = " (true is ambiguous: say matched or all)" if value is True else ""
+    raise ValueError(f"must be false, matched or all, got {shown}{hint}")
+
+
+# Read the article each item links to: false, "matched" (the items that matched, for the lead
+# their alerts show) or "all" (every new item, matched on its article text too).
+FullText = Annotated[Union[bool, str], BeforeValidator(_full_text)]
+
+
 class Section(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
 
@@ -71,6 +84,7 @@ class FeedConfig(Section):
     enabled: bool = True
     # New items taken per check, newest first; the rest wait for the next checks.
     max_items_per_check: int = Field(200, ge=1, le=1_000_000)
+    full_text: FullText = False
 
     @model_validator(mode="before")
     @classmethod
@@ -88,7 +102,7 @@ class FeedConfig(Section):
         return data
 
 
-FEED_DEFAULT_KEYS = ("interval", "max_items_per_check")
+FEED_DEFAULT_KEYS = ("interval", "max_items_per_check", "full_text")
 
 
 class RuleConfig(Section):
@@ -107,6 +121,17 @@ class DefaultsConfig(Section):
     max_items_per_check: int = Field(200, ge=1, le=1_000_000)
     # Per rule, per feed check; the rest in one summary alert.
     max_alerts_per_rule: int = Field(20, ge=1, le=1_000_000)
+    full_text: FullText = False
+
+
+class ArticlesConfig(Section):
+    """How the pages of `full_text:` feeds are read. The rest of `fetch:` applies to them too:
+    timeouts, total deadline, redirects and their policy, concurrency, user agent."""
+
+    lead_length: int = Field(600, ge=0, le=20_000)  # characters of the article in an alert
+    max_page_size: Size = 5 * 1024 * 1024  # read at most this much of a page
+    per_host: int = Field(2, ge=1, le=64)  # article requests at once to one host
+    per_host_delay: Duration = 1.0  # between the starts of two requests to one host
 
 
 class FetchConfig(Section):

@@ -15,8 +15,8 @@ from types import MappingProxyType
 from typing import Iterable, Mapping, Protocol, Sequence
 
 from monitor.normalize.text import WORD, fold
-from monitor.rules.nodes import (Absent, AllOf, AnyOf, Atom, CompiledNode, Element, Occurs,
-                                 Within)
+from monitor.rules.nodes import (ANYWHERE, IN_BODY, IN_TITLE, Absent, AllOf, AnyOf, Atom,
+                                 CompiledNode, Element, Occurs, Within)
 from monitor.rules.query import (And, Field, Near, Node, Not, Or, QuerySyntaxError, Term,
                                  parse_query)
 from monitor.rules.stems import INFLECTED_LANGUAGES, Analyzer, analyzer_for
@@ -25,6 +25,7 @@ ANY_LANGUAGE = "*"
 OTHER_LANGUAGES = "other"  # the index for every language no rule names and no stemmer knows
 _MIN_PREFIX = 2
 PREFIX_HEAD = 4  # prefixes are indexed by their first letters, at most this many
+FIELD_SCOPES = {"title": IN_TITLE, "body": IN_BODY}  # a query field: where its terms match
 
 
 @dataclass(frozen=True)
@@ -150,7 +151,7 @@ class _IndexBuilder:
         rules: list[tuple[int, CompiledNode]] = []
         by_atom: dict[int, list[int]] = {}
         for rule_index, node in queries:
-            compiled = self.node(node, False)
+            compiled = self.node(node, ANYWHERE)
             slot = len(rules)
             rules.append((rule_index, compiled))
             for atom_id in compiled.triggers(self.atoms) or ():
@@ -165,19 +166,19 @@ class _IndexBuilder:
             prefix_heads=frozen({n: frozen({h: tuple(v) for h, v in heads.items()})
                                  for n, heads in self.prefix_heads.items()}))
 
-    def node(self, node: Node, title: bool) -> CompiledNode:
+    def node(self, node: Node, scope: int) -> CompiledNode:
         if isinstance(node, Term):
-            return Occurs(self.atom_id(atom_for(node, self.analyzer)), str(node), title)
+            return Occurs(self.atom_id(atom_for(node, self.analyzer)), str(node), scope)
         if isinstance(node, Not):
-            return Absent(self.node(node.child, title))
+            return Absent(self.node(node.child, scope))
         if isinstance(node, And):
-            return AllOf(tuple(self.node(c, title) for c in node.children))
+            return AllOf(tuple(self.node(c, scope) for c in node.children))
         if isinstance(node, Or):
-            return AnyOf(tuple(self.node(c, title) for c in node.children))
+            return AnyOf(tuple(self.node(c, scope) for c in node.children))
         if isinstance(node, Near):
-            return Within(self.node(node.left, title), self.node(node.right, title),
+            return Within(self.node(node.left, scope), self.node(node.right, scope),
                           node.distance)
-        return self.node(node.child, True)  # Field: only title: exists
+        return self.node(node.child, FIELD_SCOPES[node.name])  # Field: the nearest one wins
 
     def atom_id(self, atom: Atom) -> int:
         atom_id = self.atom_ids.get(atom)

@@ -34,15 +34,15 @@ def explain(compiled: CompiledRules, name: str | None = None) -> list[str]:
             for lang in languages:
                 if lang not in analyzers:
                     analyzers[lang] = analyzer_for(lang if lang in compiled.indexes else "und")
-            for term, title in terms(node):
-                lines.append("    " + _describe(term, title,
+            for term, field in terms(node):
+                lines.append("    " + _describe(term, field,
                                                 {l: analyzers[l] for l in languages}))
     lines.append("word stems: " + "; ".join(f"{l} = {a.description}"
                                             for l, a in analyzers.items()))
     return lines
 
 
-def _describe(term: Term, title: bool, analyzers: dict[str, Analyzer]) -> str:
+def _describe(term: Term, field: str | None, analyzers: dict[str, Analyzer]) -> str:
     """`drone*  prefix  starts with 'drone'`, with per-language values where they differ."""
     by_value: dict[str, list[str]] = {}
     for language, analyzer in analyzers.items():
@@ -52,5 +52,5 @@ def _describe(term: Term, title: bool, analyzers: dict[str, Analyzer]) -> str:
         what = next(iter(by_value))
     else:
         what = "; ".join(f"{v} ({', '.join(ls)})" for v, ls in by_value.items())
-    scope = ", in the title" if title else ""
+    scope = {"title": ", in the title", "body": ", in the article's text"}.get(field or "", "")
     return f"{str(term):<20} {term.kind:<7} {what}{scope}"

@@ -15,7 +15,7 @@ from __future__ import annotations
 from monitor.model import Hit, Item, Match
 from monitor.normalize.text import WORD, fold, fold_keeps_offsets, fold_with_offsets
 from monitor.rules.compiled import CompiledRules, LanguageIndex
-from monitor.rules.nodes import Span
+from monitor.rules.nodes import Bounds, Span, part_of
 from monitor.rules.stems import analyzer_for
 
 _WORD_CACHE_LIMIT = 200_000  # distinct words remembered per language, then forgotten
@@ -44,17 +44,23 @@ class Matcher:
         if not index_rules:
             return []
         title, summary = fold(item.title), fold(item.summary)
-        title_words = WORD.findall(title)
-        words = title_words + WORD.findall(summary)
-        slots, hits = language.find(words, len(title_words))
+        words = WORD.findall(title)
+        title_end = len(words)
+        words += WORD.findall(summary)
+        bounds = (title_end, len(words))
+        body = ""
+        if item.article is not None and item.article.text:  # `full_text: all`
+            body = fold(item.article.text)
+            words += WORD.findall(body)
+        slots, hits = language.find(words, bounds)
         if not slots:
             return []
         matches = []
-        locator = _Locator(item, len(title_words), title, summary)
+        locator = _Locator(item, bounds, title, summary, body)
         rules = self.compiled.rules
         for slot in slots:
             rule_index, node = index_rules[slot]
-            spans = node.spans(hits, len(title_words))
+            spans = node.spans(hits, bounds)
             if spans is None:
                 continue
             if len(spans) > 1:
@@ -115,7 +121,7 @@ class _LanguageMatcher:
                 triggering.add(word)
         return word_atoms, triggering
 
-    def find(self, words: list[str], title_words: int) -> tuple[list[int], dict[int, list[Span]]]:
+    def find(self, words: list[str], bounds: Bounds) -> tuple[list[int], dict[int, list[Span]]]:
         """Rule slots that may match (one of their trigger atoms occurs), and where each
         atom occurs: atom id → (first, last) word positions.
 
@@ -139,19 +145,19 @@ class _LanguageMatcher:
                     found.setdefault(atom_id, []).extend([(i, i) for i in at[word]])
                 else:
                     for start in at[word]:
-                        self._sequence(atom_id, start, words, title_words, found)
+                        self._sequence(atom_id, start, words, bounds, found)
         slots: set[int] = set()
         by_atom = self.rules_by_atom
         for atom_id in found:
             slots.update(by_atom[atom_id])
         return sorted(slots), found
 
-    def _sequence(self, atom_id: int, start: int, words: list[str], title_words: int,
+    def _sequence(self, atom_id: int, start: int, words: list[str], bounds: Bounds,
                   found: dict[int, list[Span]]) -> None:
         atom = self.atoms[atom_id]
         end = start + len(atom) - 1
-        if end >= len(words) or start < title_words <= end:
-            return  # runs off the text, or from the title into the summary
+        if end >= len(words) or part_of(start, bounds) != part_of(end, bounds):
+            return  # runs off the text, or from one part (title, summary, article) into the next
         analyzer = self.analyzer
         for offset in range(1, len(atom)):
             mode, value = atom[offset]
@@ -176,19 +182,20 @@ def _positions(words: list[str], wanted: set[str]) -> dict[str, list[int]]:
 
 
 class _Locator:
-    """Word positions → character spans in the original title and summary (only for matches)."""
+    """Word positions → character spans in the original title, summary or article text (only
+    for matches). A hit in the article says field "body"."""
 
-    def __init__(self, item: Item, title_words: int, folded_title: str,
-                 folded_summary: str) -> None:
+    def __init__(self, item: Item, bounds: Bounds, folded_title: str, folded_summary: str,
+                 folded_body: str) -> None:
         self._item = item
-        self._title_words = title_words
-        self._folded = {"title": folded_title, "summary": folded_summary}
+        self._bounds = bounds
+        self._folded = {"title": folded_title, "summary": folded_summary, "body": folded_body}
         self._spans: dict[str, list[tuple[int, int]]] = {}
 
     def _field_spans(self, field: str) -> list[tuple[int, int]]:
         spans = self._spans.get(field)
         if spans is None:
-            text = getattr(self._item, field)
+            text = self._item.text if field == "body" else getattr(self._item, field)
             if fold_keeps_offsets(text):
                 spans = [m.span() for m in WORD.finditer(self._folded[field])]
             else:
@@ -199,10 +206,11 @@ class _Locator:
         return spans
 
     def hit(self, first: int, last: int, term: str) -> Hit:
-        field = "title" if first < self._title_words else "summary"
-        if field == "summary":
-            first -= self._title_words
-            last -= self._title_words
+        part = part_of(first, self._bounds)
+        field = ("title", "summary", "body")[part]
+        if part:
+            first -= self._bounds[part - 1]
+            last -= self._bounds[part - 1]
         spans = self._field_spans(field)
         if last < len(spans):
             return Hit(term, field, spans[first][0], spans[last][1])

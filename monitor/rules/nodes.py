@@ -1,7 +1,7 @@
 """Compiled query nodes: what a query's tree becomes for one language. Pure; stdlib only.
 
 `compiled` turns a query's syntax tree (`query.Node`) into these nodes, with each term replaced
-by the id of its atom in the language's index. `spans(hits, title_words)` evaluates a node
+by the id of its atom in the language's index. `spans(hits, bounds)` evaluates a node
 against the atoms found in an item (atom id → word spans) and returns the spans that make it
 true, or None when it is false; `triggers(atoms)` is the set of atoms at least one of which
 must occur for it to be true, so matching only evaluates the rules that could be.
@@ -17,8 +17,18 @@ from typing import Mapping, Sequence, Union
 # "prefix" = the form starts with value (word*).
 Element = tuple[str, str]
 Atom = tuple[Element, ...]
-# (first, last) word positions; the title's words come first, then the summary's.
+# (first, last) word positions; the title's words come first, then the summary's, then the
+# article's (an item of a `full_text: all` feed). `Bounds` (title_end, feed_end) says where
+# the title and the summary end.
 Span = tuple[int, int]
+Bounds = tuple[int, int]
+# Where a term may match: anywhere, under `title:`, under `body:` (the article's text).
+ANYWHERE, IN_TITLE, IN_BODY = 0, 1, 2
+
+
+def part_of(position: int, bounds: Bounds) -> int:
+    """0 for the title, 1 for the summary, 2 for the article."""
+    return 0 if position < bounds[0] else 1 if position < bounds[1] else 2
 Hits = Mapping[int, Sequence[Span]]
 # A span that makes a node true, with the query term (as the user wrote it) that matched.
 TermSpan = tuple[int, int, str]
@@ -26,18 +36,20 @@ TermSpan = tuple[int, int, str]
 
 @dataclass(frozen=True, slots=True)
 class Occurs:
-    """A query term: its atom occurs (in the title only, under `title:`)."""
+    """A query term: its atom occurs (in the title only under `title:`, in the article only
+    under `body:`)."""
 
     atom_id: int
     term: str
-    title_only: bool
+    scope: int  # ANYWHERE, IN_TITLE or IN_BODY
 
-    def spans(self, hits: Hits, title_words: int) -> list[TermSpan] | None:
+    def spans(self, hits: Hits, bounds: Bounds) -> list[TermSpan] | None:
         spans = hits.get(self.atom_id)
         if not spans:
             return None
-        if self.title_only:
-            spans = [s for s in spans if s[1] < title_words]
+        if self.scope:
+            spans = [s for s in spans if s[1] < bounds[0]] if self.scope == IN_TITLE else \
+                [s for s in spans if s[0] >= bounds[1]]
             if not spans:
                 return None
         term = self.term
@@ -53,10 +65,10 @@ class AllOf:
 
     children: tuple["CompiledNode", ...]
 
-    def spans(self, hits: Hits, title_words: int) -> list[TermSpan] | None:
+    def spans(self, hits: Hits, bounds: Bounds) -> list[TermSpan] | None:
         out: list[TermSpan] = []
         for child in self.children:
-            got = child.spans(hits, title_words)
+            got = child.spans(hits, bounds)
             if got is None:
                 return None
             out.extend(got)
@@ -72,10 +84,10 @@ class AnyOf:
 
     children: tuple["CompiledNode", ...]
 
-    def spans(self, hits: Hits, title_words: int) -> list[TermSpan] | None:
+    def spans(self, hits: Hits, bounds: Bounds) -> list[TermSpan] | None:
         result = None
         for child in self.children:
-            got = child.spans(hits, title_words)
+            got = child.spans(hits, bounds)
             if got is not None:
                 result = (result or []) + got
         return result
@@ -93,8 +105,8 @@ class Absent:
 
     child: "CompiledNode"
 
-    def spans(self, hits: Hits, title_words: int) -> list[TermSpan] | None:
-        return None if self.child.spans(hits, title_words) is not None else []
+    def spans(self, hits: Hits, bounds: Bounds) -> list[TermSpan] | None:
+        return None if self.child.spans(hits, bounds) is not None else []
 
     def triggers(self, atoms: Sequence[Atom]) -> frozenset[int] | None:
         return None
@@ -102,25 +114,26 @@ class Absent:
 
 @dataclass(frozen=True, slots=True)
 class Within:
-    """NEAR/n: a span of each side at most `distance` words apart, both in the title or both
-    in the summary. Only the spans that take part in such a pair are reported."""
+    """NEAR/n: a span of each side at most `distance` words apart, both in the title, both in
+    the summary or both in the article. Only the spans that take part in such a pair are
+    reported."""
 
     left: "CompiledNode"
     right: "CompiledNode"
     distance: int
 
-    def spans(self, hits: Hits, title_words: int) -> list[TermSpan] | None:
-        left = self.left.spans(hits, title_words)
+    def spans(self, hits: Hits, bounds: Bounds) -> list[TermSpan] | None:
+        left = self.left.spans(hits, bounds)
         if left is None:
             return None
-        right = self.right.spans(hits, title_words)
+        right = self.right.spans(hits, bounds)
         if right is None:
             return None
         distance = self.distance
         used: dict[TermSpan, None] = {}
         for a in left:
             for b in right:
-                if (a[0] < title_words) == (b[0] < title_words) and \
+                if part_of(a[0], bounds) == part_of(b[0], bounds) and \
                         max(0, b[0] - a[1], a[0] - b[1]) <= distance:
                     used[a] = None
                     used[b] = None

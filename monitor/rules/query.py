@@ -5,7 +5,8 @@
     and     := unary (["AND"] unary)*          adjacent terms mean AND
     unary   := ("NOT" | "-") unary | near        NOT binds tighter than AND, AND than OR
     near    := primary ("NEAR/" n primary)*     NEAR binds tightest
-    primary := "(" or ")" | "title:" primary | word | word* | "phrase"
+    primary := "(" or ")" | field ":" primary | word | word* | "phrase"
+    field   := "title" | "body"                 body: the article text (`full_text: all`)
 
 Operators are upper-case; lower-case and/or/not are ordinary words. Errors carry the 1-based
 column of the offending character in the query string. Nesting is bounded (MAX_DEPTH), so no
@@ -23,7 +24,9 @@ MAX_NEAR = 1000
 # level costs up to five Python frames here and one or two in every walk of the tree, so 50
 # stays far below the interpreter's limit of 1,000 (200 parentheses reached it).
 MAX_DEPTH = 50
-FIELDS = ("title",)
+# title: the item's title; body: the text of the article it links to, read for feeds with
+# `full_text: all` (an item without one never matches a body: term). The nearest field wins.
+FIELDS = ("title", "body")
 
 
 class QuerySyntaxError(ValueError):
@@ -157,7 +160,7 @@ def _lex(source: str) -> list[_Token]:
                 name = field.group(1)
                 if name not in FIELDS:
                     raise QuerySyntaxError(
-                        f"unknown field '{name}:' (the only field is title:)", col)
+                        f"unknown field '{name}:' (the fields are title: and body:)", col)
                 after = field.end()
                 if after >= n or source[after].isspace() or source[after] == ")":
                     raise QuerySyntaxError(f"'{name}:' must be followed by a term or a group",
@@ -368,22 +371,22 @@ def _column(node: Node) -> int:
     return _column(node.children[0])
 
 
-def terms(node: Node) -> list[tuple[Term, bool]]:
-    """Every term with whether it is scoped to the title, left to right."""
-    out: list[tuple[Term, bool]] = []
+def terms(node: Node) -> list[tuple[Term, str | None]]:
+    """Every term with the field it is scoped to (None: anywhere), left to right."""
+    out: list[tuple[Term, str | None]] = []
 
-    def walk(n: Node, title: bool) -> None:
+    def walk(n: Node, field: str | None) -> None:
         if isinstance(n, Term):
-            out.append((n, title))
+            out.append((n, field))
         elif isinstance(n, (And, Or)):
             for c in n.children:
-                walk(c, title)
+                walk(c, field)
         elif isinstance(n, Near):
-            walk(n.left, title)
-            walk(n.right, title)
+            walk(n.left, field)
+            walk(n.right, field)
         elif isinstance(n, Field):
-            walk(n.child, True)
+            walk(n.child, n.name)
         else:
-            walk(n.child, title)
-    walk(node, False)
+            walk(n.child, field)
+    walk(node, None)
     return out
