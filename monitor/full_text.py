@@ -1,10 +1,16 @@
 """Full text: the article a new item links to, fetched once and extracted (`full_text:`).
 
+`with_articles` is the pipeline's step after the feed's new items are read and matched:
+`matched` reads the articles of the items that matched (for the lead their alerts show);
+`all` reads every new item's article, then matches again on title, summary and article text
+(where `body:` terms can match). An item without a link has no article.
+
 `ArticleReader.read(link, feed_url)` fetches the page (monitor.fetch.pages: the feed limits,
 the redirect policy, a politeness delay per host) and extracts its article (monitor.article)
 in a thread: extraction takes 2-300 ms of CPU, and the event loop keeps fetching meanwhile.
-Each URL is read once per process: the feeds of a poll and the polls of a daemon share one
-cache, and a second request for a URL being read waits for that read. A failure is an
+Each URL is read once: the feeds of a poll and the polls of a daemon share one cache, a
+second request for a URL being read waits for that read, and an article an earlier poll
+stored with its item (`known`: the store's `article_of`) is not fetched again. A failure is an
 Article with status FAILED and a one-line note, never an exception: the alert goes out with
 the feed text and that note. Failures are kept for FAILURE_TTL_SECONDS, then tried again.
 """
@@ -19,9 +25,14 @@ from dataclasses import replace
 from typing import Callable
 
 from monitor.article import extract_article
+from monitor.article.lead import lead_of
+from monitor.config import Config
 from monitor.errors import FetchError
+from monitor.fetch import Fetcher
 from monitor.fetch.pages import PageFetcher
-from monitor.model import Article, ArticleStatus
+from monitor.model import Article, ArticleStatus, FeedSpec
+from monitor.new_items import NewItems
+from monitor.rules import RuleSet
 
 log = logging.getLogger(__name__)
 
@@ -33,9 +44,11 @@ CACHE_TEXT_CHARS = 20_000_000
 
 class ArticleReader:
     def __init__(self, pages: PageFetcher, *, lead_chars: int,
+                 known: Callable[[str], Article | None] | None = None,
                  clock: Callable[[], float] = time.monotonic) -> None:
         self.pages = pages
         self.lead_chars = lead_chars
+        self.known = known
         self.clock = clock
         self._cache: OrderedDict[str, tuple[Article, float]] = OrderedDict()
         self._cached_chars = 0
@@ -47,6 +60,11 @@ class ArticleReader:
         cached = self._cached(link)
         if cached is not None:
             return cached
+        stored = self.known(link) if self.known is not None else None
+        if stored is not None:
+            stored = replace(stored, lead=lead_of(stored.text.splitlines(), self.lead_chars))
+            self._remember(link, stored)
+            return stored
         reading = self._reading.get(link)
         if reading is not None:
             return await asyncio.shield(reading)
@@ -109,3 +127,40 @@ class ArticleReader:
         if entry is not None:
             self._cached_chars -= len(entry[0].text)
 
+
+
+def article_reader(config: Config, fetcher: Fetcher | None, *, share: int = 1,
+                   known: Callable[[str], Article | None] | None = None
+                   ) -> ArticleReader | None:
+    """The reader for a run whose config has a `full_text:` feed, over `fetcher`'s client.
+    A poll spread over `share` processes gives each a share of the per-host concurrency and
+    spaces each one's requests to a host `share` times as far apart: together they keep the
+    configured limits."""
+    if fetcher is None or not any(feed.full_text for feed in config.feeds):
+        return None
+    a = config.articles
+    pages = PageFetcher(fetcher, max_bytes=a.max_page_size,
+                        per_host=max(1, a.per_host // share),
+                        delay_seconds=a.per_host_delay * share)
+    return ArticleReader(pages, lead_chars=a.lead_length, known=known)
+
+
+async def with_articles(new: NewItems, feed: FeedSpec, reader: ArticleReader | None,
+                        matcher: RuleSet) -> NewItems:
+    """`new` with the articles its feed's `full_text:` asks for, and (`all`) its matches on
+    the article text too. A page that cannot be read is an Article with a note."""
+    mode = feed.full_text
+    if not mode or reader is None or not new.items:
+        return new
+    wanted = {m.item_key for m in new.matches} if mode == "matched" else None
+    targets = [item for item in new.items
+               if item.link and (wanted is None or item.key in wanted)]
+    if not targets:
+        return new
+    articles = await asyncio.gather(*(reader.read(item.link, feed.url) for item in targets))
+    by_key = dict(zip((item.key for item in targets), articles))
+    items = tuple(replace(item, article=by_key[item.key]) if item.key in by_key else item
+                  for item in new.items)
+    matches = new.matches if mode == "matched" else \
+        tuple(m for item in items for m in matcher.match(item))
+    return replace(new, items=items, matches=matches)

@@ -32,6 +32,7 @@ from monitor.duplicates import earlier_copies, story_alerts
 from monitor.errors import FeedError
 from monitor.model import (Alert, FeedOutcome, FeedState, FetchStatus,
                            Item, Match, PollReport, Translation)
+from monitor.full_text import with_articles
 from monitor.new_items import read_new_items
 from monitor.redact import scrubber_for
 from monitor.render.health import feed_failing_alert, feed_recovered_alert
@@ -160,7 +161,8 @@ async def _checks_in_workers(feeds: list[tuple[int, FeedConfig]], deps: Deps, du
         try:
             async with deps.fetcher.clone(settings) as fetcher:
                 local = build_deps(deps.config, store, fetcher=fetcher, channels={},
-                                   clock=deps.clock, rng=deps.rng, matcher=deps.matcher)
+                                   clock=deps.clock, rng=deps.rng, matcher=deps.matcher,
+                                   share=workers)
                 async for done in _checks((feeds[i] for i in cursor), local, due,
                                           settings.concurrency):
                     yield done
@@ -259,6 +261,7 @@ async def _check(feed: FeedConfig, state: FeedState, deps: Deps, now: datetime) 
     new = read_new_items(result.body, feed=feed, url=result.url, headers=result.headers,
                          fetched_at=now, config=deps.config, seen=deps.store,
                          matcher=deps.matcher)
+    new = await with_articles(new, feed, deps.articles, deps.matcher)
     if new.is_bozo:
         log.warning("Feed is not well-formed; using what could be read", extra={"fields": {
             "feed_name": feed.name, "entries": new.entries, "error": new.bozo_message}})

@@ -14,6 +14,7 @@ from typing import Callable
 from monitor.config import Config
 from monitor.deliver import Channel
 from monitor.fetch import Fetcher
+from monitor.full_text import ArticleReader, article_reader
 from monitor.language import detector_for
 from monitor.outbox import Outbox
 from monitor.outbox.policy import RetryPolicy
@@ -44,15 +45,19 @@ class Deps:
     translator: Translator = field(default_factory=UnavailableTranslator)
     clock: Callable[[], datetime] = utcnow
     rng: random.Random = field(default_factory=random.Random)
+    articles: ArticleReader | None = None  # when a feed has `full_text:` and there is a fetcher
 
 
 def build_deps(config: Config, store: Store, *, fetcher: Fetcher | None,
                channels: dict[str, Channel], translator: Translator | None = None,
                clock: Callable[[], datetime] = utcnow,
-               rng: random.Random | None = None, matcher: Matcher | None = None) -> Deps:
+               rng: random.Random | None = None, matcher: Matcher | None = None,
+               share: int = 1) -> Deps:
     """A `Deps` over an open store: its outbox (the config's retry policy; errors scrubbed of
-    the config's secrets) and its translation queue (in this thread until a Runtime gives the
-    translator a connection of its own)."""
+    the config's secrets), its translation queue (in this thread until a Runtime gives the
+    translator a connection of its own) and, when a feed reads full text, its article reader
+    (`share`: how many processes of a poll read articles at once; each takes its share of the
+    per-host limits)."""
     rng = rng or random.Random()
     store.env_refs = EnvRefs(config.env_refs)
     outbox = Outbox(store, RetryPolicy.from_settings(config.delivery), rng=rng,
@@ -60,7 +65,9 @@ def build_deps(config: Config, store: Store, *, fetcher: Fetcher | None,
     deps = Deps(config=config, store=store, fetcher=fetcher, channels=channels, outbox=outbox,
                 translations=TranslationQueue(lambda: deps.translator, in_thread=False),
                 matcher=matcher or Matcher(config.compiled_rules),
-                translator=translator or UnavailableTranslator(), clock=clock, rng=rng)
+                translator=translator or UnavailableTranslator(), clock=clock, rng=rng,
+                articles=article_reader(config, fetcher, share=share,
+                                        known=store.article_of))
     return deps
 
 

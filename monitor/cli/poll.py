@@ -99,7 +99,7 @@ def _poll_json(report, seen: set[str], config) -> dict:
                   for o in report.feeds],
         "items": [{"id": i.id, "feed": i.feed, "title": i.title, "summary": i.summary,
                    "link": i.link, "published": iso_time(i.published_at), "language": i.language,
-                   "seen": i.key in seen}
+                   "seen": i.key in seen, **_article_json(i)}
                   for i in report.items],
         "matches": [{"rule": m.rule, "item_id": items_by_key[m.item_key].id,
                      "feed": items_by_key[m.item_key].feed,
@@ -109,6 +109,18 @@ def _poll_json(report, seen: set[str], config) -> dict:
                      "matched_terms": list(m.matched_terms), "seen": m.item_key in seen}
                     for m in report.matches],
     }
+
+
+def _article_json(item) -> dict:
+    """`full_text:` feeds: the article's text when it was read, and how it went."""
+    article = item.article
+    if article is None:
+        return {}
+    fetched = {"text": article.text} if article.status.value != "failed" else {}
+    return {**fetched, "article": {
+        "status": article.status.value, "title": article.title or None,
+        "note": article.note or None, "truncated": article.truncated,
+        "encoding": article.encoding or None}}
 
 
 def _print_dry_run_matches(report, seen: set[str], out: IO[str]) -> None:

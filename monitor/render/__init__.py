@@ -32,6 +32,8 @@ def build_alert(match: Match, item: Item, channel: str, translation: Translation
         language=item.language, matched_terms=match.matched_terms,
         snippet=snippet(item, match.hits), hits=match.hits, translation=translation,
         created_at=now,
+        article=item.article.lead if item.article is not None else "",
+        article_note=item.article.note if item.article is not None else "",
     )
 
 

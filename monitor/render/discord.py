@@ -73,6 +73,15 @@ def _description(view: AlertView, room: int) -> str:
     elif view.translation_note:
         text += "\n\n*" + trim_escaped(view.translation_note, room - 2, markdown_escape,
                                        utf16) + "*"
+        room -= utf16(view.translation_note) + 4
+    if view.article and room > 60:
+        label, lead = view.article_shown
+        label = f"\n\n**{label}:** "
+        text += label + trim_escaped(lead.replace("\n\n", "\n"), room - utf16(label),
+                                     markdown_escape, utf16)
+        room -= utf16(lead) + utf16(label)
+    if view.article_note and room > 20:
+        text += "\n*" + trim_escaped(view.article_note, room - 3, markdown_escape, utf16) + "*"
     return text
 
 

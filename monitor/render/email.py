@@ -85,6 +85,12 @@ def email_html(view: AlertView, body_text: str | None = None) -> str:
                          f"{esc(view.translated_summary)}</p>")
         elif view.translation_note:
             parts.append(f"<p><i>{esc(view.translation_note)}</i></p>")
+        for label, text in ((("Article", view.article),) if view.article else ()) + \
+                ((view.article_shown,) if view.translated_article else ()):
+            paragraphs = "".join(f"<p>{esc(p)}</p>" for p in text.splitlines() if p.strip())
+            parts.append(f"<p><b>{esc(label)}:</b></p><blockquote>{paragraphs}</blockquote>")
+        if view.article_note:
+            parts.append(f"<p><i>{esc(view.article_note)}</i></p>")
         facts = "".join(f"<tr><th align=left>{esc(k)}</th><td>{esc(v)}</td></tr>"
                         for k, v in view.facts)
         parts.append(f"<table>{facts}</table>")

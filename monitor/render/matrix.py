@@ -76,6 +76,13 @@ def _html(view: AlertView) -> str:
                      f"{html_escape(trim(view.translated_summary, 8000))}</p>")
     elif view.translation_note:
         parts.append(f"<p><i>{html_escape(view.translation_note)}</i></p>")
+    if view.article:
+        label, lead = view.article_shown
+        parts.append(f"<p><b>{html_escape(label)}:</b></p><blockquote>" + "".join(
+            f"<p>{html_escape(p)}</p>" for p in trim(lead, 4000).splitlines() if p.strip())
+            + "</blockquote>")
+    if view.article_note:
+        parts.append(f"<p><i>{html_escape(view.article_note)}</i></p>")
     parts.append(f"<p><small>{html_escape(view.facts_line)}</small></p>")
     return "".join(parts)
 
@@ -96,6 +103,11 @@ def _plain(view: AlertView) -> str:
         lines.append(f"{view.target_language}: {plain(trim(view.translated_summary, 8000))}")
     elif view.translation_note:
         lines.append(f"({plain(view.translation_note)})")
+    if view.article:
+        label, lead = view.article_shown
+        lines.append(f"{label}: {plain(trim(lead, 4000))}")
+    if view.article_note:
+        lines.append(f"({plain(view.article_note)})")
     lines.append(plain(view.facts_line))
     return "\n".join(lines)
 

@@ -49,6 +49,12 @@ def mattermost_text(view: AlertView, body: str | None = None) -> str:
                      + trim_escaped(view.translated_summary, 8000, markdown_escape))
     elif view.translation_note:
         lines.append(f"*{markdown_escape(view.translation_note)}*")
+    if view.article:
+        label, lead = view.article_shown
+        lines.append(f"**{markdown_escape(label)}:** "
+                     + trim_escaped(lead.replace("\n\n", "\n"), 4000, markdown_escape))
+    if view.article_note:
+        lines.append(f"*{markdown_escape(view.article_note)}*")
     lines.append(markdown_escape(view.facts_line))
     return trim_atomic("\n\n".join(lines), POST_CHARS, _ATOM)
 

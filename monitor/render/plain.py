@@ -48,4 +48,12 @@ def render_text(alert: Alert) -> str:
         lines.append(f"  {t.target_language}: {one_line(t.summary)}")
     elif t is not None and t.note:
         lines.append(f"  ({one_line(t.note)})")
+    if alert.article:
+        lines.append("  article:")
+        lines += [f"    {one_line(p)}" for p in alert.article.splitlines() if p.strip()]
+        if translated and t.article:
+            lines.append(f"  article ({t.target_language}):")
+            lines += [f"    {one_line(p)}" for p in t.article.splitlines() if p.strip()]
+    if alert.article_note:
+        lines.append(f"  ({one_line(alert.article_note)})")
     return "\n".join(lines)

@@ -73,7 +73,20 @@ def _section(view: AlertView) -> str:
                                             slack_escape)
     elif view.translation_note:
         text += "\n_(" + trim_escaped(view.translation_note, room - 4, slack_escape) + ")_"
-    return text
+    return text + _article(view, SECTION_CHARS - len(text))
+
+
+def _article(view: AlertView, room: int) -> str:
+    """The article's lead (translated when it can be) or why there is none, in what room the
+    section has left."""
+    out = ""
+    if view.article and room > 60:
+        label, lead = view.article_shown
+        label = f"\n*{slack_escape(label)}:* "
+        out = label + trim_escaped(lead.replace("\n\n", "\n"), room - len(label), slack_escape)
+    if view.article_note and room - len(out) > 20:
+        out += "\n_(" + trim_escaped(view.article_note, room - len(out) - 5, slack_escape) + ")_"
+    return out
 
 
 def _digest(view: AlertView) -> dict[str, Any]:

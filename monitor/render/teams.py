@@ -86,6 +86,12 @@ def _card(view: AlertView, body: str | None, budget: int) -> dict[str, Any]:
             blocks.append(_block(trim_escaped(view.translated_summary, budget, teams_escape)))
         elif view.translation_note:
             blocks.append(_block(teams_escape(view.translation_note), isSubtle=True))
+        if view.article:
+            label, lead = view.article_shown
+            blocks.append(_block(f"**{teams_escape(label)}:** " + trim_escaped(
+                lead.replace("\n\n", "\n"), budget, teams_escape)))
+        if view.article_note:
+            blocks.append(_block(teams_escape(view.article_note), isSubtle=True))
         blocks.append({"type": "FactSet", "facts": [
             {"title": k, "value": teams_escape(v)} for k, v in view.facts]})
     card: dict[str, Any] = {"$schema": "http://adaptivecards.io/schemas/adaptive-card.json",

@@ -56,6 +56,12 @@ def telegram_text(view: AlertView, body: str | None = None) -> str:
     elif view.translation_note:
         parts.append("<i>" + trim_escaped(view.translation_note, room, html_escape,
                                           utf16) + "</i>")
+    if view.article:
+        label, lead = view.article_shown
+        parts.append(f"<b>{html_escape(label)}:</b> " + trim_escaped(
+            lead.replace("\n\n", "\n"), 1500, html_escape, utf16))
+    if view.article_note:
+        parts.append("<i>" + trim_escaped(view.article_note, 300, html_escape, utf16) + "</i>")
     parts.append(facts)
     return trim_html("\n\n".join(parts), TEXT_LIMIT, utf16)
 

@@ -10,7 +10,8 @@ then trims the result to its service's limit without splitting a tag, entity or 
 
 Variables: kind, rule, feed, title, headline, link, published, language, matched_terms,
 snippet, snippet_text, summary, translated_title, translated_summary, translation_note,
-target_language, facts_line, id, and `items` (a digest's alerts, each with the same names).
+target_language, facts_line, id, article, translated_article, article_note (`full_text:`
+feeds), and `items` (a digest's alerts, each with the same names).
 """
 
 from __future__ import annotations

@@ -98,6 +98,9 @@ class AlertView:
     follows_title: str | None = None  # …and that alert's headline
     sources: tuple[SourceView, ...] = ()  # a follow-up's new sources; a summary's matches
     count: int = 0  # a "more_matches" summary: how many matches it stands for
+    article: str = ""  # `full_text:` feeds: the article's lead (paragraphs, blank-line apart)
+    translated_article: str | None = None
+    article_note: str | None = None  # "article not fetched: HTTP 404", a paywall …
 
     @property
     def headline(self) -> str:
@@ -115,6 +118,14 @@ class AlertView:
         if self.kind == "more_matches":
             return self.title
         return None
+
+    @property
+    def article_shown(self) -> tuple[str, str]:
+        """The article's label and lead for formats with room for one: its translation when
+        there is one, else the original."""
+        if self.translated_article:
+            return f"Article ({self.target_language})", self.translated_article
+        return "Article", self.article
 
     @property
     def more_sources(self) -> int:
@@ -169,6 +180,10 @@ def alert_view(alert: Alert) -> AlertView:
                                  f"{s.published_at.astimezone(timezone.utc):%Y-%m-%d %H:%M} UTC")
                       for s in alert.sources),
         count=alert.count,
+        article=_text(alert.article),
+        translated_article=(_text(t.article) if has_translation and t and t.article
+                            and alert.article else None),
+        article_note=one_line(alert.article_note) or None,
     )
 
 

@@ -53,6 +53,9 @@ def _data(alert: Alert, summary_chars: int) -> dict[str, Any]:
                             for s in alert.sources]
     if alert.kind == "more_matches":
         extra["count"] = alert.count
+    if alert.article or alert.article_note:  # `full_text:` feeds
+        extra["article"] = {"lead": plain_text(alert.article) or None,
+                            "note": alert.article_note or None}
     return {
         "id": alert.id, "kind": alert.kind, "rule": plain_text(alert.rule),
         "feed": plain_text(alert.feed),
@@ -66,7 +69,8 @@ def _data(alert: Alert, summary_chars: int) -> dict[str, Any]:
         "translation": None if t is None else {
             "source_language": t.source_language, "target_language": t.target_language,
             "title": t.title and plain_text(t.title), "summary": t.summary and
-            plain_text(t.summary), "route": t.route or None, "note": t.note},
+            plain_text(t.summary), "route": t.route or None, "note": t.note,
+            **({"article": t.article and plain_text(t.article)} if alert.article else {})},
         **extra,
     }
 

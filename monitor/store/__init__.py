@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Callable, Iterable, Mapping, NamedTuple, Protocol, Sequence
 
-from monitor.model import (Alert, FeedState, Item, Match, MatchFilter, SeenItem, StoredItem,
+from monitor.model import (Alert, Article, FeedState, Item, Match, MatchFilter, SeenItem, StoredItem,
                            StoredMatch)
 from monitor.rules.search import LanguageFilter
 from monitor.redact import EnvRefs
@@ -117,6 +117,9 @@ class Store(Protocol):
     def find_duplicates(self, items: Sequence[Item], *,
                         window: timedelta) -> dict[str, str]: ...
     def item_count(self, feed: str | None = None) -> int: ...
+    def article_of(self, link: str) -> Article | None:
+        """The article an item with this link had read and stored (a failed read is not
+        returned: it is tried again), if any. Lets `full_text:` skip a page read before."""
 
     def commit_polls(self, checks: Sequence[CheckRecord], *, now: datetime) -> int:
         """Record feed checks in one transaction; returns how many alerts were queued (an

@@ -42,7 +42,8 @@ def alert_to_json(a: Alert) -> dict[str, Any]:
         "hits": [[h.term, h.field, h.start, h.end] for h in a.hits],
         "translation": None if t is None else {
             "source_language": t.source_language, "target_language": t.target_language,
-            "title": t.title, "summary": t.summary, "route": t.route, "note": t.note},
+            "title": t.title, "summary": t.summary, "route": t.route, "note": t.note,
+            **({"article": t.article} if t.article else {})},
         "created_at": iso(a.created_at),
         **({"items": [alert_to_json(i) for i in a.items]} if a.items else {}),
         **({"follows": {"alert_id": a.follows.alert_id, "item_key": a.follows.item_key,
@@ -52,6 +53,8 @@ def alert_to_json(a: Alert) -> dict[str, Any]:
                          "published_at": iso(s.published_at), "language": s.language,
                          "item_key": s.item_key} for s in a.sources]} if a.sources else {}),
         **({"count": a.count} if a.count else {}),
+        **({"article": a.article} if a.article else {}),  # `full_text:` feeds
+        **({"article_note": a.article_note} if a.article_note else {}),
     }
 
 
@@ -71,6 +74,7 @@ def alert_from_json(d: dict[str, Any]) -> Alert:
         sources=tuple(Source(**{**s, "published_at": from_iso(s["published_at"])})
                       for s in d.get("sources", ())),
         count=d.get("count", 0),
+        article=d.get("article", ""), article_note=d.get("article_note", ""),
     )
 
 

@@ -37,6 +37,7 @@ class UnavailableTranslator:
         for item in items:
             if item.language == target:
                 out[item.key] = Translation(item.language, target, item.title, item.summary,
+                                            item.article.lead if item.article else None,
                                             route="identity")
             else:
                 out[item.key] = Translation(

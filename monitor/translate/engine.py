@@ -108,7 +108,7 @@ class ModelTranslator:
         for item in items:
             if item.language == target:
                 out[item.key] = Translation(item.language, target, item.title, item.summary,
-                                            route="identity")
+                                            _lead(item) or None, route="identity")
             elif item.language == "und":
                 out[item.key] = Translation(item.language, target, note="translation "
                                             "unavailable: the item's language is unknown")
@@ -116,13 +116,16 @@ class ModelTranslator:
                 out[item.key] = Translation(item.language, target, note=routes[item.language])
             else:
                 wanted.append((item, routes[item.language]))
-        results = self._translate([(route, [i.title, i.summary]) for i, route in wanted])
+        # The article's lead, when the item has one, is translated with its title and summary.
+        results = self._translate([(route, [i.title, i.summary] + ([_lead(i)] if _lead(i) else []))
+                                   for i, route in wanted])
         for (item, route), result in zip(wanted, results):
             if isinstance(result, TranslationError):
                 out[item.key] = Translation(item.language, target, route=route.label,
                                             note=f"translation failed: {result}")
             else:
                 out[item.key] = Translation(item.language, target, result[0], result[1],
+                                            result[2] if len(result) > 2 else None,
                                             route=route.label)
         if wanted:
             log.info("Items translated", extra={"fields": {
@@ -288,3 +291,7 @@ class ModelTranslator:
                 raise
             self.models[stamp] = model
         return model
+
+
+def _lead(item: Item) -> str:
+    return item.article.lead if item.article is not None else ""

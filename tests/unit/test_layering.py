@@ -28,7 +28,7 @@ LAYERS = {
     "monitor.daemon": 7,
     "monitor.cli": 8,
 }
-SAME_LAYER_OK = {("monitor.outbox", "monitor.store")}
+SAME_LAYER_OK = {("monitor.outbox", "monitor.store"), ("monitor.runtime", "monitor.full_text")}
 # Third-party libraries that only one module (or package) may touch.
 ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
            "httpx": {"monitor.fetch", "monitor.deliver"},

@@ -22,7 +22,7 @@ import psycopg
 
 from monitor import __version__
 from monitor.errors import StoreError
-from monitor.model import Alert, FeedState, Item, Match, SeenItem
+from monitor.model import Alert, Article, FeedState, Item, Match, SeenItem
 from monitor.redact import EnvRefs
 from monitor.store.postgres import cache, feeds, items, nodes, outbox, reading, retention
 from monitor.store.codec import alert_translations
@@ -145,6 +145,9 @@ class PostgresStore(PostgresBrowse):
 
     def item_revisions(self, feed: str, item_ids: Sequence[str]) -> dict[str, list[SeenItem]]:
         return self._run(lambda db: items.item_revisions(db, feed, item_ids))
+
+    def article_of(self, link: str) -> Article | None:
+        return self._run(lambda db: items.article_of(db, link))
 
     def find_duplicates(self, found: Sequence[Item], *,
                         window: timedelta = timedelta(days=3)) -> dict[str, str]:

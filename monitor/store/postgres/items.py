@@ -14,7 +14,8 @@ from typing import Sequence
 import psycopg
 
 from monitor.store.codec import hits_to_json
-from monitor.model import Item, Match, SeenItem
+from monitor.model import Article, Item, Match, SeenItem
+from monitor.store.articles import article_columns, stored_article
 
 # An item seen in a parse has its last_seen_at refreshed at most this often (see the SQLite
 # store's LAST_SEEN_REFRESH: the same rule, the same figure).
@@ -105,11 +106,14 @@ def record(db: psycopg.Connection, feed: str, present_ids: Sequence[str], items:
     if items:
         cur.executemany(
             "INSERT INTO items (key, feed, item_id, title, summary, link, canonical_link, "
-            "title_key, published_at, first_seen_at, language, duplicate_of, last_seen_at) "
-            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (key) DO NOTHING",
+            "title_key, published_at, first_seen_at, language, duplicate_of, last_seen_at, "
+            "article_status, article_text, article_note) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (key) DO NOTHING",
             [(i.key, i.feed, pg_text(i.id), pg_text(i.title), pg_text(i.summary),
               pg_text(i.link), pg_text(i.canonical_link), pg_text(i.title_key), i.published_at,
-              now, pg_text(i.language), duplicates.get(i.key), now) for i in items])
+              now, pg_text(i.language), duplicates.get(i.key), now,
+              *(pg_text(v) if v is not None else None for v in article_columns(i)))
+             for i in items])
     if matches:
         language = {i.key: i.language for i in items}
         cur.executemany(
@@ -118,3 +122,10 @@ def record(db: psycopg.Connection, feed: str, present_ids: Sequence[str], items:
             [(m.rule, m.item_key, json.dumps(m.matched_terms, ensure_ascii=False), now,
               hits_to_json(m.hits), feed, language.get(m.item_key, ""))
              for m in matches])
+
+
+def article_of(db: psycopg.Connection, link: str) -> Article | None:
+    row = db.execute("SELECT article_status, article_text, article_note FROM items "
+                     "WHERE link = %s AND article_status IS NOT NULL "
+                     "AND article_status <> 'failed' LIMIT 1", (link,)).fetchone()
+    return stored_article(link, *row) if row else None

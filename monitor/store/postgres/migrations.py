@@ -136,7 +136,14 @@ INSERT INTO monitor_meta VALUES ('created_at', now()::text);
 
 from monitor.store.postgres.reading import READING_SCHEMA  # noqa: E402  (after _V1, its base)
 
-MIGRATIONS: list[str] = [_V1, READING_SCHEMA]
+# The article of an item of a `full_text:` feed (issue 16), as in SQLite's _m6_articles.
+_V2 = """
+ALTER TABLE items ADD COLUMN article_status text, ADD COLUMN article_text text,
+    ADD COLUMN article_note text;
+CREATE INDEX items_article_link ON items (link) WHERE article_status IS NOT NULL;
+"""
+
+MIGRATIONS: list[str] = [_V1, READING_SCHEMA, _V2]
 
 
 class NewerSchemaError(Exception):

@@ -10,8 +10,9 @@ from contextlib import AbstractContextManager
 from datetime import datetime, timedelta
 from typing import Callable, Mapping, Sequence
 
-from monitor.model import Alert, FeedState, Item, Match, SeenItem
+from monitor.model import Alert, Article, FeedState, Item, Match, SeenItem
 from monitor.store import LAST_SEEN_REFRESH, CheckRecord
+from monitor.store.articles import article_columns, stored_article
 from monitor.store.codec import alert_translations, hits_to_json, iso
 from monitor.store.sqlite.connection import chunks
 from monitor.store.sqlite.feeds import upsert_feed
@@ -91,6 +92,13 @@ class ItemRows:
                 found[item.key] = earlier
         return found
 
+    def article_of(self, link: str) -> Article | None:
+        row = self.db.execute(
+            "SELECT article_status, article_text, article_note FROM items WHERE link = ? AND "
+            "article_status IS NOT NULL AND article_status != 'failed' LIMIT 1",
+            (link,)).fetchone()
+        return stored_article(link, *row) if row else None
+
     def item_count(self, feed: str | None = None) -> int:
         if feed is None:
             return self.db.execute("SELECT count(*) FROM items").fetchone()[0]
@@ -126,10 +134,11 @@ class ItemRows:
             db.executemany(
                 "INSERT OR IGNORE INTO items (key, feed, item_id, title, summary, link, "
                 "canonical_link, title_key, published_at, first_seen_at, language, "
-                "duplicate_of, last_seen_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "duplicate_of, last_seen_at, article_status, article_text, article_note) "
+                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(i.key, i.feed, i.id, i.title, i.summary, i.link, i.canonical_link,
                   i.title_key, iso(i.published_at), seen_at, i.language,
-                  duplicates.get(i.key), seen_at)
+                  duplicates.get(i.key), seen_at, *article_columns(i))
                  for i in items])
         if matches:
             language = {i.key: i.language for i in items}

@@ -144,11 +144,23 @@ def _m5_retention(db: sqlite3.Connection) -> None:
         db.execute("ALTER TABLE feeds ADD COLUMN last_parsed_at TEXT")
 
 
+def _m6_articles(db: sqlite3.Connection) -> None:
+    # The article of an item of a `full_text:` feed (issue 16), kept with the item and deleted
+    # with it by retention; NULL status: not read. Looked up by link, so a page another feed's
+    # item (or an earlier poll) read is not fetched again.
+    columns = {r[1] for r in db.execute("PRAGMA table_info(items)")}
+    for column in ("article_status", "article_text", "article_note"):
+        if column not in columns:
+            db.execute(f"ALTER TABLE items ADD COLUMN {column} TEXT")
+    db.execute("CREATE INDEX IF NOT EXISTS items_article_link ON items(link) "
+               "WHERE article_status IS NOT NULL")
+
+
 # Append-only: each entry moves the schema one version up, in its own transaction.
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2_translation_cache,
                                                           _m3_outbox_digests, _m4_outbox_turns,
                                                           _m5_retention, reading_schema,
-                                                          search_schema]
+                                                          search_schema, _m6_articles]
 
 
 def migrate(db: sqlite3.Connection, version: int) -> None:
