@@ -26,13 +26,13 @@ from typing import Callable
 
 from monitor.article import extract_article
 from monitor.article.lead import lead_of
-from monitor.config import Config
+from monitor.config import Config, FeedConfig
 from monitor.errors import FetchError
 from monitor.fetch import Fetcher
 from monitor.fetch.pages import PageFetcher
-from monitor.model import Article, ArticleStatus, FeedSpec
+from monitor.model import Article, ArticleStatus
 from monitor.new_items import NewItems
-from monitor.rules import RuleSet
+from monitor.rules import Matcher
 
 log = logging.getLogger(__name__)
 
@@ -145,8 +145,8 @@ def article_reader(config: Config, fetcher: Fetcher | None, *, share: int = 1,
     return ArticleReader(pages, lead_chars=a.lead_length, known=known)
 
 
-async def with_articles(new: NewItems, feed: FeedSpec, reader: ArticleReader | None,
-                        matcher: RuleSet) -> NewItems:
+async def with_articles(new: NewItems, feed: FeedConfig, reader: ArticleReader | None,
+                        matcher: Matcher) -> NewItems:
     """`new` with the articles its feed's `full_text:` asks for, and (`all`) its matches on
     the article text too. A page that cannot be read is an Article with a note."""
     mode = feed.full_text

@@ -8,8 +8,8 @@ from datetime import datetime, timezone
 
 import pytest
 
-from monitor.model import Article, ArticleStatus, Hit, Item, Rule
-from monitor.rules import compile_rules
+from monitor.model import Article, ArticleStatus, Hit, Item
+from monitor.rules import Matcher, Rule, compile_rules, explain
 from monitor.rules.query import QuerySyntaxError, parse_query
 
 NOW = datetime(2026, 12, 3, tzinfo=timezone.utc)
@@ -26,7 +26,7 @@ def item(title="Drones seen over Minsk", summary="Residents reported drones.", b
 
 
 def match(query, it):
-    return compile_rules([Rule("r", {"*": query})]).match(it)
+    return Matcher(compile_rules([Rule("r", {"*": query})])).match(it)
 
 
 @pytest.mark.parametrize("query, body, expected", [
@@ -79,5 +79,5 @@ def test_unknown_field_names_both():
 
 def test_explain_says_where():
     rules = compile_rules([Rule("r", {"en": "body:substation title:drone"})])
-    text = "\n".join(rules.explain())
+    text = "\n".join(explain(rules))
     assert "in the article's text" in text and "in the title" in text
