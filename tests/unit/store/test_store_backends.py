@@ -230,3 +230,31 @@ def test_a_nul_character_from_a_hostile_feed_is_kept_out_and_the_item_still_seen
     assert list(store.item_revisions("f", ["a\x00b"])) == ["a\x00b"]
     (row,) = store.due_outbox(NOW)
     assert row.alert.title == odd.title  # the alert's own text is JSON: kept as it came
+
+
+def test_an_items_article_is_stored_with_it_and_found_by_link(store):
+    """full_text: (issue 16): status, text and note with the item, deleted with it; a failed
+    read is not offered again (it is tried again); the alert's lead survives the outbox."""
+    from monitor.model import Article, ArticleStatus, Translation
+
+    page = "https://x.org/story"
+    read = item(id="1", link=page, article=Article(
+        url=page, status=ArticleStatus.OK, title="T", text="First paragraph.\nSecond one \x00.",
+        lead="First paragraph."))
+    failed = item(id="2", link="https://x.org/gone", article=Article(
+        url="https://x.org/gone", status=ArticleStatus.FAILED,
+        note="article not fetched: HTTP 404 Not Found"))
+    plain = item(id="3", link="https://x.org/plain")
+    sent = replace(alert(read), article="First paragraph.", article_note="",
+                   translation=Translation("ru", "en", "T", "S", article="Первый абзац."))
+    commit(store, FeedState(name="f", url="u", last_parsed_at=NOW), [read, failed, plain],
+           [], [sent], now=NOW - timedelta(days=100))
+    found = store.article_of(page)
+    assert (found.status, found.text.split("\n")[0]) == (ArticleStatus.OK, "First paragraph.")
+    assert store.article_of("https://x.org/gone") is None
+    assert store.article_of("https://x.org/plain") is None
+    (row,) = store.due_outbox(NOW)
+    assert (row.alert.article, row.alert.translation.article) == \
+        ("First paragraph.", "Первый абзац.")
+    store.expired_items({"f": NOW - timedelta(days=90)}, delete=True)
+    assert store.article_of(page) is None
