@@ -176,9 +176,9 @@ class Translation:
     target_language: str
     title: str | None = None
     summary: str | None = None
-    article: str | None = None  # the article's lead, when the alert carries one
     route: str = ""  # e.g. "argos:ru-en", "apertium:be-ru+argos:ru-en", "identity"
     note: str | None = None  # e.g. "translation unavailable: no be→en route"
+    article: str | None = None  # the article's lead, when the alert carries one
 
 
 @dataclass(frozen=True)

@@ -37,8 +37,8 @@ class UnavailableTranslator:
         for item in items:
             if item.language == target:
                 out[item.key] = Translation(item.language, target, item.title, item.summary,
-                                            item.article.lead if item.article else None,
-                                            route="identity")
+                                            route="identity",
+                                            article=item.article.lead if item.article else None)
             else:
                 out[item.key] = Translation(
                     item.language, target, route="",

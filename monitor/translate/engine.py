@@ -108,7 +108,7 @@ class ModelTranslator:
         for item in items:
             if item.language == target:
                 out[item.key] = Translation(item.language, target, item.title, item.summary,
-                                            _lead(item) or None, route="identity")
+                                            route="identity", article=_lead(item) or None)
             elif item.language == "und":
                 out[item.key] = Translation(item.language, target, note="translation "
                                             "unavailable: the item's language is unknown")
@@ -125,8 +125,8 @@ class ModelTranslator:
                                             note=f"translation failed: {result}")
             else:
                 out[item.key] = Translation(item.language, target, result[0], result[1],
-                                            result[2] if len(result) > 2 else None,
-                                            route=route.label)
+                                            route=route.label,
+                                            article=result[2] if len(result) > 2 else None)
         if wanted:
             log.info("Items translated", extra={"fields": {
                 "items": len(wanted), "sentences": self.stats.sentences,
