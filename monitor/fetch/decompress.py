@@ -1,9 +1,10 @@
-"""Content-Encoding decoders whose output comes in bounded pieces. Pure (zlib, brotli).
+"""Fetch stage: Content-Encoding decoders whose output comes in bounded pieces. Pure.
 
 httpx decodes each network chunk in one call with no output limit: 1.6 KB of brotli inflate
 to 1 GiB at once, and a 64 KB gzip chunk to 64 MB, before any size cap can look at them. These
 decoders yield about `piece_bytes` at a time, so the fetcher's body cap stops a
-decompression bomb after at most cap + one piece of memory.
+decompression bomb after at most cap + one piece of memory. Used by client and pages; imports
+zlib and brotli only.
 """
 
 from __future__ import annotations

@@ -28,7 +28,8 @@ def fetch_file(feed: str, url: str, state: FeedState, cap: int) -> FetchResult:
         with open(path, "rb") as fh:
             body = fh.read(cap + 1)
     except FileNotFoundError:
-        raise FetchError(feed, f"no such file: {path}", error_kind="file", transient=False) from None
+        raise FetchError(feed, f"no such file: {path}", error_kind="file",
+                         transient=False) from None
     except OSError as exc:
         raise FetchError(feed, f"cannot read {path}: {exc.strerror or exc}",
                          error_kind="file") from None

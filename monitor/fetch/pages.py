@@ -12,6 +12,8 @@ decompression, the redirect policy. What differs, and why:
 - The byte cap cuts instead of failing: the start of a page is where its article and lead are.
 - Per host: at most `per_host` requests at once, and `delay_seconds` between the starts of two
   requests (the thirty items of a feed all link to one site; Miniflux and wget wait too).
+
+Imports fetch.client, classify, decompress and policy, errors and httpx.
 """
 
 from __future__ import annotations
@@ -121,7 +123,8 @@ class PageFetcher:
                 if response.status_code == 304:  # we sent no validators
                     raise FetchError(url, "HTTP 304 to an unconditional request",
                                      error_kind="protocol", status=304, transient=False)
-                classify_response(url, url, response, datetime.now(timezone.utc))  # raises for non-2xx
+                # Raises for anything but a 2xx.
+                classify_response(url, url, response, datetime.now(timezone.utc))
                 headers = kept_headers(response.headers)
                 media_type = headers.get("content-type", "").split(";")[0].strip().lower()
                 if media_type and media_type not in _HTML_TYPES:

@@ -1,6 +1,6 @@
-"""Where a redirect may take a fetch: the address classifier and the redirect policy. Pure
-apart from `resolve` (DNS). Stdlib only; used by fetch, and meant for any later fetch of an
-address a publisher chose (article pages for full text).
+"""Fetch stage: where a redirect may take a fetch: the address classifier and the redirect
+policy. Pure apart from `resolve` (DNS). Stdlib only; used by client, and by pages for the
+links a publisher chose.
 
 A feed's publisher chooses where its redirects go. Followed blindly, a 301 from a public feed
 to `http://169.254.169.254/…` (a cloud metadata service), `127.0.0.1:6379` or a router's admin

@@ -14,7 +14,8 @@ langdetect falls short on our languages:
 Returns "und" for text with no letters. The tables come from monitor.language.tables
 (memory-mapped for our languages). `detect_many` scores a batch of texts in one pass (the
 pipeline gives it a feed's new items); a text's answer does not depend on its batch.
-numpy is imported on first use, not with this module: config.py imports it.
+numpy is imported on first use, not with this module: config imports it. Imports
+language.tables, numpy and langdetect's profile files (data, not its code).
 """
 
 from __future__ import annotations

@@ -11,6 +11,7 @@ compiled at run time. numpy is imported on first use, so that importing this mod
 The file: 8 bytes of magic, the header's length (8 bytes, little-endian), a JSON header (languages,
 max order, characters, the model constants the values were computed with, and each array's dtype,
 shape and offset), then the arrays, each 64-byte aligned. The same tables give the same bytes.
+Imports numpy (lazily) and the standard library.
 """
 
 from __future__ import annotations

@@ -2,7 +2,8 @@
 
 Plain text from HTML, an absolute link, a UTC time (the fetch time when the feed gives none),
 a stable id (guid, else link, else a hash of title + date), and the keys used to spot the same
-story arriving from two feeds: a canonical link and a folded title.
+story arriving from two feeds: a canonical link and a folded title. Imports model,
+normalize.html and normalize.text.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 query (the query language: string → syntax tree), stems (word keys per language), nodes (the
 compiled query node types), compiled (compile_rules: an immutable index per language),
-matcher (Matcher: matching, and the word caches it owns), explain (`monitor rules explain`).
-Imports normalize.text, model and PyStemmer (in stems).
+matcher (Matcher: matching, and the word caches it owns), explain (`monitor rules explain`),
+search (the same queries over a full-text index). Imports normalize.text, model and PyStemmer
+(in stems).
 
     compiled = compile_rules(config_rules)      # once per config; immutable, shareable
     matcher = Matcher(compiled)                 # once per process/thread: holds the caches

@@ -1,4 +1,4 @@
-"""The keyword query language: query string → syntax tree. Pure; stdlib only. Used by `match`.
+"""Rules: the keyword query language: query string → syntax tree. Pure; stdlib only.
 
     query   := or
     or      := and ("OR" and)*
@@ -10,7 +10,8 @@
 
 Operators are upper-case; lower-case and/or/not are ordinary words. Errors carry the 1-based
 column of the offending character in the query string. Nesting is bounded (MAX_DEPTH), so no
-query can exhaust the stack of this recursive parser or of the tree walks after it.
+query can exhaust the stack of this recursive parser or of the tree walks after it. Used by
+`compiled` (which compiles the tree per language), `explain` and `search`.
 """
 
 from __future__ import annotations

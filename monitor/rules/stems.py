@@ -1,6 +1,7 @@
 """Word keys for keyword matching: two words match as bare query terms when their keys are equal.
 
-Used by `match` (and `rules explain`); input is folded words (`text.fold`, `text.WORD`).
+Used by `compiled`, `matcher`, `explain` and `search`; input is folded words
+(`normalize.text.fold`, `normalize.text.WORD`).
 Russian uses Snowball (PyStemmer, C). English strips plural and possessive endings only, as the
 query language promises (Snowball's English stemmer also conflates police/policy and
 universe/university). Belarusian and Ukrainian have no Snowball stemmer and no offline
