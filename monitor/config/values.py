@@ -98,6 +98,7 @@ def check_language(value: Any) -> str:
 # URLs
 
 _WHITESPACE = re.compile(r"\s")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")  # httpx refuses these (InvalidURL), even encoded in YAML
 _HOST_LABEL = re.compile(r"[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?")
 _IPV4_LIKE = re.compile(r"[0-9.]+")
 # The first path segment of a scheme-less feed `url` that names a host: `example.org/rss`,
@@ -118,6 +119,8 @@ def http_url_problem(url: str) -> str | None:
     never the path, query or user info (a webhook's token lives there)."""
     if _WHITESPACE.search(url):
         return "must not contain spaces or line breaks (write a space in a path as %20)"
+    if _CONTROL.search(url):
+        return "must not contain control characters (write them percent-encoded, e.g. %7F)"
     try:
         parts = urlsplit(url)
     except ValueError:  # urlsplit checks a bracketed IPv6 address itself

@@ -73,36 +73,8 @@ class EmailChannel:
                     validate_certs=True,
                     tls_context=context if self.security != "none" else None,
                     timeout=self.timeout_seconds)
-        except aiosmtplib.SMTPAuthenticationError as exc:
-            raise DeliveryError(self.name, f"{where} refused the login ({exc.code} "
-                                f"{self._text(exc.message)})", transient=False,
-                                hint="check username and password") from None
-        except aiosmtplib.SMTPRecipientsRefused as exc:
-            codes = sorted({r.code for r in exc.recipients})
-            transient = all(400 <= c < 500 for c in codes)
-            raise DeliveryError(self.name, f"{where} refused every recipient "
-                                f"({', '.join(map(str, codes))})", transient=transient) from None
-        except aiosmtplib.SMTPResponseException as exc:
-            transient = 400 <= exc.code < 500
-            raise DeliveryError(self.name, f"{where} answered {exc.code} {self._text(exc.message)}",
-                                transient=transient) from None
-        except TimeoutError:  # aiosmtplib.SMTPTimeoutError is one too
-            raise DeliveryError(self.name, f"{where} did not answer within "
-                                f"{self.timeout_seconds:g} s", transient=True) from None
-        except aiosmtplib.SMTPConnectError as exc:
-            raise DeliveryError(self.name, f"cannot connect to {where}: {self._text(str(exc))}",
-                                transient=True) from None
-        except aiosmtplib.SMTPException as exc:  # disconnected, STARTTLS not offered, …
-            raise DeliveryError(self.name, f"{where}: {self._text(str(exc))}",
-                                transient=True) from None
-        except ssl.SSLCertVerificationError as exc:
-            raise DeliveryError(self.name, f"{where}: TLS certificate not trusted "
-                                f"({exc.verify_message})", transient=False,
-                                hint="fix the server's certificate or trust its CA "
-                                     "(SSL_CERT_FILE)") from None
-        except (OSError, ssl.SSLError) as exc:
-            raise DeliveryError(self.name, f"{where}: {self._text(str(exc))}",
-                                transient=True) from None
+        except (aiosmtplib.SMTPException, OSError) as exc:  # TimeoutError and ssl's too
+            raise smtp_error(self.name, where, exc, self.timeout_seconds, self._text) from None
         if errors:
             # Some recipients refused, others accepted: sending again would repeat it to them.
             refused = ", ".join(f"{addr} ({code})" for addr, (code, _) in errors.items())
@@ -115,3 +87,38 @@ class EmailChannel:
     def _text(self, message: str) -> str:
         """A server's reply for an error line: one line, credentials masked, then cut."""
         return self.scrub.scrub(" ".join(str(message).split()))[:200]
+
+
+def smtp_error(channel: str, where: str, exc: BaseException, timeout_seconds: float,
+               text: Callable[[str], str] = lambda s: " ".join(str(s).split())[:200]
+               ) -> DeliveryError:
+    """An exception of an SMTP send (aiosmtplib's, ssl's, the socket's, the total deadline's
+    TimeoutError) as a DeliveryError in our words: a refusal with a 5xx code or a refused login
+    or certificate is permanent, everything else is worth another try
+    (tests/unit/test_errors_mapped.py holds every aiosmtplib exception to that)."""
+    if isinstance(exc, aiosmtplib.SMTPAuthenticationError):
+        return DeliveryError(channel, f"{where} refused the login ({exc.code} "
+                             f"{text(exc.message)})", transient=False,
+                             hint="check username and password")
+    if isinstance(exc, aiosmtplib.SMTPRecipientsRefused):
+        codes = sorted({r.code for r in exc.recipients})
+        return DeliveryError(channel, f"{where} refused every recipient "
+                             f"({', '.join(map(str, codes))})",
+                             transient=all(400 <= c < 500 for c in codes))
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        return DeliveryError(channel, f"{where} answered {exc.code} {text(exc.message)}",
+                             transient=400 <= exc.code < 500)
+    if isinstance(exc, TimeoutError):  # aiosmtplib.SMTPTimeoutError is one too
+        return DeliveryError(channel, f"{where} did not answer within {timeout_seconds:g} s",
+                             transient=True)
+    if isinstance(exc, aiosmtplib.SMTPConnectError):
+        return DeliveryError(channel, f"cannot connect to {where}: {text(str(exc))}",
+                             transient=True)
+    if isinstance(exc, aiosmtplib.SMTPException):  # disconnected, STARTTLS not offered, …
+        return DeliveryError(channel, f"{where}: {text(str(exc))}", transient=True)
+    if isinstance(exc, ssl.SSLCertVerificationError):
+        return DeliveryError(channel, f"{where}: TLS certificate not trusted "
+                             f"({exc.verify_message})", transient=False,
+                             hint="fix the server's certificate or trust its CA (SSL_CERT_FILE)")
+    return DeliveryError(channel, f"{where}: {text(str(exc))}", transient=True)
+

@@ -106,24 +106,41 @@ async def send_request(shared: SharedClient, channel: str, method: str, url: str
                     if len(body) >= MAX_RESPONSE_BYTES:
                         break
                 return Answer(response.status_code, response.headers, body[:MAX_RESPONSE_BYTES])
-    except (TimeoutError, httpx.TimeoutException):
+    except (TimeoutError, httpx.HTTPError, httpx.InvalidURL) as exc:
+        raise network_error(channel, where, exc, timeout_seconds, secrets) from None
+
+
+def network_error(channel: str, where: str, exc: BaseException, timeout_seconds: float,
+                  secrets: Iterable[str] = ()) -> DeliveryError:
+    """An exception from sending to `where` (httpx's, or the total deadline's TimeoutError) as
+    a DeliveryError in our words. Every httpx exception is one of these cases (tests/unit/
+    test_errors_mapped.py); only a URL that can never work is permanent."""
+    reason = scrub(_reason(root_cause(exc)), secrets)
+    if isinstance(exc, (TimeoutError, httpx.TimeoutException)):
         # The receiver may have acted on it: the retry carries the same id so it can tell.
-        raise DeliveryError(channel, f"{where} did not answer within {timeout_seconds:g} s",
-                            transient=True) from None
-    except httpx.ConnectError as exc:
+        return DeliveryError(channel, f"{where} did not answer within {timeout_seconds:g} s",
+                             transient=True)
+    if isinstance(exc, httpx.ConnectError):
         cause = root_cause(exc)
         if isinstance(cause, ssl.SSLCertVerificationError):
-            raise DeliveryError(channel, f"{where}: TLS certificate not trusted "
-                                f"({scrub(cause.verify_message or '', secrets)})",
-                                transient=True) from None
-        raise DeliveryError(channel, f"cannot connect to {where}: "
-                            f"{scrub(_reason(cause), secrets)}", transient=True) from None
-    except (httpx.InvalidURL, httpx.UnsupportedProtocol):
-        raise DeliveryError(channel, f"the configured URL for {where} is not usable",
-                            transient=False) from None
-    except httpx.HTTPError as exc:  # ReadError, WriteError, RemoteProtocolError, …
-        raise DeliveryError(channel, f"{where}: {type(exc).__name__}: "
-                            f"{scrub(_reason(root_cause(exc)), secrets)}", transient=True) from None
+            return DeliveryError(channel, f"{where}: TLS certificate not trusted "
+                                 f"({scrub(cause.verify_message or '', secrets)})",
+                                 transient=True)
+        return DeliveryError(channel, f"cannot connect to {where}: {reason}", transient=True)
+    if isinstance(exc, (httpx.InvalidURL, httpx.UnsupportedProtocol)):
+        return DeliveryError(channel, f"the configured URL for {where} is not usable",
+                             transient=False)
+    if isinstance(exc, httpx.ProxyError):
+        return DeliveryError(channel, f"the proxy to {where} failed: {reason}", transient=True)
+    if isinstance(exc, httpx.ProtocolError):  # a malformed answer, or one we could not send
+        return DeliveryError(channel, f"{where} broke HTTP: {reason}", transient=True)
+    if isinstance(exc, httpx.DecodingError):
+        return DeliveryError(channel, f"{where}'s answer could not be decompressed",
+                             transient=True)
+    if isinstance(exc, httpx.TooManyRedirects):  # not followed, so not expected
+        return DeliveryError(channel, f"{where} redirected too often", transient=False)
+    # ReadError, WriteError, CloseError and any other network or transport failure.
+    return DeliveryError(channel, f"{where}: the connection failed: {reason}", transient=True)
 
 
 def check_answer(channel: str, url: str, answer: Answer, *, now: datetime | None = None,

@@ -64,8 +64,10 @@ def classify_response(feed: str, url: str, response: httpx.Response, now: dateti
                      status=status, transient=False)
 
 
-def map_httpx_error(feed: str, exc: httpx.HTTPError, settings: FetchConfig) -> FetchError:
-    """httpx exceptions → FetchError with a stable `error_kind` and one line of text."""
+def map_httpx_error(feed: str, exc: httpx.HTTPError | httpx.InvalidURL,
+                    settings: FetchConfig) -> FetchError:
+    """httpx exceptions → FetchError with a stable `error_kind` and one line of text, in our
+    words for every exception httpx defines (tests/unit/test_errors_mapped.py)."""
     if isinstance(exc, httpx.ConnectTimeout):
         return FetchError(feed, f"connect timed out after {settings.connect_timeout:g}s",
                           error_kind="timeout")
@@ -74,6 +76,8 @@ def map_httpx_error(feed: str, exc: httpx.HTTPError, settings: FetchConfig) -> F
                           error_kind="timeout")
     if isinstance(exc, httpx.PoolTimeout):
         return FetchError(feed, "no free connection in time", error_kind="timeout")
+    if isinstance(exc, httpx.TimeoutException):
+        return FetchError(feed, f"timed out: {exc}", error_kind="timeout")
     if isinstance(exc, httpx.TooManyRedirects):
         return FetchError(feed, f"more than {settings.max_redirects} redirects (a loop?)",
                           error_kind="redirect", transient=False)
@@ -95,15 +99,20 @@ def map_httpx_error(feed: str, exc: httpx.HTTPError, settings: FetchConfig) -> F
         if isinstance(cause, OSError) and cause.strerror:
             text = cause.strerror
         return FetchError(feed, f"cannot connect: {text}", error_kind="connect")
-    if isinstance(exc, (httpx.RemoteProtocolError, httpx.LocalProtocolError)):
+    if isinstance(exc, httpx.ProtocolError):
         return FetchError(feed, f"broken HTTP response: {exc}", error_kind="protocol")
+    if isinstance(exc, httpx.ProxyError):
+        return FetchError(feed, f"the proxy failed: {exc}", error_kind="proxy")
     if isinstance(exc, httpx.ReadError):
         cause = root_cause(exc)
         if isinstance(cause, ssl.SSLError):
             return FetchError(feed, f"TLS failed: {ssl_reason(cause)}", error_kind="tls")
         return FetchError(feed, f"connection broke while reading: {exc or type(cause).__name__}",
                           error_kind="network")
-    return FetchError(feed, f"{type(exc).__name__}: {exc}", error_kind="network")
+    if isinstance(exc, httpx.WriteError):
+        return FetchError(feed, f"connection broke while sending: {exc}", error_kind="network")
+    # CloseError and any other network or transport failure.
+    return FetchError(feed, f"network error: {exc}", error_kind="network")
 
 
 def ssl_reason(exc: ssl.SSLError) -> str:

@@ -119,7 +119,7 @@ class Fetcher:
             except Refused as exc:
                 raise FetchError(feed_name, str(exc), error_kind="blocked",
                                  transient=False) from None
-            except httpx.HTTPError as exc:
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError
                 raise map_httpx_error(feed_name, exc, self.settings) from exc
             elapsed = (time.perf_counter() - started) * 1000
             return FetchResult(**{**result.__dict__, "elapsed_ms": elapsed})

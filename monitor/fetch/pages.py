@@ -98,7 +98,7 @@ class PageFetcher:
                              error_kind="timeout") from None
         except Refused as exc:
             raise FetchError(url, str(exc), error_kind="blocked", transient=False) from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:  # InvalidURL is no HTTPError
             raise map_httpx_error(url, exc, settings) from exc
         elapsed = (time.perf_counter() - started) * 1000
         return Page(page.url, page.http_status, page.body, page.headers, page.truncated, elapsed)

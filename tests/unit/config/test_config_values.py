@@ -215,3 +215,16 @@ def test_a_feed_file_that_does_not_exist_yet_is_a_warning(tmp_path):
     assert parse_config("feeds:\n  - {name: a, url: feeds/later.xml}\n"
                         "rules: [{name: r, query: x}]\nchannels: [{name: c, type: console}]\n",
                         label="c.yaml", env={}, base_dir=tmp_path).warnings == ()
+
+
+@pytest.mark.parametrize("escape", ["\\x7f", "\\x01", "\\x1b"], ids=["DEL", "SOH", "ESC"])
+def test_a_control_character_in_a_url_is_refused_where_httpx_would_refuse_it(escape):
+    """httpx refuses a URL with a non-printable ASCII character (InvalidURL): config passed
+    one written as a YAML escape, and `monitor poll` ended in httpx's traceback."""
+    text = f'feeds:\n  - name: a\n    url: "https://example.org/feed{escape}.xml"\n' \
+           f'channels:\n  - {{name: c, type: slack, url: "https://h.example/T0/{escape}"}}\n'
+    message = "must not contain control characters (write them percent-encoded, e.g. %7F)"
+    assert problems(text) == [f"c.yaml:3: feeds[0].url: {message}",
+                              f"c.yaml:5: channels[0].url: {message}"]
+    with pytest.raises(httpx.InvalidURL):
+        httpx.URL(f"https://example.org/feed{escape.encode().decode('unicode_escape')}.xml")
