@@ -10,32 +10,22 @@
 
 Operators are upper-case; lower-case and/or/not are ordinary words. Errors carry the 1-based
 column of the offending character in the query string. Nesting is bounded (MAX_DEPTH), so no
-query can exhaust the stack of this recursive parser or of the tree walks after it. Used by
-`compiled` (which compiles the tree per language), `explain` and `search`.
+query can exhaust the stack of this recursive parser or of the tree walks after it. The
+tokens come from `query_tokens`. Used by `compiled` (which compiles the tree per language),
+`explain` and `search`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Union
 
-MAX_NEAR = 1000
+from monitor.rules.query_tokens import QuerySyntaxError, Token, tokenize
+
 # Levels of parentheses, NOT, title: and NEAR around a term. Real rules use a handful; each
 # level costs up to five Python frames here and one or two in every walk of the tree, so 50
 # stays far below the interpreter's limit of 1,000 (200 parentheses reached it).
 MAX_DEPTH = 50
-# title: the item's title; body: the text of the article it links to, read for feeds with
-# `full_text: all` (an item without one never matches a body: term). The nearest field wins.
-FIELDS = ("title", "body")
-
-
-class QuerySyntaxError(ValueError):
-    """A query does not parse; `column` is 1-based within the query string."""
-
-    def __init__(self, message: str, column: int) -> None:
-        super().__init__(message)
-        self.column = column
 
 
 @dataclass(frozen=True)
@@ -114,95 +104,6 @@ def _group(child: Node, parent: type) -> str:
     return text
 
 
-# --- Lexer -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # WORD PHRASE LPAREN RPAREN AND OR NOT NEG NEAR FIELD END
-    text: str
-    column: int
-    value: int = 0  # NEAR distance
-
-
-_FIELD = re.compile(r"([A-Za-z]+):")
-_NEAR = re.compile(r"NEAR(?:/(\S*))?")
-_BARE = re.compile(r'[^\s()"]+')
-
-
-def _lex(source: str) -> list[_Token]:
-    tokens: list[_Token] = []
-    i, n = 0, len(source)
-    while i < n:
-        ch = source[i]
-        col = i + 1
-        if ch.isspace():
-            i += 1
-        elif ch == "(":
-            tokens.append(_Token("LPAREN", ch, col))
-            i += 1
-        elif ch == ")":
-            tokens.append(_Token("RPAREN", ch, col))
-            i += 1
-        elif ch == '"':
-            end = source.find('"', i + 1)
-            if end < 0:
-                raise QuerySyntaxError("unterminated quoted phrase", col)
-            tokens.append(_Token("PHRASE", source[i + 1:end], col))
-            i = end + 1
-        elif ch == "-" and (i == 0 or source[i - 1].isspace() or source[i - 1] == "("):
-            if i + 1 >= n or source[i + 1].isspace() or source[i + 1] == ")":
-                raise QuerySyntaxError("'-' must be followed by what to exclude, e.g. -word", col)
-            tokens.append(_Token("NEG", ch, col))
-            i += 1
-        else:
-            field = _FIELD.match(source, i)
-            if field:
-                name = field.group(1)
-                if name not in FIELDS:
-                    raise QuerySyntaxError(
-                        f"unknown field '{name}:' (the fields are title: and body:)", col)
-                after = field.end()
-                if after >= n or source[after].isspace() or source[after] == ")":
-                    raise QuerySyntaxError(f"'{name}:' must be followed by a term or a group",
-                                           col)
-                if source[after] == "-":
-                    raise QuerySyntaxError(f"write NOT {name}:… rather than {name}:-…",
-                                           after + 1)
-                tokens.append(_Token("FIELD", name, col))
-                i = after
-                continue
-            m = _BARE.match(source, i)
-            assert m is not None
-            word = m.group()
-            near = _NEAR.fullmatch(word)
-            if word in ("AND", "OR", "NOT"):
-                tokens.append(_Token(word, word, col))
-            elif near:
-                tokens.append(_Token("NEAR", word, col, _near_distance(near.group(1), col)))
-            else:
-                star = word.find("*")
-                if star >= 0 and star != len(word) - 1:
-                    raise QuerySyntaxError("'*' is only allowed at the end of a word",
-                                           col + star)
-                tokens.append(_Token("WORD", word, col))
-            i = m.end()
-    tokens.append(_Token("END", "", len(source) + 1))
-    return tokens
-
-
-def _near_distance(text: str | None, column: int) -> int:
-    if not text:
-        raise QuerySyntaxError("NEAR needs a distance in words, e.g. NEAR/5", column)
-    if not text.isdigit():
-        raise QuerySyntaxError(f"NEAR distance must be a whole number of words, got '{text}'",
-                               column + 5)
-    distance = int(text)
-    if distance > MAX_NEAR:
-        raise QuerySyntaxError(f"NEAR distance must be at most {MAX_NEAR}", column + 5)
-    return distance
-
-
 # --- Parser ----------------------------------------------------------------------------------
 
 _STARTS_UNARY = {"WORD", "PHRASE", "LPAREN", "NOT", "NEG", "FIELD"}
@@ -210,11 +111,11 @@ _STARTS_UNARY = {"WORD", "PHRASE", "LPAREN", "NOT", "NEG", "FIELD"}
 
 class _Parser:
     def __init__(self, source: str) -> None:
-        self.tokens = _lex(source)
+        self.tokens = tokenize(source)
         self.pos = 0
         self.depth = 0  # levels of (, NOT, title: and NEAR around the current token
 
-    def enter(self, tok: _Token, levels: int = 1) -> None:
+    def enter(self, tok: Token, levels: int = 1) -> None:
         if self.depth + levels > MAX_DEPTH:
             raise QuerySyntaxError(f"nested more than {MAX_DEPTH} levels deep (each "
                                    "parenthesis, NOT, title: and NEAR is a level); write the "
@@ -222,10 +123,10 @@ class _Parser:
         self.depth += levels
 
     @property
-    def tok(self) -> _Token:
+    def tok(self) -> Token:
         return self.tokens[self.pos]
 
-    def advance(self) -> _Token:
+    def advance(self) -> Token:
         tok = self.tokens[self.pos]
         self.pos += 1
         return tok
@@ -327,7 +228,7 @@ class _Parser:
             raise QuerySyntaxError("query ends where a term was expected", tok.column)
         raise QuerySyntaxError(f"{tok.text} needs a term before it", tok.column)
 
-    def expect_operand(self, op: _Token) -> None:
+    def expect_operand(self, op: Token) -> None:
         if self.tok.kind == "END" or self.tok.kind == "RPAREN":
             name = "'-'" if op.kind == "NEG" else op.text
             raise QuerySyntaxError(f"{name} must be followed by a term", op.column)

@@ -12,7 +12,7 @@ PACKAGE = Path(__file__).resolve().parents[2] / "monitor"
 LAYERS = {
     "monitor": 0, "monitor.__main__": 9, "monitor.errors": 0, "monitor.model": 0,
     "monitor.normalize.text": 1, "monitor.retry": 1, "monitor.log": 1,
-    "monitor.fetch.decompress": 1, "monitor.rules.query": 1,
+    "monitor.fetch.decompress": 1,
     "monitor.rules.stems": 1, "monitor.fetch.policy": 1,
     "monitor.redact": 0,
     "monitor.metrics": 1, "monitor.health": 4, "monitor.workers": 1,
