@@ -265,3 +265,25 @@ def test_delivery_retries_default_and_are_checked(tmp_path):
     text = "\n".join(info.value.lines)
     assert str(info.value) == "2 configuration errors"
     assert "delivery.max_attempts" in text and "retry_first" in text, text  # did you mean
+
+
+def test_the_loaded_objects_are_frozen_and_built_by_key_only(tmp_path):
+    """One schema: what the code reads is what was validated, cannot change under it, and a
+    section cannot be built by position (two swapped timeouts would be a type-correct bug)."""
+    import pydantic
+
+    from monitor.config import schema
+    from monitor.config.channels import CHANNEL_TYPES
+
+    cfg = parse_config(GOOD, base_dir=tmp_path, env={"HOOK_TOKEN": "s3cr3t-token"})
+    for obj, key in ((cfg, "state_path"), (cfg.fetch, "read_timeout"), (cfg.feeds[0], "interval"),
+                     (cfg.channels[0], "name"), (cfg.rules[0], "name")):
+        with pytest.raises(pydantic.ValidationError):
+            setattr(obj, key, getattr(obj, key))
+    models = [schema.FetchConfig, schema.TranslationConfig, schema.DeliveryConfig,
+              schema.RetentionConfig, schema.HealthConfig, schema.DefaultsConfig,
+              schema.FeedConfig, schema.RuleConfig] + [t.settings for t in CHANNEL_TYPES.values()]
+    for model in models:
+        with pytest.raises(TypeError):
+            model(10.0, 30.0)
+    assert schema.FetchConfig(connect_timeout="10s", read_timeout="30s").read_timeout == 30.0
