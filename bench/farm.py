@@ -12,6 +12,12 @@ dc:creator, categories, enclosures, stable guids. Item k of feed f is a pure fun
 so the others keep their ETag and Last-Modified), and `serve` runs nginx when it is installed,
 else a threaded Python server, with ETag/Last-Modified or (validators=False) without them.
 
+With `article_base` (bench/fulltext.py), every item links to its article page on a second
+server (`ArticleServer`, `python bench/farm.py articles --port P`): a page made from the item
+(same seed, feed and number) with the boilerplate of a news site (cookie banner, menu, related
+links, comments, footer, a large inline script) around the item's paragraphs and more of its
+own; a third of the ru/be pages are windows-1251 and served without a charset.
+
     python bench/farm.py gen --out /tmp/farm -n 1000
     python bench/farm.py serve /tmp/farm [--port 0] [--no-validators]   (the Python server)
 """
@@ -178,7 +184,7 @@ class FeedSpec:
         self.title = f"{LANGS[self.lang][3]} #{idx} \u2014 " + " ".join(words(r, self.lang, 3)).title()
 
 
-def make_item(seed, spec, k):
+def make_item(seed, spec, k, article_base=None):
     """Item number k (0-based, ever-increasing) of a feed: deterministic."""
     r = random.Random(f"{seed}:item:{spec.idx}:{k}")
     lang = spec.lang
@@ -186,7 +192,8 @@ def make_item(seed, spec, k):
         lang = r.choice(["en", "ru", "be"])
     title = sentence_text(r, lang, r.randint(7, 16)).rstrip(".!?:")
     slug = f"{k:06d}-{r.getrandbits(32):08x}"
-    link = f"https://{spec.host}/{lang}/news/{slug}.html"
+    link = f"https://{spec.host}/{lang}/news/{slug}.html" if article_base is None else \
+        f"{article_base}a/{seed}/{spec.idx}/{k}.html"
     guid = link if spec.guid_permalink else f"urn:uuid:{random.Random(f'{seed}:guid:{spec.idx}:{k}').getrandbits(128):032x}"
     pub = BASE_TIME + dt.timedelta(minutes=spec.interval_min * k + r.randint(0, 5))
     nwords = r.randint(20, 80)
@@ -211,7 +218,8 @@ def make_item(seed, spec, k):
         teaser = " ".join(paras[0].split()[:r.randint(20, 30)])
         desc_html = html.escape(teaser, quote=False) + " [&#8230;]"
     return dict(title=title, link=link, guid=guid, pub=pub, desc=desc_html, cats=cats,
-                author=author, full=full, slug=slug, size=r.randint(40_000, 900_000))
+                author=author, full=full, slug=slug, size=r.randint(40_000, 900_000),
+                lang=lang, paras=paras)
 
 
 def wrap_html(spec, s):
@@ -220,9 +228,10 @@ def wrap_html(spec, s):
     return html.escape(s, quote=False)
 
 
-def render_feed(seed, spec, total, n_items, self_url):
+def render_feed(seed, spec, total, n_items, self_url, article_base=None):
     first = max(0, total - n_items)
-    items = [make_item(seed, spec, k) for k in range(total - 1, first - 1, -1)]  # newest first
+    items = [make_item(seed, spec, k, article_base)
+             for k in range(total - 1, first - 1, -1)]  # newest first
     last = items[0]["pub"] if items else BASE_TIME
     out = ['<?xml version="1.0" encoding="UTF-8"?>\n',
            '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom" '
@@ -286,12 +295,14 @@ class Farm:
 
     @classmethod
     def generate(cls, root: Path, n: int, *, items: int = 30, seed: int = 1,
-                 base_url: str = "http://127.0.0.1/feeds/") -> "Farm":
+                 base_url: str = "http://127.0.0.1/feeds/",
+                 article_base: str | None = None) -> "Farm":
         farm = cls(Path(root))
         farm.feeds_dir.mkdir(parents=True, exist_ok=True)
         totals = [items + random.Random(f"{seed}:start:{i}").randint(0, 400) for i in range(n)]
         state = {"kind": "generated", "seed": seed, "n": n, "items": items,
-                 "base_url": base_url, "totals": totals, "round": 0,
+                 "base_url": base_url, "article_base": article_base, "totals": totals,
+                 "round": 0,
                  "files": [f"f{i:04d}.xml" for i in range(n)]}
         for i in range(n):
             farm._write(state, i)
@@ -317,7 +328,7 @@ class Farm:
     def _write(self, state: dict, i: int) -> int:
         spec = FeedSpec(state["seed"], i)
         data = render_feed(state["seed"], spec, state["totals"][i], state["items"],
-                           state["base_url"] + f"f{i:04d}.xml")
+                           state["base_url"] + f"f{i:04d}.xml", state.get("article_base"))
         path = self.feeds_dir / f"f{i:04d}.xml"
         tmp = path.with_suffix(".tmp")
         tmp.write_bytes(data)
@@ -339,7 +350,7 @@ class Farm:
         for i, name in enumerate(state["files"]):
             spec = FeedSpec(state["seed"], i)
             total = state["totals"][i]
-            out[name] = [make_item(state["seed"], spec, k)["guid"]
+            out[name] = [make_item(state["seed"], spec, k, state.get("article_base"))["guid"]
                          for k in range(total - 1, max(0, total - state["items"]) - 1, -1)]
         return out
 
@@ -391,6 +402,120 @@ def _insert_items(path: Path, rnd: int, k: int) -> None:
                        f"<id>bench:{uid}</id><updated>{dt.datetime.now(dt.timezone.utc).isoformat()}"
                        f"</updated><summary>added</summary></entry>\n")
     path.write_bytes(data[:m.start()] + "".join(new).encode() + data[m.start():])
+
+
+# ---------------------------------------------------------------- article pages
+
+_PAGE = """<!DOCTYPE html><html lang="{lang}"><head>{meta}<title>{title} | {site}</title>
+<meta property="og:title" content="{title}"><link rel="stylesheet" href="/s.css">
+<script>window.__STATE__ = {blob};</script></head><body>
+<div class="cookie-banner"><p>{cookie}</p><button>OK</button></div>
+<header><nav><ul>{menu}</ul></nav></header>
+<main><article><h1>{title}</h1><p class="byline">{author} · {date}</p>{body}</article>
+<aside class="related"><h2>{related}</h2><ul>{links}</ul></aside>
+<section class="comments"><h3>{comments}</h3>{comment_list}</section></main>
+<footer><p>© 2026 {site}. {rights}</p></footer></body></html>"""
+_BOILER = {
+    "en": ("We use cookies to improve your experience.", "Related stories", "Comments",
+           "All rights reserved."),
+    "ru": ("Мы используем файлы cookie, чтобы сайт работал лучше.", "Читайте также",
+           "Комментарии", "Все права защищены."),
+    "be": ("Мы выкарыстоўваем файлы cookie.", "Чытайце таксама", "Каментары",
+           "Усе правы абаронены."),
+}
+
+
+def render_article(seed: int, idx: int, k: int) -> tuple[bytes, str]:
+    """The article page of item k of feed idx: (body, Content-Type)."""
+    spec = FeedSpec(seed, idx)
+    it = make_item(seed, spec, k)
+    r = random.Random(f"{seed}:article:{idx}:{k}")
+    lang = it["lang"]
+    paras = it["paras"] + [sentence_text(r, lang, r.randint(30, 70))
+                           for _ in range(r.randint(3, 8))]
+    cookie, related, comments, rights = _BOILER[lang]
+    esc = lambda t: html.escape(t, quote=False)  # noqa: E731
+    page = _PAGE.format(
+        lang=lang, title=esc(it["title"]), site=esc(spec.title), author=esc(it["author"]),
+        date=it["pub"].strftime("%Y-%m-%d"), cookie=cookie, related=related, rights=rights,
+        comments=comments, blob=json.dumps({"ads": words(r, "en", 4000)}),
+        menu="".join(f'<li><a href="/c/{c}">{esc(c)}</a></li>' for c in LANGS[lang][2]),
+        body="".join(f"<p>{esc(p)}</p>" for p in paras),
+        links="".join(f'<li><a href="/x/{n}">{esc(sentence_text(r, lang, 8))}</a></li>'
+                      for n in range(6)),
+        comment_list="".join(f'<div class="comment"><b>{esc(r.choice(LANGS[lang][4]))}</b>'
+                             f"<p>{esc(sentence_text(r, lang, 12))}</p></div>"
+                             for _ in range(r.randint(0, 5))),
+        meta="" if lang != "en" else '<meta charset="utf-8">')
+    if lang != "en" and r.random() < 1 / 3:  # legacy: windows-1251, no charset anywhere
+        return page.encode("cp1251", "replace"), "text/html"
+    return page.encode("utf-8"), "text/html; charset=utf-8"
+
+
+def serve_articles(port: int) -> None:
+    """GET /a/SEED/FEED/K.html → render_article; anything else 404."""
+    pattern = re.compile(r"^/a/(\d+)/(\d+)/(\d+)\.html$")
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+        def do_GET(self) -> None:
+            m = pattern.match(self.path.split("?")[0])
+            body, ctype, status = b"not found", "text/plain", 404
+            if m:
+                body, ctype = render_article(*map(int, m.groups()))
+                status = 200
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+    httpd = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    httpd.daemon_threads = True
+    signal.signal(signal.SIGTERM, lambda *_: threading.Thread(target=httpd.shutdown).start())
+    httpd.serve_forever(poll_interval=0.2)
+    httpd.server_close()
+
+
+class ArticleServer:
+    """The article pages of a farm generated with `article_base`, in a child process."""
+
+    def __init__(self, port: int | None = None) -> None:
+        self.port = port or _free_port()
+        self.proc: subprocess.Popen | None = None
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/"
+
+    def start(self) -> "ArticleServer":
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).resolve()), "articles",
+                                      "--port", str(self.port)],
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                with socket.create_connection(("127.0.0.1", self.port), timeout=1):
+                    return self
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    self.stop()
+                    raise SystemExit(f"the article server did not come up on {self.port}")
+                time.sleep(0.05)
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGTERM)
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.proc = None
 
 
 # ---------------------------------------------------------------- serving on 127.0.0.1
@@ -566,6 +691,8 @@ def main(argv: list[str] | None = None) -> None:
     s.add_argument("root", type=Path)
     s.add_argument("--port", type=int, default=0)
     s.add_argument("--no-validators", action="store_true")
+    ar = sub.add_parser("articles", help="serve the article pages (foreground)")
+    ar.add_argument("--port", type=int, default=0)
     args = p.parse_args(argv)
     if args.cmd == "gen":
         farm = Farm.generate(args.out, args.n, items=args.items, seed=args.seed)
@@ -573,6 +700,8 @@ def main(argv: list[str] | None = None) -> None:
     elif args.cmd == "advance":
         added = Farm(args.out).advance(args.fraction)
         print(f"{len(added)} feeds advanced, {sum(added.values())} new items")
+    elif args.cmd == "articles":
+        serve_articles(args.port)
     else:
         serve_python(args.root, args.port, not args.no_validators)
 

@@ -16,7 +16,16 @@ page, against a baseline in the same process: monitor.normalize.html.html_to_tex
 Prints median, p95 and max milliseconds per page (each page timed --repeat times, the best
 kept, after one warm-up extraction: imports are not counted).
 
-`poll`: see poll_main's docstring.
+`poll`: the first poll of bench/poll.py's farm (bench/farm.py; --feeds, default 1000 feeds ×
+30 items) whose items link to article pages on a second loopback server (farm.ArticleServer),
+with bench/poll.py's rules (about 1 % of items match), run as whole `monitor poll` processes:
+  off       full_text: false (the baseline, in the same run)
+  matched   full_text: matched: the article of every matching item is fetched and extracted
+  all       (--all) full_text: all: every new item's article, matched on its text too
+For each: wall, CPU (the process and its children), peak memory, articles read (stored with
+their items), alerts queued. All pages are on 127.0.0.1, so the bench sets
+articles.per_host_delay to 0 and per_host to 8: with the default politeness (1 s between two
+requests to one site) a real poll's articles from one site take at least a second each.
 """
 
 from __future__ import annotations
@@ -128,6 +137,72 @@ def extract_main(args: argparse.Namespace) -> None:
                       f"{' (truncated)' if article.truncated else ''}")
 
 
+def poll_config(path: Path, urls: list[str], mode: str | bool) -> None:
+    from poll import write_config
+
+    write_config(path, urls)
+    text = path.read_text(encoding="utf-8")
+    text += (f"defaults: {{full_text: {str(mode).lower()}}}\n"
+             "articles: {per_host: 8, per_host_delay: 0s}\n")
+    path.write_text(text, encoding="utf-8")
+
+
+def state_counts(state: Path) -> tuple[int, int, int]:
+    """(items, articles read, alerts queued) in a state file."""
+    import sqlite3
+
+    from poll import settle
+
+    settle(state)
+    db = sqlite3.connect(f"file:{state}?mode=ro", uri=True)
+    try:
+        items = db.execute("SELECT count(*) FROM items").fetchone()[0]
+        articles = db.execute("SELECT count(*) FROM items WHERE article_status IS NOT NULL "
+                              "AND article_status != 'failed'").fetchone()[0]
+        alerts = db.execute("SELECT count(*) FROM outbox").fetchone()[0]
+        return items, articles, alerts
+    finally:
+        db.close()
+
+
+def poll_main(args: argparse.Namespace) -> None:
+    import shutil
+    import tempfile
+
+    from farm import ArticleServer, Farm, Server
+    from poll import monitor_poll
+
+    work = Path(tempfile.mkdtemp(prefix="bench-fulltext-"))
+    pages = ArticleServer().start()
+    try:
+        farm = Farm.generate(work / "farm", args.feeds, article_base=pages.base_url)
+        with Server(farm) as server:
+            urls = [server.base_url + name for name in farm.files()]
+            modes: list[str | bool] = [False, "matched"] + (["all"] if args.all else [])
+            print(f"bench/fulltext.py poll: {len(urls)} feeds, {farm.size_bytes() / 1e6:.1f} MB; "
+                  f"feed server: {server.describe()}; article pages: Python ThreadingHTTPServer")
+            print(f"{'full_text':<10}{'wall s':>9}{'CPU s':>8}{'peak MB':>9}{'items':>8}"
+                  f"{'articles':>10}{'alerts':>8}{'ms CPU/article':>16}")
+            base_cpu = None
+            for run in range(args.runs):
+                for mode in modes:
+                    config = work / f"config-{mode}.yaml"
+                    poll_config(config, urls, mode)
+                    state = work / f"state-{mode}-{run}.db"
+                    measured = monitor_poll(config, state)
+                    items, articles, alerts = state_counts(state)
+                    if mode is False:
+                        base_cpu = measured.cpu
+                    per = (f"{(measured.cpu - base_cpu) * 1000 / articles:16.1f}"
+                           if articles and base_cpu is not None else f"{'-':>16}")
+                    print(f"{str(mode).lower():<10}{measured.wall:9.2f}{measured.cpu:8.2f}"
+                          f"{measured.peak_mb:9.0f}{items:8}{articles:10}{alerts:8}{per}",
+                          flush=True)
+    finally:
+        pages.stop()
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -135,9 +210,15 @@ def main(argv: list[str] | None = None) -> None:
     extract.add_argument("--repeat", type=int, default=5)
     extract.add_argument("--data", type=Path, default=ROOT.parent.parent / "shared" / "data")
     extract.add_argument("--verbose", action="store_true")
+    poll = sub.add_parser("poll", help="a first poll with full_text: matched against off")
+    poll.add_argument("--feeds", type=int, default=1000)
+    poll.add_argument("--runs", type=int, default=1)
+    poll.add_argument("--all", action="store_true", help="also full_text: all")
     args = parser.parse_args(argv)
     if args.command == "extract":
         extract_main(args)
+    else:
+        poll_main(args)
 
 
 if __name__ == "__main__":

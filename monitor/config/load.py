@@ -23,7 +23,8 @@ from pydantic import ValidationError
 from monitor.config.channels import CHANNEL_TYPES, ChannelConfig
 from monitor.config.document import Config, ConfigFile
 from monitor.config.problems import kind_of, problems_of
-from monitor.config.refs import cross_check, dead_ends, items, missing_files
+from monitor.config.refs import (body_without_articles, cross_check, dead_ends, items,
+                                 missing_files)
 from monitor.config.schema import (FEED_DEFAULT_KEYS, DefaultsConfig, FeedConfig, RuleConfig,
                                    resolve_path)
 from monitor.config.values import check_query
@@ -234,6 +235,8 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
         raise ConfigError(_error_lines(problems, tree, label, secrets))
     assert model is not None and compiled is not None
     warnings += _error_lines(dead_ends(tree), tree, label, secrets)
+    warnings += _error_lines(body_without_articles(
+        model.rules, any(f.full_text == "all" for f in model.feeds)), tree, label, secrets)
 
     warnings += _error_lines(missing_files([f.url for f in model.feeds]), tree, label, secrets)
     state_path = Path(state_override) if state_override else \

@@ -16,6 +16,7 @@ from urllib.request import url2pathname
 
 from monitor.config.channels import CHANNEL_TYPES
 from monitor.config.values import check_query
+from monitor.rules.query import parse_query, terms
 from monitor.config.yaml_tree import line_of
 from monitor.language import available_languages
 from monitor.render.markup import PLAIN
@@ -68,6 +69,21 @@ def dead_ends(tree: Any) -> list[Problem]:
         if unrouted or not rules:
             warnings.append((("channels",), f"none defined, so {goes} nowhere (add one, e.g. "
                                             "{name: console, type: console})"))
+    return warnings
+
+
+def body_without_articles(rules: Any, reads_all: bool) -> list[Problem]:
+    """A warning for each rule query with a `body:` term when no feed has `full_text: all`:
+    only those feeds' items have an article text to match, so the term never matches."""
+    if reads_all:
+        return []
+    warnings: list[Problem] = []
+    for index, rule in enumerate(rules):
+        for language, query in rule.queries.items():
+            if any(field == "body" for _, field in terms(parse_query(query))):
+                loc = ("rules", index, "query") + (() if language == "*" else (language,))
+                warnings.append((loc, "body: matches the article text, which only feeds with "
+                                      "full_text: all read, and none does: it never matches"))
     return warnings
 
 

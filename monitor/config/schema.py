@@ -56,6 +56,11 @@ Query = Annotated[Union[str, Mapping[str, str]], PlainValidator(check_query)]
 ANY_LANGUAGE = "*"  # the key of a rule's single query in `RuleConfig.queries`
 
 
+def _duration_or_none(value: Any) -> float:
+    """A duration that may be zero (`0s`, `0`: no wait at all)."""
+    return 0.0 if value in (0, "0", "0s", "0ms") else parse_duration(value)
+
+
 def _full_text(value: Any) -> bool | str:
     if value is False or value in ("matched", "all"):
         return value
@@ -131,7 +136,8 @@ class ArticlesConfig(Section):
     lead_length: int = Field(600, ge=0, le=20_000)  # characters of the article in an alert
     max_page_size: Size = 5 * 1024 * 1024  # read at most this much of a page
     per_host: int = Field(2, ge=1, le=64)  # article requests at once to one host
-    per_host_delay: Duration = 1.0  # between the starts of two requests to one host
+    # Between the starts of two requests to one host; 0s: none (a LAN, a bench).
+    per_host_delay: Annotated[float, BeforeValidator(_duration_or_none)] = 1.0
 
 
 class FetchConfig(Section):

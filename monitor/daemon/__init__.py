@@ -31,6 +31,7 @@ from monitor.health import HealthServer
 from monitor.metrics import Metrics, render
 from monitor.model import ChannelStatus
 from monitor.rules import Matcher
+from monitor.full_text import article_reader
 from monitor.runtime import Deps, Runtime
 
 log = logging.getLogger(__name__)
@@ -258,9 +259,16 @@ class Daemon:
         old_translation = self.config.translation
         # Each worker reads its channel and settings when a drain starts, so this swap takes
         # effect drain by drain; a replaced channel is closed once its worker lets go of it.
+        old_articles = self.config.articles
         self.config = new
         self.deps.config = new
         self.deps.matcher = Matcher(new.compiled_rules)
+        reads_articles = any(feed.full_text for feed in new.feeds)
+        if new.articles != old_articles or reads_articles != (self.deps.articles is not None):
+            # A feed now reads full text, or `articles:` changed: a new reader (its cache of
+            # pages read in this process starts empty; the store still has the older ones).
+            self.deps.articles = article_reader(new, self.deps.fetcher,
+                                                known=self.deps.store.article_of)
         self.workers.replace_channels(build_channels(new.channels, stdout=self.stdout))
         self.deps.outbox.policy = RetryPolicy.from_settings(new.delivery)
         if new.translation != old_translation:

@@ -168,3 +168,34 @@ def test_check_names_a_bad_full_text_value(tmp_path):
     assert result.code != 0
     assert "feeds[0].full_text: must be false, matched or all, got true (true is ambiguous: " \
            "say matched or all)" in result.stderr
+
+
+def test_the_daemon_reads_articles_once_a_reload_asks_for_them(feed_server, tmp_path):
+    """`monitor run` starts without full_text; SIGHUP with full_text: all; the next new item
+    is matched on its article and the console alert shows the lead."""
+    import signal
+
+    from support.daemon import DaemonProcess, wait_for
+
+    link = page(feed_server, "en_boilerplate.html")
+    url = feed(feed_server, "/feed.xml", [("g1", "Drones seen over Minsk", link)])
+    feeds = [{"name": "news", "url": url, "interval": "1s"}]
+    rules = [{"name": "grid", "query": "substation"}]
+    write_config(tmp_path / "config.yaml", feeds, rules=rules, translation={"enabled": False})
+    daemon = DaemonProcess(tmp_path)
+    try:
+        wait_for(lambda: "Feed checked" in daemon.stderr(), what="the first check")
+        assert "[grid]" not in daemon.stdout()
+        write_config(tmp_path / "config.yaml", [{**feeds[0], "full_text": "all"}],
+                     rules=rules, translation={"enabled": False})
+        daemon.proc.send_signal(signal.SIGHUP)
+        wait_for(lambda: "Config reloaded" in daemon.stderr(), what="the reload")
+        feed(feed_server, "/feed.xml", [("g2", "Drones seen over Minsk again", link),
+                                        ("g1", "Drones seen over Minsk", link)])
+        wait_for(lambda: "[grid] Drones seen over Minsk again" in daemon.stdout(),
+                 what="the alert on the article's word")
+        assert "    Several unmanned aircraft were seen circling" in daemon.stdout()
+        assert daemon.stop(signal.SIGTERM) == 0
+    finally:
+        daemon.close()
+    assert len(feed_server.requests_to("/en_boilerplate.html")) == 1
