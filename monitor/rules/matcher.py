@@ -16,7 +16,7 @@ from monitor.model import Hit, Item, Match
 from monitor.normalize.text import WORD, fold, fold_keeps_offsets, fold_with_offsets
 from monitor.rules.compiled import CompiledRules, LanguageIndex
 from monitor.rules.nodes import Bounds, Span, part_of
-from monitor.rules.stems import analyzer_for
+from monitor.rules.stems import shared_analyzer
 
 _WORD_CACHE_LIMIT = 200_000  # distinct words remembered per language, then forgotten
 
@@ -84,7 +84,7 @@ class _LanguageMatcher:
         self.rules = index.rules
         self.atoms = index.atoms
         self.rules_by_atom = index.rules_by_atom
-        self.analyzer = analyzer_for(index.language)
+        self.analyzer = shared_analyzer(index.language)  # warm across matchers
         self.needs_forms = index.needs_forms
         self._word_atoms: dict[str, tuple[int, ...]] = {}
         self._triggering: set[str] = set()

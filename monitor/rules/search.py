@@ -15,7 +15,6 @@ it on real text), and stores rebuild their index when the stored version differs
 
 from __future__ import annotations
 
-import threading
 from dataclasses import dataclass
 from typing import Sequence, Union
 
@@ -24,7 +23,7 @@ from monitor.normalize.text import WORD, fold
 from monitor.rules.compiled import Rule, atom_for, compile_query, compile_rules
 from monitor.rules.matcher import Matcher
 from monitor.rules.query import And, Field, Near, Node, Not, Or, Term
-from monitor.rules.stems import INFLECTED_LANGUAGES, Analyzer, analyzer_for
+from monitor.rules.stems import INFLECTED_LANGUAGES, Analyzer, shared_analyzer
 
 INDEX_VERSION = 1
 SEARCH_RULE = "search"
@@ -61,17 +60,7 @@ class LanguageFilter:
     is_other: bool = False
 
 
-_local = threading.local()  # analyzers cache words in plain dicts: one set per thread
-
-
-def _analyzer(language: str) -> Analyzer:
-    analyzers = getattr(_local, "analyzers", None)
-    if analyzers is None:
-        analyzers = _local.analyzers = {}
-    analyzer = analyzers.get(language)
-    if analyzer is None:
-        analyzer = analyzers[language] = analyzer_for(language)
-    return analyzer
+_analyzer = shared_analyzer  # this thread's analyzers, warm across queries
 
 
 def index_words(title: str, summary: str, language: str) -> str:

@@ -60,3 +60,17 @@ def test_sessions_expire_when_idle_or_old_and_are_bounded(monkeypatch):
         store.create()
     assert store.get(first.id) is None and len(store) == 3
     assert s.csrf != t.csrf and len(s.id) >= 40
+
+
+def test_the_listening_socket_is_tcp_so_asyncio_sets_nodelay():
+    """asyncio sets TCP_NODELAY only on sockets whose proto is IPPROTO_TCP; without it each
+    keep-alive answer waited for the client's delayed ACK (bench/web.py: 44 ms, then 2 ms)."""
+    import socket
+
+    from monitor.web.server import listen
+
+    sock = listen(WebSettings(port=0))
+    try:
+        assert sock.proto == socket.IPPROTO_TCP and sock.getsockname()[1] > 0
+    finally:
+        sock.close()
