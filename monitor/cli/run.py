@@ -11,6 +11,11 @@ def add_parser(sub, common) -> None:
                    help="serve /healthz and /metrics on 127.0.0.1:N")
     p.add_argument("--health-host", default="127.0.0.1", metavar="HOST",
                    help="address for --health-port (default 127.0.0.1)")
+    p.add_argument("--web-port", type=int, metavar="N",
+                   help="also serve the web UI (as `monitor web`) on this port")
+    p.add_argument("--web-host", default=None, metavar="HOST",
+                   help="address for --web-port (default: the config's web.host, 127.0.0.1); "
+                        "any other than loopback needs web.password_hash or web.token")
     p.set_defaults(func=cmd_run)
 
 
@@ -26,5 +31,8 @@ def cmd_run(args, stdout, stderr) -> int:
 
     config = read_config(args)
     print_warnings(config, stderr)
-    start_logging(args, stderr, "info", config.secrets)
+    import os
+
+    web_token = os.environ.get("MONITOR_WEB_TOKEN")  # never in a log line either
+    start_logging(args, stderr, "info", (*config.secrets, *([web_token] if web_token else [])))
     return run_daemon(config, args=args, stdout=stdout, early_signals=early)

@@ -28,35 +28,13 @@ def add_parser(sub, common) -> None:
     p.set_defaults(func=cmd_web)
 
 
-def web_settings(config, *, host: str | None = None, port: int | None = None,
-                 refresh: float | None = None):
-    """The web UI's settings: the config's `web:` section, the environment's
-    MONITOR_WEB_PASSWORD_HASH and MONITOR_WEB_TOKEN over it, the command line over both."""
-    from monitor.web import WebSettings
-
-    section = config.web
-    values = {"host": section.host, "port": section.port,
-              "password_hash": section.password_hash, "token": section.token,
-              "refresh_seconds": section.refresh}
-    for key, var in (("password_hash", "MONITOR_WEB_PASSWORD_HASH"),
-                     ("token", "MONITOR_WEB_TOKEN")):
-        if os.environ.get(var):
-            values[key] = os.environ[var]
-    if host is not None:
-        values["host"] = host
-    if port is not None:
-        values["port"] = port
-    if refresh is not None:
-        values["refresh_seconds"] = refresh
-    return WebSettings(**values)
-
-
 def cmd_web(args, stdout, stderr) -> int:
     if args.hash_password:
         return _hash_password(stdout, stderr)
     from monitor.indexing import BackgroundIndexer
     from monitor.store import open_store
     from monitor.web.server import WebServer, build_app, listen
+    from monitor.web.settings import settings_from
 
     config = read_config(args)
     print_warnings(config, stderr)
@@ -64,7 +42,7 @@ def cmd_web(args, stdout, stderr) -> int:
     start_logging(args, stderr, "info", tuple(secrets))
     if args.refresh is not None and not 0.5 <= args.refresh <= 3600:
         raise MonitorError(f"--refresh {args.refresh:g}: give 0.5 to 3600 seconds")
-    settings = web_settings(config, host=args.host, port=args.port, refresh=args.refresh)
+    settings = settings_from(config, host=args.host, port=args.port, refresh=args.refresh)
     if args.port is not None and not 0 <= args.port <= 65535:
         raise MonitorError(f"--port {args.port}: not a port (0-65535)")
     app = build_app(lambda: config, settings)
@@ -77,7 +55,7 @@ def cmd_web(args, stdout, stderr) -> int:
         asyncio.run(_serve(server))
     finally:
         indexer.stop()
-        app.app.state.web.access.close()
+        server.close()
     return EXIT_OK
 
 

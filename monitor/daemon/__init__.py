@@ -24,6 +24,7 @@ from typing import IO, Any, Iterable
 
 from monitor.config import Config, load_config
 from monitor.daemon.jobs import Jobs
+from monitor.daemon.services import DaemonServices
 from monitor.outbox.health import DeliveryTracker
 from monitor.outbox.drain import ChannelWorkers, DrainReport
 from monitor.errors import ConfigError, StateGoneError
@@ -33,6 +34,7 @@ from monitor.model import ChannelStatus
 from monitor.rules import Matcher
 from monitor.full_text import article_reader
 from monitor.runtime import Deps, Runtime
+from monitor.web.settings import WebSettings, settings_from
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_SECONDS = 5.0
@@ -44,7 +46,8 @@ STOP_DEADLINE_SECONDS = 8.0
 class Daemon:
     def __init__(self, config: Config, *, config_path: str, state_override: str | None,
                  stdout: IO[str], rng: random.Random | None = None,
-                 health_host: str = "127.0.0.1", health_port: int | None = None) -> None:
+                 health_host: str = "127.0.0.1", health_port: int | None = None,
+                 web: WebSettings | None = None) -> None:
         self.config = config
         self.config_path = config_path
         self.state_override = state_override
@@ -61,6 +64,7 @@ class Daemon:
         self.exit_code = 0  # 1 when the daemon stopped because its state file was gone
         self.metrics = Metrics()
         self.started_at = datetime.now(timezone.utc)
+        self.services = DaemonServices(lambda: self.config, web=web)  # web UI, search index
         self.health: HealthServer | None = None
         if health_port is not None:
             self.health = HealthServer(health_host, health_port, check=self.health_check,
@@ -94,6 +98,7 @@ class Daemon:
         self.jobs.schedule()
         if self.health is not None:
             await self.health.start()
+        await self.services.start()
         self.jobs.start()
         log.info("Daemon started", extra={"fields": {
             "feeds": len(self.config.feeds), "rules": len(self.config.rules),
@@ -152,6 +157,7 @@ class Daemon:
             await asyncio.gather(self.watch, return_exceptions=True)
         if self.health is not None:
             await self.health.close()
+        await self.services.close()
 
     async def _wait_until(self, tasks: set[asyncio.Task], deadline: float) -> set[asyncio.Task]:
         """Wait for `tasks` until `deadline` (loop time) or a second signal; the unfinished."""
@@ -287,6 +293,8 @@ def run_daemon(config: Config, *, args: Any, stdout: IO[str],
                early_signals: Iterable[int] = ()) -> int:
     daemon = Daemon(config, config_path=args.config, state_override=args.state, stdout=stdout,
                     health_host=getattr(args, "health_host", "127.0.0.1"),
-                    health_port=getattr(args, "health_port", None))
+                    health_port=getattr(args, "health_port", None),
+                    web=None if getattr(args, "web_port", None) is None else settings_from(
+                        config, host=getattr(args, "web_host", None), port=args.web_port))
     asyncio.run(daemon.run(early_signals))
     return daemon.exit_code

@@ -76,6 +76,7 @@ class WebServer:
     """The ASGI app on a bound socket; `serve()` until `stop()`."""
 
     def __init__(self, app, sock: socket.socket) -> None:
+        self.app = app
         self.sock = sock
         self.port = sock.getsockname()[1]
         config = uvicorn.Config(app, log_config=None, access_log=False, lifespan="off",
@@ -96,6 +97,10 @@ class WebServer:
 
     def stop(self) -> None:
         self._server.should_exit = True
+
+    def close(self) -> None:
+        """After serving: close the state connections the handlers opened."""
+        self.app.app.state.web.access.close()
 
     async def run_until(self, stop: asyncio.Event) -> None:
         task = asyncio.ensure_future(self.serve())

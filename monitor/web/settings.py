@@ -8,6 +8,7 @@ network.
 from __future__ import annotations
 
 import ipaddress
+import os
 from dataclasses import dataclass
 
 from monitor.errors import MonitorError
@@ -63,3 +64,21 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host).is_loopback
     except ValueError:
         return False
+
+
+def settings_from(config, *, host: str | None = None, port: int | None = None,
+                  refresh: float | None = None) -> WebSettings:
+    """The config's `web:` section, the environment's MONITOR_WEB_PASSWORD_HASH and
+    MONITOR_WEB_TOKEN over it, the command line's options over both."""
+    section = config.web
+    values = {"host": section.host, "port": section.port,
+              "password_hash": section.password_hash, "token": section.token,
+              "refresh_seconds": section.refresh}
+    for key, var in (("password_hash", "MONITOR_WEB_PASSWORD_HASH"),
+                     ("token", "MONITOR_WEB_TOKEN")):
+        if os.environ.get(var):
+            values[key] = os.environ[var]
+    for key, value in (("host", host), ("port", port), ("refresh_seconds", refresh)):
+        if value is not None:
+            values[key] = value
+    return WebSettings(**values)
