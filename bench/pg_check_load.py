@@ -116,8 +116,9 @@ def run_pg(cluster, feeds: int, nodes: int, new_every: int, items_per_new: int) 
     database = cluster.new_database("bench")
     url = cluster.url(database)
     with connect_postgres(url, node="setup") as store:
-        store.sync_feeds([(f"feed{n:06d}", f"https://news.example/feed{n:06d}", 900.0, True)
-                          for n in range(feeds)])
+        from monitor.store.leases import LeasableFeed
+        store.sync_feeds([LeasableFeed(f"feed{n:06d}", f"https://news.example/feed{n:06d}",
+                                       900.0) for n in range(feeds)])
     with cluster.connect(database) as admin:
         admin.execute("SELECT pg_stat_reset(); SELECT pg_stat_statements_reset()")
         time.sleep(0.6)  # statistics are flushed to the shared counters every 0.5 s at most

@@ -11,6 +11,7 @@ import pytest
 from monitor.errors import StoreError
 from monitor.model import FeedState, Item
 from monitor.store.postgres import connect_postgres, migrate_postgres
+from monitor.store.leases import LeasableFeed
 from monitor.store.postgres.connection import redact
 from support.daemon import wait_for
 
@@ -25,7 +26,8 @@ def url(postgres_cluster, pg_database):
 @pytest.fixture
 def nodes(url):
     opened = [connect_postgres(url, node=name) for name in ("a", "b")]
-    opened[0].sync_feeds([(f"f{n}", f"https://x.org/{n}", 900.0, True) for n in range(100)])
+    opened[0].sync_feeds([LeasableFeed(f"f{n}", f"https://x.org/{n}", 900.0)
+                          for n in range(100)])
     yield opened
     for store in opened:
         store.close()

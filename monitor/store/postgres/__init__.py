@@ -28,7 +28,7 @@ from monitor.store.postgres import cache, feeds, items, nodes, outbox, reading, 
 from monitor.store.codec import alert_translations
 from monitor.store.postgres.browse import PostgresBrowse
 from monitor.store.postgres.connection import connect, error, expand, node_name, redact
-from monitor.store.postgres.feeds import FeedLease
+from monitor.store.leases import FeedLease, LeasableFeed
 from monitor.store.postgres.migrations import MIGRATIONS, NewerSchemaError, migrate, version
 
 log = logging.getLogger(__name__)
@@ -99,9 +99,9 @@ class PostgresStore(PostgresBrowse):
     def feed_states(self) -> list[FeedState]:
         return [_revealed(self.env_refs, s) for s in self._run(feeds.read_states)]
 
-    def sync_feeds(self, specs: Iterable[tuple[str, str, float, bool]]) -> None:
-        """Register the config's feeds (name, url, interval_seconds, enabled) for leasing."""
-        rows = [(n, self.env_refs.hide(u), i, e) for n, u, i, e in specs]
+    def sync_feeds(self, specs: Iterable[LeasableFeed]) -> None:
+        """Register the config's feeds for leasing (see feeds.sync_feeds)."""
+        rows = [f._replace(url=self.env_refs.hide(f.url)) for f in specs]
         self._run(lambda db: feeds.sync_feeds(db, rows))
 
     def claim_feeds(self, limit: int, lease_seconds: float,

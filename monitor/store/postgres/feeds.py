@@ -20,21 +20,12 @@ from uuid import UUID
 import psycopg
 
 from monitor.model import FeedState
+from monitor.store.leases import FeedLease, LeasableFeed
 from monitor.store.postgres.items import pg_text
 
 _STATE_COLUMNS = ("name, url, current_url, etag, last_modified, body_hash, last_success_at, "
                   "last_attempt_at, consecutive_failures, failing_since, last_error, "
                   "last_error_kind, next_due_at, items_total, health_alerted_at, last_parsed_at")
-
-
-@dataclass(frozen=True)
-class FeedLease:
-    """A feed this node may check until `until` (database time) unless it renews."""
-
-    name: str
-    token: UUID
-    leased_at: datetime
-    until: datetime
 
 
 def feed_state_of(row: tuple) -> FeedState:
@@ -62,18 +53,25 @@ def read_states(db: psycopg.Connection) -> list[FeedState]:
         f"OR checked_by IS NOT NULL ORDER BY name")]
 
 
-def sync_feeds(db: psycopg.Connection, feeds: Iterable[tuple[str, str, float, bool]]) -> None:
-    """Make the configured feeds leasable: (name, url, interval_seconds, enabled). A feed not
-    in this config is disabled (no node leases it); its state and items stay."""
-    rows = list(feeds)
+def sync_feeds(db: psycopg.Connection, feeds: Iterable[LeasableFeed]) -> None:
+    """Make the configured feeds leasable. A new feed is first due after its first-check delay;
+    a feed whose interval changed is due no later than the new interval after its last lease;
+    a feed not in this config is disabled (no node leases it; its state and items stay)."""
+    rows = [(f.name, f.url, f.interval_seconds, f.enabled, f.first_check_delay_seconds)
+            for f in feeds]
     with db.transaction():
         with db.cursor() as cur:
             cur.executemany(
-                "INSERT INTO feeds (name, url, interval_seconds, enabled) VALUES (%s,%s,%s,%s) "
+                "INSERT INTO feeds (name, url, interval_seconds, enabled, next_due_at) "
+                "VALUES (%s, %s, %s, %s, now() + make_interval(secs => %s)) "
                 "ON CONFLICT (name) DO UPDATE SET interval_seconds = excluded.interval_seconds, "
-                "enabled = excluded.enabled WHERE feeds.interval_seconds IS DISTINCT FROM "
-                "excluded.interval_seconds OR feeds.enabled IS DISTINCT FROM excluded.enabled",
-                rows)
+                "enabled = excluded.enabled, next_due_at = CASE "
+                "WHEN feeds.interval_seconds IS DISTINCT FROM excluded.interval_seconds "
+                "AND feeds.consecutive_failures = 0 THEN least(feeds.next_due_at, "
+                "coalesce(feeds.leased_at, now()) + make_interval(secs => "
+                "excluded.interval_seconds)) ELSE feeds.next_due_at END "
+                "WHERE feeds.interval_seconds IS DISTINCT FROM excluded.interval_seconds "
+                "OR feeds.enabled IS DISTINCT FROM excluded.enabled", rows)
         db.execute("UPDATE feeds SET enabled = false WHERE enabled AND NOT (name = ANY(%s))",
                    ([r[0] for r in rows],))
 

@@ -11,6 +11,7 @@ from monitor.store.sqlite.browse import BrowseQueries
 from monitor.store.sqlite.connection import SqliteConnection, open_connection
 from monitor.store.sqlite.feeds import FeedRows
 from monitor.store.sqlite.items import ItemRows
+from monitor.store.sqlite.leases import LocalFeedLeases
 from monitor.store.sqlite.outbox import OutboxRows
 from monitor.store.sqlite.retention import RetentionRows
 from monitor.store.sqlite.statefile import StateFileWatch, lock_state
@@ -18,8 +19,12 @@ from monitor.store.sqlite.translations import TranslationCacheRows
 
 
 class SqliteStore(SqliteConnection, FeedRows, ItemRows, OutboxRows, TranslationCacheRows,
-                  RetentionRows, BrowseQueries):
+                  RetentionRows, BrowseQueries, LocalFeedLeases):
     """A connection to one state file (monitor.store.Store). Not shared between threads."""
+
+    def __init__(self, db, path: str) -> None:
+        super().__init__(db, path)
+        self._leases_init()
 
     @property
     def is_shareable(self) -> bool:
