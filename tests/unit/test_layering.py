@@ -25,6 +25,7 @@ LAYERS = {
     "monitor.outbox": 4, "monitor.new_items": 4, "monitor.duplicates": 4,
     "monitor.runtime": 5, "monitor.schedule": 5, "monitor.full_text": 5, "monitor.outbox.drain": 5,
     "monitor.pipeline": 6, "monitor.browse": 5, "monitor.indexing": 5, "monitor.web": 6,
+    "monitor.check_scheduler": 6,
     "monitor.daemon": 7,
     "monitor.cli": 8,
 }
