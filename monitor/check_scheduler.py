@@ -17,8 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable, Sequence
+
+from monitor.model import FeedOutcome
 
 from monitor.schedule import first_check_delay, spread_seconds
 from monitor.store.leases import LeasableFeed
@@ -146,3 +149,33 @@ class CheckScheduler:
                 log.warning("Feed lease lost to another node; its check is cancelled",
                             extra={"fields": {"feed_name": name}})
                 task.cancel()
+
+
+@asynccontextmanager
+async def poll_leases(store, feeds: Sequence[FeedSpec], *, lease_seconds: float,
+                      force: bool) -> AsyncIterator[tuple[list[FeedSpec], list[FeedOutcome]]]:
+    """`monitor poll` on a shared state: take part in the leasing instead of doubling the
+    daemons' work. Leases the feeds that are due (with `force`, every feed no node holds),
+    renews them while the poll runs, and gives back what the poll did not record. Yields the
+    feeds to check and a "skipped" outcome for each of the others."""
+    enabled = [f for f in feeds if f.enabled]
+    taken = {lease.name for lease in store.claim_feeds(len(enabled), lease_seconds,
+                                                       names=[f.name for f in enabled],
+                                                       due=not force)}
+    skipped = [FeedOutcome(f.name, f.url, "skipped", error=(
+        "another node is checking it" if force else
+        "another node is checking it, or checked it within its interval"))
+        for f in enabled if f.name not in taken]
+
+    async def renew() -> None:
+        while True:
+            await asyncio.sleep(lease_seconds / 3)
+            store.renew_feed_leases(lease_seconds)
+
+    renewing = asyncio.ensure_future(renew())
+    try:
+        yield [f for f in feeds if f.name in taken], skipped
+    finally:
+        renewing.cancel()
+        await asyncio.gather(renewing, return_exceptions=True)
+        store.release_feeds(list(store.held.values()))

@@ -15,8 +15,8 @@ import sys
 from typing import IO, Sequence
 
 from monitor import __version__
-from monitor.cli import (browse, check, detect, models, outbox, poll, prune, rules, run, sample_alert,
-                         status, web)
+from monitor.cli import (browse, check, detect, migrate, models, outbox, poll, prune, rules, run,
+                         sample_alert, status, web)
 from monitor.cli.parser import EXIT_ERROR, EXIT_OK, EXIT_USAGE, Parser, add_common_options
 from monitor.errors import ConfigError, MonitorError
 
@@ -36,7 +36,7 @@ def build_parser() -> argparse.ArgumentParser:
     for commands in (poll, run, check):
         commands.add_parser(sub, common)
     models.add_parsers(sub, common)
-    for commands in (sample_alert, outbox, rules, status, prune, detect, browse, web):
+    for commands in (sample_alert, outbox, rules, status, prune, migrate, detect, browse, web):
         commands.add_parser(sub, common)
     return parser
 

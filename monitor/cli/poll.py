@@ -26,9 +26,11 @@ def add_parser(sub, common) -> None:
 
 
 def cmd_poll(args, stdout, stderr) -> int:
+    from monitor.check_scheduler import lease_seconds, poll_leases
     from monitor.outbox.drain import drain_outbox
     from monitor.pipeline import poll
     from monitor.runtime import Runtime
+    from monitor.store import is_shared
 
     config = read_config(args)
     start_logging(args, stderr, "error", config.secrets)
@@ -49,9 +51,21 @@ def cmd_poll(args, stdout, stderr) -> int:
         # like any poll (so duplicates across feeds count as a first poll counts them) and
         # never delivered; the state file is only read, afterwards, to mark what it has seen.
         async with Runtime(config, stdout=alert_stream, dry_run=args.dry_run) as deps:
-            report = await poll(feeds, deps, force=args.force,
-                                keep_items=args.json or args.dry_run,
-                                on_feed_done=progress.step if progress else None)
+            if is_shared(config.state_path) and not args.dry_run:
+                # Beside daemons on the same database: check only the feeds this poll leases.
+                async with poll_leases(deps.store, feeds, force=args.force,
+                                       lease_seconds=lease_seconds(
+                                           config.fetch.total_timeout_seconds)) as (mine, others):
+                    report = await poll(mine, deps, force=args.force,
+                                        keep_items=args.json or args.dry_run,
+                                        on_feed_done=progress.step if progress else None)
+                report.feeds.extend(others)
+                report.feed_counts["skipped"] = \
+                    report.feed_counts.get("skipped", 0) + len(others)
+            else:
+                report = await poll(feeds, deps, force=args.force,
+                                    keep_items=args.json or args.dry_run,
+                                    on_feed_done=progress.step if progress else None)
             if progress:
                 progress.done()
             drained = None
@@ -76,9 +90,9 @@ def cmd_poll(args, stdout, stderr) -> int:
 
 def _seen_in_state(config, items) -> set[str]:
     """The keys of `items` the state file has recorded; read-only (none without a state)."""
-    from monitor.store import open_store
+    from monitor.store import is_shared, open_store
 
-    if not config.state_path.exists():
+    if not is_shared(config.state_path) and not config.state_path.exists():
         return set()
     with open_store(config.state_path, readonly=True, untouched=True) as store:
         return store.seen_keys([i.key for i in items])

@@ -1,4 +1,5 @@
-"""`monitor status`: a table (or JSON) of the feeds, their health and the outbox's counts."""
+"""`monitor status`: a table (or JSON) of the feeds, their health and the outbox's counts; on a
+shared database, the nodes too (heartbeat, feeds leased, last error)."""
 
 from __future__ import annotations
 
@@ -27,6 +28,7 @@ def cmd_status(args, stdout, stderr) -> int:
         states = {s.name: s for s in store.feed_states()}
         counts = {f.name: store.item_count(f.name) for f in config.feeds}
         outbox = store.outbox_counts()
+        nodes = [_node_row(n, scrub) for n in store.nodes()]
     rows = []
     for feed in config.feeds:
         s = states.get(feed.name)
@@ -41,7 +43,8 @@ def cmd_status(args, stdout, stderr) -> int:
             "items": counts.get(feed.name, 0),
         })
     if args.json:
-        json.dump({"feeds": rows, "outbox": outbox}, stdout, ensure_ascii=False, indent=2)
+        json.dump({"feeds": rows, "outbox": outbox, "nodes": nodes}, stdout,
+                  ensure_ascii=False, indent=2)
         stdout.write("\n")
         return EXIT_OK
     table = [("FEED", "LAST SUCCESS", "ERRORS", "ITEMS", "LAST ERROR")]
@@ -54,4 +57,29 @@ def cmd_status(args, stdout, stderr) -> int:
         stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[4] + "\n")
     stdout.write(f"\noutbox: {outbox.get('pending', 0)} pending, {outbox.get('sent', 0)} sent, "
                  f"{outbox.get('dead', 0)} dead\n")
+    if nodes:
+        _print_nodes(nodes, stdout)
     return EXIT_OK
+
+
+def _node_row(node, scrub) -> dict:
+    state = "stopped" if node.stopped_at else ("alive" if node.is_alive else "gone")
+    return {"name": node.name, "host": node.host, "pid": node.pid, "version": node.version,
+            "state": state, "started": utc_time(node.started_at),
+            "heartbeat": utc_time(node.heartbeat_at),
+            "seconds_since_heartbeat": round(node.seconds_since_heartbeat, 1),
+            "feeds_leased": node.feeds_leased, "checks": node.checks,
+            "last_error": scrub.scrub(node.last_error) if node.last_error else None,
+            "last_error_at": utc_time(node.last_error_at) if node.last_error_at else None}
+
+
+def _print_nodes(nodes: list[dict], stdout) -> None:
+    table = [("NODE", "STATE", "HEARTBEAT", "LEASED", "CHECKS", "LAST ERROR")]
+    for n in nodes:
+        table.append((n["name"], n["state"], f"{n['seconds_since_heartbeat']:.0f} s ago",
+                      str(n["feeds_leased"]), str(n["checks"]),
+                      shorten(n["last_error"] or "", 60)))
+    widths = [max(len(row[i]) for row in table) for i in range(5)]
+    stdout.write("\n")
+    for row in table:
+        stdout.write("  ".join(c.ljust(w) for c, w in zip(row, widths)) + "  " + row[5] + "\n")

@@ -49,7 +49,7 @@ class Config(ConfigFile):
     model_config = ConfigDict(frozen=True, arbitrary_types_allowed=True)
 
     path: Path
-    state_path: Path  # `state`, resolved (or the command line's --state)
+    state_path: Path | str  # `state`, resolved (or --state); a `postgresql://` URL as written
     compiled_rules: SkipValidation[CompiledRules]  # `rules`, compiled (set by the loader)
     secrets: tuple[str, ...] = ()  # every ${VAR} value, longest first
     env_refs: tuple[tuple[str, str], ...] = ()  # (value, VAR) for each ${VAR} used

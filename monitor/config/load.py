@@ -239,14 +239,19 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
         model.rules, any(f.full_text == "all" for f in model.feeds)), tree, label, secrets)
 
     warnings += _error_lines(missing_files([f.url for f in model.feeds]), tree, label, secrets)
-    state_path = Path(state_override) if state_override else \
-        resolve_path(model.state or "monitor.db", base_dir)
-    feeding_on_state = _feeds_reading_the_state(model.feeds, state_path)
-    if feeding_on_state:
-        raise ConfigError(_error_lines(feeding_on_state, tree, label, secrets))
+    state = str(state_override) if state_override else (model.state or "monitor.db")
+    # A database several nodes share (issue 13; monitor.store.urls.is_shared): kept as written.
+    if state.startswith(("postgresql://", "postgres://")):
+        state_path: Path | str = state
+        default_models = base_dir / "models"
+    else:
+        state_path = Path(state) if state_override else resolve_path(state, base_dir)
+        feeding_on_state = _feeds_reading_the_state(model.feeds, state_path)
+        if feeding_on_state:
+            raise ConfigError(_error_lines(feeding_on_state, tree, label, secrets))
+        default_models = state_path.parent / "models"
     tr = model.translation
-    models_dir = resolve_path(tr.models_dir, base_dir) if tr.models_dir else \
-        state_path.parent / "models"
+    models_dir = resolve_path(tr.models_dir, base_dir) if tr.models_dir else default_models
     # The file's sections as validated (not copied, not validated again), and what loading
     # found out.
     return Config.model_construct(**{

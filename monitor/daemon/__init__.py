@@ -35,6 +35,7 @@ from monitor.rules import Matcher
 from monitor.full_text import article_reader
 from monitor.runtime import Deps, Runtime
 from monitor.web.settings import WebSettings, settings_from
+from monitor.store.urls import redact
 
 log = logging.getLogger(__name__)
 DRAIN_EVERY_SECONDS = 5.0
@@ -102,7 +103,7 @@ class Daemon:
         self.jobs.start()
         log.info("Daemon started", extra={"fields": {
             "feeds": len(self.config.feeds), "rules": len(self.config.rules),
-            "channels": len(self.config.channels), "state": str(self.config.state_path)}})
+            "channels": len(self.config.channels), "state": redact(str(self.config.state_path))}})
         self.workers = ChannelWorkers(
             self.deps, stopping=self.stopping, tracker=self.tracker, on_drained=self._drained,
             on_state_gone=self._state_gone, every_seconds=DRAIN_EVERY_SECONDS,

@@ -1,16 +1,20 @@
 """The state: one interface (`Store`) over the backend the `state` setting names, opened by
-`open_store`. Today that is SQLite (store/sqlite/): a file, written by one process at a time
-(the file's lock), read by any number. The only package with SQL.
+`open_store`: SQLite (store/sqlite/: a file, written by one process at a time, the file's lock,
+read by any number), or PostgreSQL for `postgresql://…` (store/postgres/: one database shared by
+any number of nodes). The only package with SQL.
 
 The interface is what the pipeline, the outbox, retention and the commands use, so that a
 database shared by several nodes (issue 13: PostgreSQL, store/postgres/) implements it without
 them changing. How each operation maps onto such a database:
 
-- Feed checks. SQLite: the state file's lock makes this process the only checker, so
-  `feed_state` is a read. Shared: a due feed is leased by one node (`FOR UPDATE SKIP LOCKED`,
-  `lease_until = now() + lease` in the database's time, a token that fences a node whose
-  lease expired and was taken over); `commit_polls` records a check only while its node still
-  holds the feed's lease, and ends the lease.
+- Feed checks. A check runs under a lease on its feed (`claim_feeds`, renewed with
+  `renew_feed_leases`, monitor.check_scheduler drives them): SQLite: the state file's lock makes
+  this process the only checker, so a lease is an entry in memory and "due" is the feed's
+  `next_due_at`. Shared: a due feed is leased by one node (`FOR UPDATE SKIP LOCKED`,
+  `lease_until = now() + lease` in the database's time, a token that fences a node whose lease
+  expired and was taken over); `commit_polls` records a check only while its node still holds
+  the feed's lease, ends the lease, and schedules the next check an interval after the lease
+  was taken (database time). `feed_state` is a read on both.
 - The poll commit. `commit_polls` writes a chunk of feed checks (`CheckRecord`s) in one
   transaction: states, new items, matches and their alerts. An alert id is a hash of (rule,
   item, channel) and unique in the outbox, so an alert is recorded once, in the transaction
@@ -42,6 +46,8 @@ from monitor.model import (Alert, Article, FeedState, Item, Match, MatchFilter, 
                            StoredMatch)
 from monitor.rules.search import LanguageFilter
 from monitor.redact import EnvRefs
+from monitor.store.leases import FeedLease, LeasableFeed
+from monitor.store.urls import is_shared, redact
 
 # An item seen in a parse has its last_seen_at refreshed at most this often (a write per item
 # per day, not per check); retention keeps whatever may have been in a feed's last parse.
@@ -108,6 +114,34 @@ class Store(Protocol):
         """The feed's state; a fresh one when unknown or when its configured URL changed."""
 
     def feed_states(self) -> list[FeedState]: ...
+
+    # -- feed leases (store/leases.py)
+    held: Mapping[str, FeedLease]  # leases this process holds whose check is not recorded yet
+
+    def sync_feeds(self, specs: Iterable[LeasableFeed]) -> None:
+        """Register the config's feeds for leasing (at start and after a reload)."""
+
+    def claim_feeds(self, limit: int, lease_seconds: float,
+                    names: Sequence[str] | None = None, *, due: bool = True
+                    ) -> list[FeedLease]:
+        """Lease up to `limit` due feeds no one holds (only among `names` when given; with
+        `due=False`, due or not: `monitor poll --force`)."""
+
+    def renew_feed_leases(self, lease_seconds: float) -> list[str]:
+        """Extend every lease held; the names of those lost (taken over after expiring)."""
+
+    def release_feeds(self, leases: Sequence[FeedLease]) -> None:
+        """Give leases back unchecked: the feeds are due at once again (a stopping node)."""
+
+    def drop_feed_lease(self, name: str) -> None:
+        """Stop renewing a lease whose check recorded nothing: the feed is due when it runs
+        out (a check that failed is not retried at once)."""
+
+    # -- nodes (a shared state; none on SQLite)
+    def join_cluster(self) -> None: ...
+    def heartbeat(self, *, checks: int, last_error: str | None = None) -> None: ...
+    def leave_cluster(self) -> None: ...
+    def nodes(self) -> list: ...
 
     # -- items and the poll commit
     def seen_keys(self, keys: Sequence[str]) -> set[str]: ...
@@ -199,24 +233,50 @@ class Store(Protocol):
 
 def open_store(state: str | os.PathLike, *, create: bool = True, readonly: bool = False,
                exclusive: bool = False, untouched: bool = False) -> Store:
-    """Open the state the `state` setting names (a file path, or ":memory:" for a dry run
-    and tests). Raises StoreError.
+    """Open the state the `state` setting names: a `postgresql://` URL (a database shared by
+    several nodes), else a file path (or ":memory:" for a dry run and tests). Raises StoreError.
 
     `exclusive`: this process is the state's only writer until close() (`monitor run`,
     `monitor poll`): a second one refuses at once instead of polling and alerting twice.
     `readonly`: a connection that cannot write (`status`, `outbox`, a poll's workers).
     `untouched` (with `readonly`): not even a migration or a file created beside the state
-    (a dry run writes nothing). See monitor.store.sqlite.connect for what each means there.
+    (a dry run writes nothing). See monitor.store.sqlite.connect for what each means there;
+    on PostgreSQL, `exclusive` and `create` mean nothing (nodes share the database, which the
+    operator creates) and `untouched` reads without migrating.
     """
+    if is_shared(state):
+        return _open_postgres(str(state), readonly=readonly, untouched=untouched)
     from monitor.store.sqlite import connect
 
     return connect(state, create=create, readonly=readonly, exclusive=exclusive,
                    untouched=untouched)
 
 
+def _open_postgres(url: str, *, readonly: bool, untouched: bool) -> Store:
+    try:
+        from monitor.store.postgres import connect_postgres
+    except ImportError as exc:  # psycopg is an extra: pip install 'monitor[postgres]'
+        from monitor.errors import StoreError
+        raise StoreError(f"state {redact(url)}: the PostgreSQL driver is not installed "
+                         f"({exc.name})", hint="pip install 'monitor[postgres]'") from None
+    return connect_postgres(url, readonly=readonly, untouched=untouched)
+
+
+def migrate(state: str | os.PathLike) -> tuple[int, int]:
+    """`monitor migrate`: bring the state's schema up to date; (version before, after)."""
+    if is_shared(state):
+        from monitor.store.postgres import migrate_postgres
+        return migrate_postgres(str(state))
+    from monitor.store.sqlite import schema_version
+    return schema_version(state), schema_version(state, migrate=True)
+
+
 def probe_writable(state: str | os.PathLike, timeout_seconds: float = 2.0) -> str | None:
     """None when a write commits on the state within the timeout, else why not. Opens its own
     connection, so it can run in a thread beside the daemon's (/healthz)."""
+    if is_shared(state):
+        from monitor.store.postgres import probe_writable as probe_shared
+        return probe_shared(str(state), timeout_seconds)
     from monitor.store.sqlite.connection import probe_writable as probe
 
     return probe(state, timeout_seconds)

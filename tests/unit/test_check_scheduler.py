@@ -17,8 +17,8 @@ from monitor.model import FeedState
 @pytest.fixture(params=["sqlite", "postgres"])
 def store(request, tmp_path):
     if request.param == "sqlite":
-        from monitor.store import connect
-        with connect(tmp_path / "state.db") as s:
+        from monitor.store import open_store
+        with open_store(tmp_path / "state.db") as s:
             yield s
         return
     from monitor.store.postgres import connect_postgres

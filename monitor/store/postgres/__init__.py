@@ -27,7 +27,8 @@ from monitor.redact import EnvRefs
 from monitor.store.postgres import cache, feeds, items, nodes, outbox, reading, retention
 from monitor.store.codec import alert_translations
 from monitor.store.postgres.browse import PostgresBrowse
-from monitor.store.postgres.connection import connect, error, expand, node_name, redact
+from monitor.store.postgres.connection import connect, error, node_name
+from monitor.store.urls import expand, redact
 from monitor.store.leases import FeedLease, LeasableFeed
 from monitor.store.postgres.migrations import MIGRATIONS, NewerSchemaError, migrate, version
 
@@ -105,9 +106,11 @@ class PostgresStore(PostgresBrowse):
         self._run(lambda db: feeds.sync_feeds(db, rows))
 
     def claim_feeds(self, limit: int, lease_seconds: float,
-                    names: Sequence[str] | None = None) -> list[FeedLease]:
-        """Lease up to `limit` due feeds no node holds (only among `names` when given)."""
-        got = self._run(lambda db: feeds.claim(db, self.node, limit, lease_seconds, names))
+                    names: Sequence[str] | None = None, *, due: bool = True
+                    ) -> list[FeedLease]:
+        """Lease up to `limit` due feeds no node holds (only among `names` when given; with
+        `due=False`, due or not)."""
+        got = self._run(lambda db: feeds.claim(db, self.node, limit, lease_seconds, names, due))
         for lease in got:
             self.held[lease.name] = lease
         return got
@@ -354,6 +357,24 @@ def connect_postgres(url: str, *, readonly: bool = False, untouched: bool = Fals
         db.close()
         raise error(expanded, exc) from None
     return PostgresStore(expanded, db, node=node)
+
+
+def probe_writable(url: str, timeout_seconds: float = 2.0) -> str | None:
+    """None when a write commits within the timeout, else why not (/healthz, in a thread)."""
+    expanded, _ = expand(url)
+    try:
+        db = connect(expanded, application="monitor health")
+    except StoreError as exc:
+        return str(exc)
+    try:
+        db.execute(f"SET statement_timeout = {int(timeout_seconds * 1000)}")
+        with db.transaction():
+            db.execute("UPDATE monitor_meta SET value = value WHERE key = 'created_at'")
+    except psycopg.Error as exc:
+        return str(error(expanded, exc))
+    finally:
+        db.close()
+    return None
 
 
 def migrate_postgres(url: str) -> tuple[int, int]:

@@ -12,60 +12,20 @@ secret: it is masked in every log line and error, as are the URL's password and 
 from __future__ import annotations
 
 import os
-import re
 import socket
-from urllib.parse import parse_qsl, quote, urlsplit
+from urllib.parse import parse_qsl, urlsplit
 
 import psycopg
 
 from monitor.errors import StoreError
+from monitor.store.urls import redact
 
-SCHEMES = ("postgresql://", "postgres://")
-_VAR = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 # A connection that goes quiet (a cut network) is noticed by TCP keepalives within about
 # idle + interval × count = 30 + 10 × 3 s, not after the kernel's two hours; a statement that
 # hangs longer than this is cancelled by the server (none of ours takes seconds).
 KEEPALIVE = {"keepalives": "1", "keepalives_idle": "30", "keepalives_interval": "10",
              "keepalives_count": "3"}
 STATEMENT_TIMEOUT_MS = 60_000
-
-
-def is_postgres_url(state: str | os.PathLike) -> bool:
-    return isinstance(state, str) and state.startswith(SCHEMES)
-
-
-def expand(url: str, environ: dict[str, str] | None = None) -> tuple[str, list[str]]:
-    """The URL with `${VAR}` replaced, and the values replaced (secrets). Raises StoreError
-    naming a variable that is not set."""
-    environ = os.environ if environ is None else environ
-    secrets: list[str] = []
-
-    def value(match: re.Match) -> str:
-        name = match.group(1)
-        if name not in environ:
-            raise StoreError(f"state {redact(url)}: environment variable {name} is not set",
-                             hint=f"export {name}=… before starting monitor")
-        secrets.append(environ[name])
-        # A password may hold URL delimiters (@ : / ?): encoded, libpq decodes it again.
-        return quote(environ[name], safe="")
-
-    return _VAR.sub(value, url.replace("$$", "\0")).replace("\0", "$"), secrets
-
-
-def redact(url: str) -> str:
-    """The URL as logs and errors show it: the password and `password=` masked."""
-    try:
-        parts = urlsplit(url)
-    except ValueError:
-        return "postgresql://***"
-    netloc = parts.netloc
-    if "@" in netloc:
-        userinfo, _, hosts = netloc.rpartition("@")
-        user = userinfo.split(":", 1)[0]
-        netloc = f"{user}:***@{hosts}" if ":" in userinfo else f"{user}@{hosts}"
-    query = "&".join(f"{k}={'***' if k.lower() == 'password' else v}"
-                     for k, v in parse_qsl(parts.query, keep_blank_values=True))
-    return f"{parts.scheme}://{netloc}{parts.path}" + (f"?{query}" if query else "")
 
 
 def node_name() -> str:

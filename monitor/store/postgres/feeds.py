@@ -12,10 +12,8 @@ again when its leases expire.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime
+from dataclasses import replace
 from typing import Iterable, Sequence
-from uuid import UUID
 
 import psycopg
 
@@ -93,15 +91,21 @@ RETURNING f.name, f.lease_token, f.leased_at, f.lease_until
 
 
 def claim(db: psycopg.Connection, node: str, limit: int, lease_seconds: float,
-          names: Sequence[str] | None = None) -> list[FeedLease]:
-    """Lease up to `limit` due feeds no one holds (only those in `names`, when given)."""
+          names: Sequence[str] | None = None, due: bool = True) -> list[FeedLease]:
+    """Lease up to `limit` due feeds no one holds (only those in `names`, when given; with
+    `due=False` due or not). A feed in `names` that no node registered yet is added."""
     if limit <= 0:
         return []
     sql = CLAIM
     params = {"node": node, "limit": limit, "lease": lease_seconds}
     if names is not None:
+        # A one-shot poll may be the first to name a feed: register it (not yet due-checked).
+        db.execute("INSERT INTO feeds (name, url) SELECT unnest(%s::text[]), '' "
+                   "ON CONFLICT (name) DO NOTHING", (list(names),))
         sql = sql.replace("WHERE enabled AND", "WHERE name = ANY(%(names)s) AND")
         params["names"] = list(names)
+    if not due:
+        sql = sql.replace("(next_due_at IS NULL OR next_due_at <= now())", "true")
     return [FeedLease(*row) for row in db.execute(sql, params)]
 
 

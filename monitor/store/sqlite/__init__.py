@@ -65,3 +65,12 @@ def connect(path: str | os.PathLike, *, create: bool = True, readonly: bool = Fa
         raise
     store.lock_fd = lock_fd
     return store
+
+
+def schema_version(path: str | os.PathLike, *, migrate: bool = False) -> int:
+    """The state file's schema version (0: no state yet); with `migrate`, after bringing it up
+    to date (creating the file if needed)."""
+    if not migrate and not os.path.exists(path):
+        return 0
+    with connect(path, create=migrate, readonly=not migrate, untouched=not migrate) as store:
+        return store.db.execute("PRAGMA user_version").fetchone()[0]

@@ -113,7 +113,7 @@ class ItemRows:
         with self.transaction() as db:
             for state, items, duplicates, matches, alerts in checks:
                 enqueued += self._record(db, state, items, duplicates, matches, alerts, now)
-        self._leases_recorded(check.state.name for check in checks)  # store/sqlite/leases.py
+        self._leases_recorded(check[0].name for check in checks)  # store/sqlite/leases.py
         return enqueued
 
     def _record(self, db: sqlite3.Connection, state: FeedState, items: Sequence[Item],

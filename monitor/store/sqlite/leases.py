@@ -29,7 +29,8 @@ class LocalFeedLeases:
                           for f in specs if f.enabled}
 
     def claim_feeds(self, limit: int, lease_seconds: float,
-                    names: Sequence[str] | None = None) -> list[FeedLease]:
+                    names: Sequence[str] | None = None, *, due: bool = True
+                    ) -> list[FeedLease]:
         now = datetime.now(timezone.utc)
         self._expiring = {n: t for n, t in self._expiring.items() if t > now}
         wanted = set(self._leasable if names is None else names)
@@ -40,9 +41,9 @@ class LocalFeedLeases:
         scheduled = dict(self.db.execute("SELECT name, next_due_at FROM feeds"))
         stamp = _stamp(now)
         due_at = {n: scheduled.get(n) or self._leasable.get(n, "") for n in wanted}
-        due = sorted((at, n) for n, at in due_at.items() if at <= stamp)
+        ready = sorted((at, n) for n, at in due_at.items() if at <= stamp or not due)
         until = now + timedelta(seconds=lease_seconds)
-        got = [FeedLease(n, uuid4(), now, until) for _, n in due[:limit]]
+        got = [FeedLease(n, uuid4(), now, until) for _, n in ready[:limit]]
         self.held.update((lease.name, lease) for lease in got)
         return got
 

@@ -1,0 +1,87 @@
+"""The real CLI on a PostgreSQL state (issue 13): `state: postgresql://…` with the password from
+`${VAR}`, `monitor migrate`, `poll` taking part in the leasing (a second poll beside the first
+does not check the same feeds again), `status` with the nodes, and the daemon and a poll on the
+same database sending each alert once."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from support.cli import run_cli, write_config
+from support.daemon import DaemonProcess, wait_for
+from support.feed_server import rss
+from support.webhook_receiver import WebhookReceiver
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+def receiver():
+    rx = WebhookReceiver().start()
+    yield rx
+    rx.stop()
+
+
+@pytest.fixture
+def setup(tmp_path, feed_server, postgres_cluster, pg_database, receiver):
+    for n in range(5):
+        feed_server.set(f"/f{n}.xml", rss([{"guid": f"g{n}", "title": f"Drone story {n}"}]))
+    state = postgres_cluster.url(pg_database).replace(
+        "postgres@", "postgres:${MONITOR_TEST_DB_PASSWORD}@")
+    write_config(tmp_path / "config.yaml",
+                 [{"name": f"f{n}", "url": feed_server.url(f"/f{n}.xml"), "interval": "1h"}
+                  for n in range(5)],
+                 rules=[{"name": "drones", "query": "drone"}],
+                 channels=[{"name": "hook", "type": "webhook", "url": receiver.url("/hook")}],
+                 state=state)
+    return {"MONITOR_TEST_DB_PASSWORD": "Sup3r-secret"}  # trust auth: any password works
+
+
+def test_migrate_then_poll_records_and_a_second_poll_leaves_the_checked_feeds(
+        tmp_path, setup, feed_server, receiver):
+    env = setup
+    first = run_cli("migrate", cwd=tmp_path, env=env)
+    assert first.code == 0, first.stderr
+    assert "schema 0 -> 1" in first.stdout and "Sup3r-secret" not in first.stdout
+    assert "postgres:***@" in first.stdout
+    again = run_cli("migrate", cwd=tmp_path, env=env)
+    assert "schema 1, up to date" in again.stdout
+    poll = run_cli("poll", "--json", cwd=tmp_path, env=env)
+    assert poll.code == 0, poll.stderr
+    doc = poll.json()
+    assert sorted(f["status"] for f in doc["feeds"]) == ["ok"] * 5
+    assert len(receiver.delivered("/hook")) == 5
+    # The feeds were checked within their interval: a second poll leases none of them.
+    second = run_cli("poll", "--json", cwd=tmp_path, env=env)
+    assert second.code == 0, second.stderr
+    assert {f["status"] for f in second.json()["feeds"]} == {"skipped"}
+    assert len(feed_server.requests) == 5
+    forced = run_cli("poll", "--force", cwd=tmp_path, env=env)
+    assert forced.code == 0 and len(feed_server.requests) == 10
+    assert len(receiver.delivered("/hook")) == 5  # nothing new, nothing sent twice
+
+
+def test_status_shows_the_nodes_and_never_the_password(tmp_path, setup, receiver):
+    env = setup
+    daemon = DaemonProcess(tmp_path, "--log-format", "json",
+                           env={**env, "MONITOR_NODE": "node-a"})
+    try:
+        wait_for(lambda: len(receiver.delivered("/hook")) == 5, timeout=60,
+                 what="the daemon's alerts")
+        status = run_cli("status", "--json", cwd=tmp_path, env=env)
+        assert status.code == 0, status.stderr
+        nodes = status.json()["nodes"]
+        assert [(n["name"], n["state"]) for n in nodes] == [("node-a", "alive")]
+        table = run_cli("status", cwd=tmp_path, env=env)
+        assert "node-a" in table.stdout and "alive" in table.stdout
+    finally:
+        assert daemon.stop() == 0
+    everything = daemon.stderr() + daemon.stdout() + status.stdout + table.stdout
+    assert "Sup3r-secret" not in everything
+    after = run_cli("status", "--json", cwd=tmp_path, env=env).json()["nodes"]
+    assert [(n["name"], n["state"]) for n in after] == [("node-a", "stopped")]
+    lines = [json.loads(line) for line in daemon.stderr().splitlines()]
+    assert any(line.get("msg") == "Daemon started" and "***" in line.get("state", "")
+               for line in lines)
