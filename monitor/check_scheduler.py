@@ -27,7 +27,7 @@ from monitor.schedule import first_check_delay, spread_seconds
 from monitor.store.leases import LeasableFeed
 
 if TYPE_CHECKING:
-    from monitor.config import FeedSpec
+    from monitor.config import FeedConfig as FeedSpec
 
 log = logging.getLogger(__name__)
 CLAIM_EVERY_SECONDS = 1.0
@@ -71,8 +71,8 @@ class CheckScheduler:
         self.feeds = {f.name: f for f in feeds if f.enabled}
         window = spread_seconds(len(self.feeds))
         self.store.sync_feeds([LeasableFeed(
-            f.name, f.url, f.interval_seconds, f.enabled,
-            first_check_delay(f.name, min(window, f.interval_seconds)) if self.spread else 0.0)
+            f.name, f.url, f.interval, f.enabled,
+            first_check_delay(f.name, min(window, f.interval)) if self.spread else 0.0)
             for f in feeds])
         self.wake.set()
 

@@ -55,7 +55,7 @@ def cmd_poll(args, stdout, stderr) -> int:
                 # Beside daemons on the same database: check only the feeds this poll leases.
                 async with poll_leases(deps.store, feeds, force=args.force,
                                        lease_seconds=lease_seconds(
-                                           config.fetch.total_timeout_seconds)) as (mine, others):
+                                           config.fetch.total_timeout)) as (mine, others):
                     report = await poll(mine, deps, force=args.force,
                                         keep_items=args.json or args.dry_run,
                                         on_feed_done=progress.step if progress else None)

@@ -137,7 +137,7 @@ class Daemon:
         deadline = loop.time() + STOP_DEADLINE_SECONDS
         sending = [s.sending_alert_id for s in self.tracker.channels.values()
                    if s.sending_alert_id]
-        checks = len(self.jobs.checks) if self.jobs is not None else 0
+        checks = self.jobs.running_checks if self.jobs is not None else 0
         log.info("Stopping: no new checks or sends; waiting for the sends in flight",
                  extra={"fields": {"running_checks": checks, "sends_in_flight": len(sending)}})
         if self.jobs is not None:

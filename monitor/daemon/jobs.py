@@ -1,11 +1,13 @@
-"""The daemon's scheduled work on APScheduler 3: one job per enabled feed at the feed's interval,
-and the retention prune. The only importer of apscheduler.
+"""The daemon's scheduled work: feed checks as their leases come due (monitor.check_scheduler),
+the node's heartbeat, and the retention prune on APScheduler 3 (the only importer of
+apscheduler).
 
-A feed's job starts its check in a task of its own and returns, so a check that outlasts its
-interval makes the next runs wait (logged once when it starts overrunning, once when it keeps
-to its interval again) instead of APScheduler warning at every skipped run. First checks are
-spread over a window that grows with the number of feeds, at a fixed place per feed name
-(monitor.schedule).
+Checks: the store hands out due feeds with a lease (on a shared PostgreSQL state, to one node
+of the cluster at a time; on SQLite, to this process), at most `fetch.concurrency` at once; a
+check's commit schedules the feed's next check an interval after its lease was taken. First
+checks of new feeds are spread over a window that grows with the number of feeds, at a fixed
+place per feed name (monitor.schedule). A check that outlasts its interval is logged once when
+it starts overrunning and once when it keeps to its interval again.
 """
 
 from __future__ import annotations
@@ -23,9 +25,10 @@ from monitor.errors import MonitorError, StateGoneError
 from monitor.metrics import Metrics
 from monitor.pipeline import poll
 from monitor.runtime import Deps
-from monitor.schedule import first_check_delay, spread_seconds
+from monitor.check_scheduler import CheckScheduler, lease_seconds
 
 log = logging.getLogger(__name__)
+HEARTBEAT_SECONDS = 10.0  # monitor.store.postgres.nodes shows a node silent for 3 beats as gone
 
 
 class Jobs:
@@ -41,98 +44,104 @@ class Jobs:
         self.on_alerts = on_alerts  # a check enqueued alerts: wake the delivery workers
         self.on_state_gone = on_state_gone
         self.scheduler = AsyncIOScheduler(event_loop=asyncio.get_running_loop(), timezone="UTC")
-        self.checks: dict[str, asyncio.Task] = {}  # feed name → its running check
-        self.overrunning: dict[str, int] = {}  # feed name → runs skipped while it overran
+        config = deps.config
+        self.feed_checks = CheckScheduler(
+            deps.store, config.feeds, check=self._check_feed, slots=config.fetch.concurrency,
+            lease_seconds=lease_seconds(config.fetch.total_timeout), stopping=stopping)
+        self.background: list[asyncio.Task] = []  # the feed checks' loop, the heartbeat
+        self.overrunning: dict[str, int] = {}  # feed name → checks in a row that overran
 
     @property
     def is_running(self) -> bool:
         return self.scheduler.running
 
+    @property
+    def running_checks(self) -> int:
+        return len(self.feed_checks.running)
+
     def schedule(self) -> None:
-        """Every enabled feed's check and the prune (before `start`)."""
-        self._schedule_feeds(self.deps.config.feeds)
+        """The prune (before `start`); the feeds were registered for leasing when built."""
         self._schedule_prune()
 
     def start(self) -> None:
+        self.deps.store.join_cluster()
         self.scheduler.start()
+        self.background = [asyncio.create_task(self.feed_checks.run(), name="feed checks"),
+                           asyncio.create_task(self._heartbeat(), name="heartbeat")]
 
     def reschedule(self) -> None:
-        """After a reload: the new config's feeds replace the old ones' jobs."""
-        for job in self.scheduler.get_jobs():
-            if job.id.startswith("feed:"):
-                job.remove()
-        self.schedule()
+        """After a reload: the new config's feeds are the ones leased and checked."""
+        self.feed_checks.use(self.deps.config.feeds)
+        self._schedule_prune()
 
     async def stop(self) -> None:
-        """No new run starts; the checks running are cancelled (each commit is one transaction
-        with no await inside, so none is ever split) and awaited."""
+        """No new check starts; the checks running are cancelled (each commit is one
+        transaction with no await inside, so none is ever split) and their leases given back,
+        so another node takes those feeds at once."""
         if self.scheduler.running:
             self.scheduler.shutdown(wait=False)
-        checks = list(self.checks.values())
-        for task in checks:
+        for task in self.background:
             task.cancel()
-        await asyncio.gather(*checks, return_exceptions=True)
+        await asyncio.gather(*self.background, return_exceptions=True)
+        await self.feed_checks.stop()
+        try:
+            self.deps.store.leave_cluster()
+        except MonitorError:
+            pass  # its heartbeat stops: it shows as gone
+
+    async def _heartbeat(self) -> None:
+        """This node's heartbeat for `monitor status` (a no-op on SQLite)."""
+        while not self.stopping.is_set():
+            try:
+                self.deps.store.heartbeat(checks=self.feed_checks.stats.started,
+                                          last_error=self.feed_checks.stats.last_error)
+                self.feed_checks.stats.last_error = None
+            except MonitorError as exc:
+                log.warning("Heartbeat failed", extra={"fields": {"error": str(exc)}})
+            try:
+                await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS)
+            except asyncio.TimeoutError:
+                pass
 
     # -- feeds -----------------------------------------------------------------------------
-
-    def _schedule_feeds(self, feeds: tuple[FeedConfig, ...]) -> None:
-        enabled = [f for f in feeds if f.enabled]
-        window = spread_seconds(len(enabled))
-        now = datetime.now(timezone.utc)
-        for feed in enabled:
-            delay = first_check_delay(feed.name, min(window, feed.interval))
-            self.scheduler.add_job(
-                self._start_check, IntervalTrigger(seconds=feed.interval,
-                                                   jitter=min(feed.interval * 0.1, 60)),
-                args=[feed.name], id=f"feed:{feed.name}", name=f"feed {feed.name}",
-                max_instances=1, coalesce=True, misfire_grace_time=None,
-                next_run_time=now + timedelta(seconds=delay), replace_existing=True)
-
-    async def _start_check(self, name: str) -> None:
-        """The scheduled job: start the feed's check, or skip this run while the last one
-        still runs. It returns at once, so APScheduler never finds it running (it would log a
-        warning for every skipped run: 2,360 of them for 2,000 feeds started together)."""
-        if self.stopping.is_set():
-            return
-        feed = next((f for f in self.deps.config.feeds if f.name == name), None)
-        if feed is None:
-            return
-        running = self.checks.get(name)
-        if running is None:
-            self.checks[name] = asyncio.create_task(self._check_feed(feed),
-                                                    name=f"check {name}")
-            return
-        skipped = self.overrunning.get(name)
-        self.overrunning[name] = (skipped or 0) + 1
-        if skipped is None:
-            log.warning("Feed check is taking longer than its interval; its next checks wait "
-                        "for it", extra={"fields": {"feed_name": name,
-                                                    "interval_seconds": feed.interval}})
 
     async def _check_feed(self, feed: FeedConfig) -> None:
         loop = asyncio.get_running_loop()
         started = loop.time()
         try:
-            report = await poll([feed], self.deps, honour_schedule=True)
+            # The lease said it is due (the database's clock, on a shared state): no second
+            # opinion from this machine's clock.
+            report = await poll([feed], self.deps, force=True)
             self.metrics.record_poll(report.feeds, len(report.items), len(report.matches))
             if report.alerts:
                 self.on_alerts()
         except StateGoneError as exc:
             self.on_state_gone(exc)
         except MonitorError as exc:
+            self.feed_checks.stats.last_error = str(exc)
             log.error("Feed check failed", extra={"fields": {"feed_name": feed.name,
                                                               "error": str(exc)}})
         except Exception:  # a bug: log it with its traceback, keep the daemon alive
             log.exception("Internal error while checking a feed",
                           extra={"fields": {"feed_name": feed.name}})
         finally:
-            if self.checks.get(feed.name) is asyncio.current_task():
-                del self.checks[feed.name]
-            elapsed = loop.time() - started
-            if feed.name in self.overrunning and elapsed < feed.interval \
-                    and not self.stopping.is_set():
+            self._note_overrun(feed, loop.time() - started)
+
+    def _note_overrun(self, feed: FeedConfig, elapsed: float) -> None:
+        """Say once when a feed's checks start outlasting its interval (its next check is due
+        before this one ends), once when they keep to it again."""
+        if self.stopping.is_set():
+            return
+        if elapsed < feed.interval:
+            if feed.name in self.overrunning:
                 log.info("Feed checks keep to their interval again", extra={"fields": {
                     "feed_name": feed.name, "skipped_runs": self.overrunning.pop(feed.name)}})
+            return
+        if feed.name not in self.overrunning:
+            log.warning("Feed check is taking longer than its interval; its next checks wait "
+                        "for it", extra={"fields": {"feed_name": feed.name,
+                                                    "interval_seconds": feed.interval}})
+        self.overrunning[feed.name] = self.overrunning.get(feed.name, 0) + 1
 
     # -- retention -------------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from monitor.check_scheduler import CheckScheduler
-from monitor.config import FeedSpec
+from monitor.config import FeedConfig
 from monitor.model import FeedState
 
 
@@ -29,7 +29,7 @@ def store(request, tmp_path):
 
 
 def feeds(n, interval=900.0):
-    return tuple(FeedSpec(name=f"f{i}", url=f"https://x.org/{i}", interval_seconds=interval)
+    return tuple(FeedConfig(name=f"f{i}", url=f"https://x.org/{i}", interval=f"{interval:g}s")
                  for i in range(n))
 
 
