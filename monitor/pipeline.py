@@ -2,8 +2,9 @@
 The list of stages for a feed check and a poll; each stage lives in its own module:
 
   check_feed   fetch (monitor.fetch) → the body's new items, parsed, normalized, their
-               language detected and matched (monitor.new_items); the feed's state
-               (monitor.schedule: due, backoff, success and failure bookkeeping)
+               language detected and matched (monitor.new_items) → their articles, with
+               `full_text:` (monitor.full_text); the feed's state (monitor.schedule: due,
+               backoff, success and failure bookkeeping)
   _commit      copies across feeds and follow-ups (monitor.duplicates) → alert caps
                (monitor.outbox.caps) → translation (monitor.translate.queue) → alerts
                (monitor.render) → items, states and alerts in one transaction (monitor.store)
@@ -13,8 +14,8 @@ recorded on that feed and never stops the others). Results are handled in chunks
 CHUNK_FEEDS feeds as they complete: the chunk's new items are de-duplicated across feeds,
 translated in one batch, and committed with their alerts in one transaction. A poll holds at
 most `fetch.concurrency` bodies and one chunk of results, whatever the number of feeds; a large
-poll parses and matches in worker processes (monitor.workers). `monitor.outbox.drain` then delivers
-what is due; `monitor.runtime` opens and closes what a run works with.
+poll parses and matches in worker processes (monitor.workers). `monitor.outbox.drain` then
+delivers what is due; `monitor.runtime` opens and closes what a run works with.
 """
 
 from __future__ import annotations
