@@ -1,46 +1,52 @@
-"""Imports point down only (STYLE.md §4.2). A new module must be given a layer here."""
+"""Imports point down only (STYLE.md §4.2). A new module must be given a layer here, and a line
+in README.md's "Code layout"."""
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
 
 PACKAGE = Path(__file__).resolve().parents[2] / "monitor"
+README = PACKAGE.parent / "README.md"
 
-# Lower number = lower layer. A module may import monitor modules of strictly lower layers,
-# plus the exceptions in SAME_LAYER_OK and its own subpackage.
-LAYERS = {
-    "monitor": 0, "monitor.__main__": 9, "monitor.errors": 0, "monitor.model": 0,
-    "monitor.normalize.text": 1, "monitor.retry": 1, "monitor.log": 1,
-    "monitor.fetch.decompress": 1,
-    "monitor.rules.stems": 1, "monitor.fetch.policy": 1,
-    "monitor.redact": 0,
-    "monitor.metrics": 1, "monitor.health": 4, "monitor.workers": 1,
-    "monitor.language.tables": 1, "monitor.config.yaml_tree": 1, "monitor.config.values": 1,
-    "monitor.story_grouping": 2,
-    "monitor.parse": 2, "monitor.normalize": 2, "monitor.article": 2, "monitor.language": 2, "monitor.rules": 2,
-    "monitor.render": 2,
-    "monitor.config": 3, "monitor.config.problems": 1,
-    "monitor.fetch": 4, "monitor.translate": 4, "monitor.deliver": 4, "monitor.store": 4,
-    "monitor.outbox": 4, "monitor.new_items": 4, "monitor.duplicates": 4,
-    "monitor.runtime": 5, "monitor.schedule": 5, "monitor.full_text": 5, "monitor.outbox.drain": 5,
-    "monitor.pipeline": 6, "monitor.browse": 5, "monitor.indexing": 5, "monitor.web": 6,
-    "monitor.check_scheduler": 6,
-    "monitor.daemon": 7,
-    "monitor.cli": 8,
-}
-SAME_LAYER_OK = {("monitor.outbox", "monitor.store"), ("monitor.runtime", "monitor.full_text")}
-# Third-party libraries that only one module (or package) may touch.
-ONLY_IN = {"apscheduler": {"monitor.daemon"}, "sqlite3": {"monitor.store"},
+# The layers, lowest first: the same table as README.md's "Code layout" (and STYLE.md §4.2).
+# The units are monitor's top-level packages and modules; the modules of a package may import
+# each other. A unit may import units of lower layers only.
+LAYERS = [
+    ("values", {"monitor", "monitor.errors", "monitor.model", "monitor.redact", "monitor.retry",
+                "monitor.workers", "monitor.data"}),
+    ("pure stages", {"monitor.parse", "monitor.normalize", "monitor.language", "monitor.log"}),
+    ("pure stages on normalize's text", {"monitor.rules", "monitor.render", "monitor.article",
+                                         "monitor.story_grouping"}),
+    # Config compiles the rules and checks the templates, so it sits above them.
+    ("config", {"monitor.config"}),
+    ("I/O adapters, and the pipeline's pure steps over the config",
+     {"monitor.fetch", "monitor.deliver", "monitor.translate", "monitor.store",
+      "monitor.new_items", "monitor.duplicates", "monitor.schedule", "monitor.browse"}),
+    ("over the adapters", {"monitor.outbox", "monitor.full_text"}),
+    ("wiring", {"monitor.runtime"}),
+    ("the pipeline", {"monitor.pipeline", "monitor.check_scheduler"}),
+    ("what the entry points serve", {"monitor.health", "monitor.metrics", "monitor.indexing",
+                                     "monitor.web"}),
+    ("the daemon", {"monitor.daemon"}),
+    ("the command line", {"monitor.cli"}),
+    ("python -m monitor", {"monitor.__main__"}),
+]
+LAYER = {unit: n for n, (_, units) in enumerate(LAYERS) for unit in units}
+# Third-party libraries that only these modules (or packages) may touch.
+ONLY_IN = {"apscheduler": {"monitor.daemon.jobs"},
+           "sqlite3": {"monitor.store.sqlite"}, "psycopg": {"monitor.store.postgres"},
            "httpx": {"monitor.fetch", "monitor.deliver"},
            "feedparser": {"monitor.parse.feed", "monitor.parse.feedparser_parts"},
-           "aiosmtplib": {"monitor.deliver.email"},
+           "aiosmtplib": {"monitor.deliver.email"}, "apprise": {"monitor.deliver.apprise"},
            "jinja2": {"monitor.render.template", "monitor.render.sandbox", "monitor.web"},
-           "apprise": {"monitor.deliver.apprise"}, "Stemmer": {"monitor.rules.stems"},
-           "selectolax": {"monitor.normalize.html"},
-           "psycopg": {"monitor.store.postgres"},
+           "Stemmer": {"monitor.rules.stems"}, "selectolax": {"monitor.normalize.html"},
+           "numpy": {"monitor.language"}, "pydantic": {"monitor.config"},
            "trafilatura": {"monitor.article"}, "lxml": {"monitor.article"},
-           "charset_normalizer": {"monitor.article"}}
+           "charset_normalizer": {"monitor.article"},
+           "starlette": {"monitor.web"}, "uvicorn": {"monitor.web"}}
+MAX_LINES = 400  # STYLE.md §4.1: a module past ~400 lines is split along a responsibility
 
 
 def modules():
@@ -50,12 +56,9 @@ def modules():
         yield name, path
 
 
-def layer_of(name):
-    while name:
-        if name in LAYERS:
-            return LAYERS[name], name
-        name = name.rpartition(".")[0]
-    return None, None
+def unit_of(name):
+    """monitor.store.sqlite.items → monitor.store; monitor → monitor."""
+    return ".".join(name.split(".")[:2])
 
 
 def imports(path, name):
@@ -77,23 +80,60 @@ def imports(path, name):
 
 @pytest.mark.parametrize("name, path", list(modules()), ids=lambda v: v if isinstance(v, str) else "")
 def test_module_imports_only_lower_layers(name, path):
-    mine, unit = layer_of(name)
-    assert mine is not None, f"{name} has no layer in tests/unit/test_layering.py"
+    unit = unit_of(name)
+    assert unit in LAYER, f"{unit} has no layer in tests/unit/test_layering.py (and README.md)"
     for target in imports(path, name):
-        if target.startswith("monitor"):
-            theirs, their_unit = layer_of(target)
-            if theirs is None or their_unit == unit or (unit, their_unit) in SAME_LAYER_OK:
-                continue
-            if their_unit == "monitor" and target != "monitor":
-                continue  # `from monitor import x` of a submodule: judged by the submodule line
-            assert theirs < mine or their_unit == "monitor", \
-                f"{name} (layer {mine}) imports {their_unit} (layer {theirs})"
+        if target.startswith("monitor."):
+            their_unit = unit_of(target)
+            if their_unit == unit or their_unit not in LAYER:
+                continue  # its own package; `from monitor import __version__`
+            assert LAYER[their_unit] < LAYER[unit], \
+                f"{name} ({LAYERS[LAYER[unit]][0]}) imports {their_unit} " \
+                f"({LAYERS[LAYER[their_unit]][0]})"
         else:
             top = target.split(".")[0]
             if top in ONLY_IN:
-                assert unit in ONLY_IN[top] or name in ONLY_IN[top] or \
-                    any(unit.startswith(u) or name.startswith(u + ".") for u in ONLY_IN[top]), \
+                assert any(name == u or name.startswith(u + ".") for u in ONLY_IN[top]), \
                     f"{name} imports {top}, which only {sorted(ONLY_IN[top])} may use"
+
+
+def test_the_tables_name_only_what_exists():
+    names = {name for name, _ in modules()}
+    assert not set(LAYER) - {unit_of(name) for name in names}, "LAYERS lists units that are gone"
+    gone = {u for allowed in ONLY_IN.values() for u in allowed} - names
+    assert not gone, f"ONLY_IN lists modules that are gone: {sorted(gone)}"
+
+
+def test_modules_stay_under_400_lines():
+    long = {name: n for name, path in modules()
+            if (n := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES}
+    assert not long, f"split along a responsibility: {long}"
+
+
+def readme_layout():
+    """README.md's "Code layout": the paths its listing names, and its table of layers."""
+    text = README.read_text(encoding="utf-8")
+    section = text.split("\n## Code layout\n", 1)[1].split("\n## ", 1)[0]
+    paths, stack, rows = set(), [], []
+    for line in section.splitlines():
+        if line.startswith("    ") and line.strip():  # the listing: two spaces a level
+            entry = line[4:]
+            depth = (len(entry) - len(entry.lstrip())) // 2
+            stack[depth:] = [entry.split()[0].rstrip("/")]
+            paths.add("/".join(stack))
+        elif row := re.match(r"\| (\d+) \| (.+?) \|", line):
+            rows.append({"monitor." + unit.strip().replace("\\_", "_")
+                         for unit in row.group(2).split("·")})
+    return paths, rows
+
+
+def test_readme_lists_every_module_and_the_same_layers():
+    listed, rows = readme_layout()
+    files = {p.relative_to(PACKAGE.parent).as_posix() for p in PACKAGE.rglob("*.py")}
+    assert not files - listed, f"README.md's Code layout misses {sorted(files - listed)}"
+    gone = {p for p in listed if not (PACKAGE.parent / p).exists()}
+    assert not gone, f"README.md's Code layout lists what is gone: {sorted(gone)}"
+    assert rows == [units - {"monitor"} for _, units in LAYERS]
 
 
 def test_only_cli_prints_or_exits():
