@@ -2,6 +2,12 @@
 
 The daemon counts what its polls and drains report; gauges that live in the state (outbox
 depth, each feed's last success) are read from the store at scrape time and passed in.
+
+On a shared PostgreSQL state every node serves its own page: the counters are this node's work
+(its checks, its sends), `monitor_node_info` names the node, and the node gauges say what it
+holds now (feed leases, channels' send leases) and how many nodes it sees alive. The gauges read
+from the state (outbox, feeds, channels' failures) are the cluster's and read the same on every
+node: aggregate them with max(), not sum().
 Hand-written rather than prometheus_client: a dozen series, no global registry to reset
 between tests, no dependency.
 """
@@ -42,9 +48,21 @@ class Metrics:
         self.alerts_dead += dead
 
 
+@dataclass(frozen=True)
+class NodeGauges:
+    """This node among the others, read at scrape time."""
+
+    backend: str  # "sqlite" or "postgresql"
+    name: str | None  # its name among the nodes (None on SQLite: no cluster)
+    feed_leases: int  # feeds it holds a lease on now: its checks in flight
+    checks_superseded: int  # checks whose feed another node took over before the commit
+    send_leases: tuple[str, ...] = ()  # channels whose send lease it holds now
+    nodes_by_state: Mapping[str, int] = field(default_factory=dict)  # alive/gone/stopped
+
+
 def render(metrics: Metrics, *, outbox: Mapping[str, int], feeds: Iterable[FeedState],
            is_healthy: bool, started_at: datetime, channels: Iterable[ChannelStatus] = (),
-           stalled: Iterable[str] = ()) -> str:
+           stalled: Iterable[str] = (), node: NodeGauges | None = None) -> str:
     """The whole /metrics page."""
     out: list[str] = []
 
@@ -95,7 +113,32 @@ def render(metrics: Metrics, *, outbox: Mapping[str, int], feeds: Iterable[FeedS
            "Last successful send of each channel (Unix time).",
            [({"channel": c.name}, c.last_success_at.timestamp()) for c in channels
             if c.last_success_at is not None])
+    if node is not None:
+        _node_families(family, node, [c.name for c in channels])
     return "\n".join(out) + "\n"
+
+
+def _node_families(family, node: NodeGauges, channels: list[str]) -> None:
+    identity = {"backend": node.backend} | ({"node": node.name} if node.name else {})
+    family("monitor_node_info", "gauge",
+           "This process: the state's backend and, on a shared state, its node name.",
+           [(identity, 1)])
+    family("monitor_feed_leases_held", "gauge",
+           "Feeds this node holds a lease on now (its checks in flight).",
+           [({}, node.feed_leases)])
+    family("monitor_feed_checks_superseded_total", "counter",
+           "Checks of this node not recorded: its lease had expired and another node held "
+           "the feed (that node's check counts).", [({}, node.checks_superseded)])
+    if node.name is None:
+        return
+    family("monitor_channel_send_lease_held", "gauge",
+           "1 for each channel this node holds the send lease of now (one node sends a "
+           "channel's alerts at a time), else 0.",
+           [({"channel": c}, 1 if c in node.send_leases else 0) for c in channels])
+    family("monitor_cluster_nodes", "gauge",
+           "Nodes seen in the last day, as this node sees them (alive, gone, stopped).",
+           [({"state": s}, node.nodes_by_state.get(s, 0))
+            for s in ("alive", "gone", "stopped")])
 
 
 def _labels(labels: Mapping[str, str]) -> str:

@@ -63,9 +63,8 @@ def cmd_status(args, stdout, stderr) -> int:
 
 
 def _node_row(node, scrub) -> dict:
-    state = "stopped" if node.stopped_at else ("alive" if node.is_alive else "gone")
     return {"name": node.name, "host": node.host, "pid": node.pid, "version": node.version,
-            "state": state, "started": utc_time(node.started_at),
+            "state": node.state, "started": utc_time(node.started_at),
             "heartbeat": utc_time(node.heartbeat_at),
             "seconds_since_heartbeat": round(node.seconds_since_heartbeat, 1),
             "feeds_leased": node.feeds_leased, "checks": node.checks,

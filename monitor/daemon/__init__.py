@@ -19,6 +19,7 @@ import asyncio
 import logging
 import random
 import signal
+from collections import Counter
 from datetime import datetime, timezone
 from typing import IO, Any, Iterable
 
@@ -29,7 +30,7 @@ from monitor.outbox.health import DeliveryTracker
 from monitor.outbox.drain import ChannelWorkers, DrainReport
 from monitor.errors import ConfigError, StateGoneError
 from monitor.health import HealthServer
-from monitor.metrics import Metrics, render
+from monitor.metrics import Metrics, NodeGauges, render
 from monitor.model import ChannelStatus
 from monitor.rules import Matcher
 from monitor.full_text import article_reader
@@ -229,7 +230,20 @@ class Daemon:
                       is_healthy=healthy, started_at=self.started_at, channels=channels,
                       stalled=_names(self.tracker.stalled(
                           now, self.config.delivery.stalled_after,
-                          [c.name for c in channels])))
+                          [c.name for c in channels])),
+                      node=self._node_gauges())
+
+    def _node_gauges(self) -> NodeGauges:
+        """What this node holds now; on a shared state, the send leases and nodes it sees."""
+        store = self.deps.store
+        lost = store.lost_leases + (self.jobs.feed_checks.stats.lost if self.jobs else 0)
+        if store.node is None:
+            return NodeGauges("sqlite", None, feed_leases=len(store.held),
+                              checks_superseded=lost)
+        return NodeGauges(
+            "postgresql", store.node, feed_leases=len(store.held), checks_superseded=lost,
+            send_leases=tuple(c for c, n in store.send_leases().items() if n == store.node),
+            nodes_by_state=Counter(n.state for n in store.nodes()))
 
     # -- reload ----------------------------------------------------------------------------
 

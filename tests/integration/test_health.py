@@ -81,6 +81,10 @@ def test_healthz_and_metrics_report_polls_errors_items_alerts_and_feeds(running)
     assert m[("monitor_feed_last_success_timestamp_seconds", (("feed", "good"),))] > 1.7e9
     assert ("monitor_feed_last_success_timestamp_seconds", (("feed", 'odd "name"'),)) not in m
     assert m[("monitor_feed_consecutive_failures", (("feed", 'odd "name"'),))] == 1
+    # One process on SQLite: its backend, no node name, no cluster families.
+    assert m[("monitor_node_info", (("backend", "sqlite"),))] == 1
+    assert m[("monitor_feed_leases_held", ())] == 0
+    assert not any(name == "monitor_cluster_nodes" for name, _ in m)
     assert get(port, "/nope")[0] == 404
     assert get(port, "/healthz", method="POST")[0] == 405
     assert daemon.stop() == 0

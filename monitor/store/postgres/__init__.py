@@ -298,6 +298,9 @@ class PostgresStore(PostgresBrowse):
     def nodes(self) -> list[nodes.NodeStatus]:
         return self._run(nodes.statuses)
 
+    def send_leases(self) -> dict[str, str]:
+        return self._run(outbox.send_leases)
+
     # -- retention ---------------------------------------------------------------------------
 
     def parsed_feeds(self) -> dict[str, datetime]:

@@ -33,6 +33,12 @@ class NodeStatus:
     def is_alive(self) -> bool:
         return self.stopped_at is None and self.seconds_since_heartbeat < 3 * HEARTBEAT_SECONDS
 
+    @property
+    def state(self) -> str:
+        """stopped (it said goodbye), alive (a recent heartbeat) or gone (silent: killed,
+        cut off, or its machine down; its leases expire on their own)."""
+        return "stopped" if self.stopped_at else ("alive" if self.is_alive else "gone")
+
 
 def join(db: psycopg.Connection, name: str, version: str) -> None:
     db.execute("INSERT INTO nodes (name, host, pid, version, started_at, heartbeat_at) "

@@ -60,6 +60,12 @@ class ChannelLeases:
             self.tokens.clear()
 
 
+def send_leases(db: psycopg.Connection) -> dict[str, str]:
+    """channel → the node holding its send lease now (database time)."""
+    return dict(db.execute("SELECT channel, node FROM channel_leases "
+                           "WHERE lease_until > now()").fetchall())
+
+
 def lane(alert: Alert) -> str:
     return alert.feed if alert.kind != "digest" else ""
 

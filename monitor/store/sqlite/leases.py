@@ -17,6 +17,9 @@ from monitor.store.leases import FeedLease, LeasableFeed
 class LocalFeedLeases:
     """Mixed into the SQLite Store (which provides `db`, a sqlite3 connection)."""
 
+    node = None  # no cluster: the state's lock makes this process the only one
+    lost_leases = 0  # a lease in memory is never taken over
+
     def _leases_init(self) -> None:
         self.held: dict[str, FeedLease] = {}  # leased, check not recorded yet
         self._expiring: dict[str, datetime] = {}  # dropped leases, until they run out
@@ -78,6 +81,9 @@ class LocalFeedLeases:
 
     def nodes(self) -> list:
         return []
+
+    def send_leases(self) -> dict[str, str]:
+        return {}
 
 
 def _stamp(at: datetime) -> str:
