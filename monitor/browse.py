@@ -17,7 +17,7 @@ from typing import Iterator, Protocol, Sequence
 import yaml
 
 from monitor.model import Hit, Match, MatchFilter, StoredItem, StoredMatch
-from monitor.rules import Matcher, Rule, compile_rules, explain
+from monitor.rules import Matcher, Rule, RulesError, compile_rules, explain
 from monitor.rules.query import QuerySyntaxError
 from monitor.rules.search import LanguageFilter, SearchQuery
 
@@ -139,10 +139,10 @@ def preview_rule(items: Sequence[StoredItem], query: str, languages: Sequence[st
     rule = Rule(preview.name, {language or "*": query})
     try:
         compiled = compile_rules([rule], languages)
-    except ValueError as exc:  # RulesError: one problem, this query's
-        problem = getattr(exc, "problems", [None])[0]
-        preview.error = f"column {problem.column}: {problem.message}" if problem else str(exc)
-        preview.error_column = problem.column if problem else None
+    except RulesError as exc:  # one problem: this query's
+        problem = exc.problems[0]
+        preview.error = f"column {problem.column}: {problem.message}"
+        preview.error_column = problem.column
         return preview
     matcher = Matcher(compiled)
     for stored in items:
@@ -168,10 +168,6 @@ class _IndentedDumper(yaml.SafeDumper):
 
     def increase_indent(self, flow: bool = False, indentless: bool = False):
         return super().increase_indent(flow, False)
-
-
-def query_error(exc: QuerySyntaxError) -> str:
-    return f"column {exc.column}: {exc}"
 
 
 __all__ = ["Found", "MatchFilter", "Preview", "SearchPage", "StoredMatch", "preview_rule",

@@ -105,9 +105,6 @@ class Scrubber:
         token = match.group()
         return MASK if any(token in form for form in self._base64) else token
 
-    def extended(self, secrets: Iterable[str] = (), *, forms: Iterable[str] = ()) -> "Scrubber":
-        return Scrubber(secrets, forms=[*self.forms, *forms])
-
 
 @lru_cache(maxsize=8)
 def scrubber_for(secrets: tuple[str, ...]) -> Scrubber:

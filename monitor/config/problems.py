@@ -2,8 +2,9 @@
 
 Each error becomes `(loc, problem)`: `loc` is the path of YAML keys and list indexes, as
 pydantic gives it (the schema has no bare unions, whose branches pydantic would add to the
-path: a value that may take several shapes is one validator; tests/unit/config/test_problems.py
-holds every model to that) and `problem` reads after `file:line: key: `. pydantic's own phrasing ("Input should be a valid string") names Python
+path: a value that may take several shapes is one validator;
+tests/unit/config/test_config_problems.py holds every model to that) and `problem` reads after
+`file:line: key: `. pydantic's own phrasing ("Input should be a valid string") names Python
 types; a config author thinks in YAML: text, numbers, lists, mappings. A problem never repeats
 the value (it may be a password), only what kind of value it was.
 """

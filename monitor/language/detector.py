@@ -184,11 +184,6 @@ class Detector:
                 found.append(("und", 0.0))
         return found
 
-    def scores_many(self, texts: Sequence[str]) -> tuple[np.ndarray, np.ndarray]:
-        """Log-likelihood of each text under each language (texts x languages), and whether any
-        of its n-grams is known (if not, its row is zeros)."""
-        return self._scores_of_words([clean_words(text) for text in texts])
-
     def _scores_of_words(self, texts_words: list[list[str]]) -> tuple[np.ndarray, np.ndarray]:
         import numpy as np
 

@@ -18,8 +18,8 @@ SNIPPET_CHARS = 240
 
 
 def alert_id(rule: str, item_key: str, channel: str) -> str:
-    digest = hashlib.blake2b(f"{rule}\0{item_key}\0{channel}".encode(), digest_size=12)
-    return "al_" + digest.hexdigest()
+    fingerprint = hashlib.blake2b(f"{rule}\0{item_key}\0{channel}".encode(), digest_size=12)
+    return "al_" + fingerprint.hexdigest()
 
 
 def build_alert(match: Match, item: Item, channel: str, translation: Translation | None,

@@ -47,8 +47,8 @@ def message_id(alert_id: str, domain: str) -> str:
 def story_id(alert: Alert, domain: str) -> str:
     """One root id per story (its first item), whatever rule matched it."""
     key = alert.follows.item_key if alert.follows else alert.item_key
-    digest = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
-    return f"<story-{digest}@{domain}>"
+    fingerprint = hashlib.blake2b(key.encode(), digest_size=10).hexdigest()
+    return f"<story-{fingerprint}@{domain}>"
 
 
 def email_text(view: AlertView, alert: Alert) -> str:

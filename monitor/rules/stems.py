@@ -206,11 +206,6 @@ class Analyzer:
         self._keys: dict[str, str] = {}
         self._forms: dict[str, str] = {}
 
-    @property
-    def has_forms(self) -> bool:
-        """Whether `form` changes words (else forms are the folded words themselves)."""
-        return self._form is not None
-
     def key(self, word: str) -> str:
         key = self._keys.get(word)
         return key if key is not None else self.keys([word])[0]

@@ -53,10 +53,6 @@ class InstalledPackage:
     def name(self) -> str:
         return self.path.name
 
-    @property
-    def has_minisbd(self) -> bool:
-        return (self.path / "minisbd").is_dir()
-
     def size_bytes(self) -> int:
         return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())
 

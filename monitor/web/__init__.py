@@ -63,12 +63,12 @@ def create_app(settings: WebSettings, access: StateAccess, config: Callable[[], 
     return Guard(app, settings, app.state.sessions)
 
 
-def _state_problem(request: Request, exc: Exception) -> Response:
+def _state_problem(request: Request, exc: MonitorError) -> Response:
     # The state cannot be read (not created yet, locked, replaced): say so on the page, with
     # the same one line and hint the CLI gives, and 503 so a monitoring probe sees it.
     web = request.app.state.web
     return web.page(request, "error.html", status=503, page_title="The state cannot be read",
-                    message=str(exc), hint=getattr(exc, "hint", None))
+                    message=str(exc), hint=exc.hint)
 
 
 def _not_found(request: Request, exc: Exception) -> Response:

@@ -39,10 +39,10 @@ class WebContext:
     @cached_property
     def asset_version(self) -> str:
         # Changes when a static file changes, so browsers never keep a stale copy.
-        digest = hashlib.blake2b(__version__.encode(), digest_size=6)
+        fingerprint = hashlib.blake2b(__version__.encode(), digest_size=6)
         for path in sorted((TEMPLATES.parent / "static").iterdir()):
-            digest.update(path.read_bytes())
-        return digest.hexdigest()
+            fingerprint.update(path.read_bytes())
+        return fingerprint.hexdigest()
 
     def page(self, request: Request, template: str, *, status: int = 200,
              **context: Any) -> HTMLResponse:

@@ -46,6 +46,15 @@ ONLY_IN = {"apscheduler": {"monitor.daemon.jobs"},
            "trafilatura": {"monitor.article"}, "lxml": {"monitor.article"},
            "charset_normalizer": {"monitor.article"},
            "starlette": {"monitor.web"}, "uvicorn": {"monitor.web"}}
+# The pure stages: bytes or text in, values out (STYLE.md §5.3: parse from bytes, purely). They
+# may read their own package data (the language tables) but reach no network, process, state
+# or sleep: none of these modules, nor the I/O libraries of ONLY_IN.
+PURE_STAGES = {"monitor.parse", "monitor.normalize", "monitor.language", "monitor.rules",
+               "monitor.render", "monitor.article", "monitor.story_grouping"}
+IO_MODULES = {"socket", "ssl", "select", "selectors", "asyncio", "subprocess", "multiprocessing",
+              "signal", "http", "urllib.request", "smtplib", "sqlite3", "shutil", "tempfile",
+              "httpx", "httpcore", "psycopg", "aiosmtplib", "apprise", "apscheduler",
+              "starlette", "uvicorn", "monitor.store", "monitor.fetch", "monitor.deliver"}
 MAX_LINES = 400  # STYLE.md §4.1: a module past ~400 lines is split along a responsibility
 
 
@@ -95,6 +104,18 @@ def test_module_imports_only_lower_layers(name, path):
             if top in ONLY_IN:
                 assert any(name == u or name.startswith(u + ".") for u in ONLY_IN[top]), \
                     f"{name} imports {top}, which only {sorted(ONLY_IN[top])} may use"
+
+
+@pytest.mark.parametrize("name, path", [(n, p) for n, p in modules() if unit_of(n) in PURE_STAGES],
+                         ids=lambda v: v if isinstance(v, str) else "")
+def test_pure_stages_import_no_io(name, path):
+    for target in imports(path, name):
+        reached = {m for m in IO_MODULES if target == m or target.startswith(m + ".")}
+        assert not reached, f"{name} is a pure stage and imports {target}"
+
+
+def test_pure_stages_sit_in_the_pure_layers():
+    assert all(LAYERS[LAYER[unit]][0].startswith("pure stages") for unit in PURE_STAGES)
 
 
 def test_the_tables_name_only_what_exists():

@@ -12,7 +12,7 @@ from monitor.article.lead import cut, lead_of
 from monitor.article.paywall import page_markers
 from monitor.model import ArticleStatus
 
-PAGES = Path(__file__).resolve().parents[1] / "data" / "articles"
+PAGES = Path(__file__).resolve().parents[2] / "data" / "articles"
 HTML = {"content-type": "text/html"}  # no charset: the pages' own bytes decide
 
 
