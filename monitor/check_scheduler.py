@@ -27,7 +27,7 @@ from monitor.schedule import first_check_delay, spread_seconds
 from monitor.store.leases import LeasableFeed
 
 if TYPE_CHECKING:
-    from monitor.config import FeedConfig as FeedSpec
+    from monitor.config import FeedConfig
 
 log = logging.getLogger(__name__)
 CLAIM_EVERY_SECONDS = 1.0
@@ -47,8 +47,8 @@ class SchedulerStats:
 
 
 class CheckScheduler:
-    def __init__(self, store, feeds: Sequence[FeedSpec], *,
-                 check: Callable[[FeedSpec], Awaitable[None]], slots: int,
+    def __init__(self, store, feeds: Sequence[FeedConfig], *,
+                 check: Callable[[FeedConfig], Awaitable[None]], slots: int,
                  lease_seconds: float, stopping: asyncio.Event,
                  spread_first_checks: bool = True) -> None:
         self.store = store
@@ -60,10 +60,10 @@ class CheckScheduler:
         self.stats = SchedulerStats()
         self.wake = asyncio.Event()
         self.spread = spread_first_checks
-        self.feeds: dict[str, FeedSpec] = {}
+        self.feeds: dict[str, FeedConfig] = {}
         self.use(feeds)
 
-    def use(self, feeds: Sequence[FeedSpec]) -> None:
+    def use(self, feeds: Sequence[FeedConfig]) -> None:
         """The config's feeds (at start and after a reload): registered for leasing. A feed
         never checked is first due at a place in a window that grows with the number of feeds,
         fixed by its name (monitor.schedule.first_check_delay), so 2,000 new feeds do not all
@@ -120,7 +120,7 @@ class CheckScheduler:
             self.stats.started += 1
             self.running[lease.name] = asyncio.ensure_future(self._run_check(feed, lease))
 
-    async def _run_check(self, feed: FeedSpec, lease) -> None:
+    async def _run_check(self, feed: FeedConfig, lease) -> None:
         try:
             await self.check(feed)
         finally:
@@ -152,8 +152,8 @@ class CheckScheduler:
 
 
 @asynccontextmanager
-async def poll_leases(store, feeds: Sequence[FeedSpec], *, lease_seconds: float,
-                      force: bool) -> AsyncIterator[tuple[list[FeedSpec], list[FeedOutcome]]]:
+async def poll_leases(store, feeds: Sequence[FeedConfig], *, lease_seconds: float,
+                      force: bool) -> AsyncIterator[tuple[list[FeedConfig], list[FeedOutcome]]]:
     """`monitor poll` on a shared state: take part in the leasing instead of doubling the
     daemons' work. Leases the feeds that are due (with `force`, every feed no node holds),
     renews them while the poll runs, and gives back what the poll did not record. Yields the
