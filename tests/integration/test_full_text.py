@@ -199,3 +199,55 @@ def test_the_daemon_reads_articles_once_a_reload_asks_for_them(feed_server, tmp_
     finally:
         daemon.close()
     assert len(feed_server.requests_to("/en_boilerplate.html")) == 1
+
+
+RU_ARTICLE = """<!DOCTYPE html><html><head><title>Завод в Минске</title></head><body>
+<nav><ul><li><a href="/">Главная</a></li><li><a href="/news">Новости</a></li></ul></nav>
+<article><h1>Лукашенко посетил завод в Минске</h1>
+<p>Лукашенко посетил завод в Минске.</p>
+<p>Рабочие рассказали журналистам о новых станках и о планах выпуска на следующий год,
+а руководство предприятия показало цеха, где собирают тракторы и грузовики.</p>
+<p>По словам директора, в ближайшие месяцы на предприятие примут ещё двести человек, а
+новые линии заработают к весне, если поставщики не сорвут сроки.</p>
+</article><footer><p>Читайте также: Погода на выходные</p></footer></body></html>"""
+
+
+@pytest.mark.translation_model
+def test_the_alert_carries_the_articles_lead_translated(feed_server, receiver, tmp_path):
+    """A Russian article (windows-1251, no charset anywhere) of a matching item: the alert
+    carries its lead, translated by the installed model like the title and summary."""
+    from support.tiny_argos import build_package
+
+    link = feed_server.set("/ru.html", RU_ARTICLE.encode("cp1251"), content_type="text/html")
+    url = feed_server.set("/feed.xml", rss([{"guid": "g1", "title": "Визит на завод",
+                                             "description": "Подробности в статье.",
+                                             "link": link}], language="ru"))
+    write_config(tmp_path / "config.yaml",
+                 [{"name": "news", "url": url, "language": "ru", "full_text": "matched"}],
+                 rules=[{"name": "plant", "query": {"ru": "завод"}}],
+                 channels=[{"name": "hook", "type": "webhook", "url": receiver.url()}],
+                 translation={"models_dir": "models", "apertium": False})
+    archive = build_package(tmp_path / "ru_en.argosmodel", "ru", "en")
+    assert run_cli("models", "install", str(archive), cwd=tmp_path).code == 0
+    poll(tmp_path)
+    [alert] = receiver.delivered()
+    data = alert.json()["data"]
+    assert data["article"]["lead"].startswith("Лукашенко посетил завод в Минске.")
+    assert data["translation"]["route"] == "argos:ru-en"
+    assert data["translation"]["article"].startswith("Lukashenko посетил factory в Minskе.")
+
+
+def test_matched_reads_each_page_once_however_many_rules_match(feed_server, receiver, tmp_path):
+    """Five rules match one item (and a second item links to the same page): one fetch."""
+    link = page(feed_server, "en_boilerplate.html")
+    url = feed(feed_server, "/feed.xml", [("g1", "Drones seen over Minsk power plant", link),
+                                          ("g2", "Minsk drones: the plant again", link)])
+    rules = [{"name": name, "query": query} for name, query in (
+        ("drones", "drones"), ("minsk", "Minsk"), ("plant", "plant"),
+        ("both", "drones NEAR/5 Minsk"), ("any", "drones OR plant"))]
+    configure(tmp_path, [{"name": "news", "url": url, "full_text": "matched"}], rules,
+              receiver)
+    out = poll(tmp_path)
+    assert len(out["matches"]) == 10
+    assert len(feed_server.requests_to("/en_boilerplate.html")) == 1
+    assert all("transformer substation" in i["text"] for i in out["items"])
