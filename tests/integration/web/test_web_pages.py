@@ -175,6 +175,16 @@ def test_feeds_page_puts_failing_feeds_first(client):
     assert rows[0] == ("failing", "broken")
     assert {name for _, name in rows[1:]} == {"ru-news", "ru-copy", "be-svaboda", "en-wire"}
     assert "<code>file</code>" in main or "no such file" in main.lower()
+    # Each row: last success, errors in a row, next check (in the future: within the feed's
+    # 15 minutes, or its backoff), items per day over the last 7 days and items in all.
+    cells = {name: re.findall(r"<td[^>]*>(.*?)</td>", row, re.S) for name, row in
+             re.findall(r"<strong>([\w-]+)</strong>(.*?)</tr>", main, re.S)}
+    assert cells["ru-news"][-2:] == ["0.4", "3"] and cells["en-wire"][-2:] == ["0.3", "2"]
+    assert cells["broken"][-2:] == ["0.0", "0"] and cells["broken"][2] == "1"
+    for name, row in cells.items():
+        assert re.search(r'<time datetime="[^"]+"[^>]*>.*<span class="ago">in \d+ min</span>',
+                         row[-3], re.S), (name, row[-3])
+    assert "never" in cells["broken"][1] and "ago</span>" in cells["ru-news"][1]
 
 
 def test_rules_page_counts_hits_per_day(client):
