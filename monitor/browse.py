@@ -11,12 +11,12 @@ from __future__ import annotations
 
 import heapq
 import time
-from dataclasses import dataclass, field
-from typing import Iterator, Protocol, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Iterator, Mapping, Protocol, Sequence
 
 import yaml
 
-from monitor.model import Hit, Match, MatchFilter, StoredItem, StoredMatch
+from monitor.model import Article, Hit, Match, MatchFilter, StoredItem, StoredMatch
 from monitor.rules import Matcher, Rule, RulesError, compile_rules, explain
 from monitor.rules.query import QuerySyntaxError
 from monitor.rules.search import LanguageFilter, SearchQuery
@@ -128,10 +128,12 @@ class Preview:
 
 
 def preview_rule(items: Sequence[StoredItem], query: str, languages: Sequence[str], *,
-                 language: str = "", name: str = "my-rule") -> Preview:
+                 language: str = "", name: str = "my-rule",
+                 articles: Mapping[str, Article] | None = None) -> Preview:
     """Run `query` as a rule on `items` (nothing is written or sent): the matches with their
-    hits, `rules explain`'s lines, and the config snippet. A query that does not parse gives
-    `error` (and its column), not an exception."""
+    hits, `rules explain`'s lines, and the config snippet. `articles` (by item key) are read
+    with their items, as `full_text: all` feeds match them (`body:` terms). A query that does
+    not parse gives `error` (and its column), not an exception."""
     started = time.perf_counter()
     preview = Preview(query, language, name or "my-rule")
     if not query.strip():
@@ -145,8 +147,12 @@ def preview_rule(items: Sequence[StoredItem], query: str, languages: Sequence[st
         preview.error_column = problem.column
         return preview
     matcher = Matcher(compiled)
+    articles = articles or {}
     for stored in items:
-        found = matcher.match(stored.as_item())
+        item = stored.as_item()
+        if stored.key in articles:
+            item = replace(item, article=articles[stored.key])
+        found = matcher.match(item)
         if found:
             preview.results.append(Found(stored, found[0]))
     preview.scanned = len(items)

@@ -124,6 +124,9 @@ def item_page(request: Request) -> Response:
             item = store.stored_item(key)
             matches = store.matches_of_item(key) if item else []
             copies = store.copies_of_item(key) if item else []
+            # The article its page gave (`full_text:` feeds), stored with the item or with
+            # another item of the same link: the page was read once.
+            article = store.article_of(item.link) if item and item.link else None
     if item is None:
         return web.page(request, "error.html", status=404, page_title="No such item",
                         message=f"No stored item has the key {key!r}.",
@@ -131,4 +134,5 @@ def item_page(request: Request) -> Response:
                              "default).")
     hits = tuple(h for m in matches for h in m.hits)
     return web.page(request, "item.html", page_title=item.title[:80] or "Item",
-                    section="/matches", item=item, matches=matches, copies=copies, hits=hits)
+                    section="/matches", item=item, matches=matches, copies=copies, hits=hits,
+                    article=article)

@@ -58,6 +58,13 @@ def _preview(request: Request, web, config) -> Preview:
     name = " ".join(q.get("name", "").split())[:100] or "my-rule"
     if not query.strip():
         return Preview(query, language, name)
+    # Items of `full_text: all` feeds are matched on their stored article too, as the rule
+    # would match them (a `matched` feed's article was read after matching: not here).
+    reading_all = {feed.name for feed in config.feeds if feed.full_text == "all"}
     with web.access.reading() as store:
         items = store.newest_items(web.settings.preview_items)
-    return preview_rule(items, query, config.languages, language=language, name=name)
+        articles = {item.key: article for item in items
+                    if item.feed in reading_all and item.link
+                    and (article := store.article_of(item.link)) is not None}
+    return preview_rule(items, query, config.languages, language=language, name=name,
+                        articles=articles)
