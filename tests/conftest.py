@@ -89,3 +89,14 @@ def pg_database(postgres_cluster):
         yield name
     finally:
         postgres_cluster.drop_database(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_state(request, tmp_path) -> str:
+    """The `state` setting of a test that runs on both backends (issue 13): the SQLite file a
+    config beside tmp_path uses by default (tmp_path/monitor.db), or a fresh database of the
+    session's PostgreSQL cluster, by a TCP URL as an operator writes it."""
+    if request.param == "sqlite":
+        return str(tmp_path / "monitor.db")
+    cluster = request.getfixturevalue("postgres_cluster")
+    return cluster.url(request.getfixturevalue("pg_database"))

@@ -60,8 +60,9 @@ def cmd_poll(args, stdout, stderr) -> int:
                                         keep_items=args.json or args.dry_run,
                                         on_feed_done=progress.step if progress else None)
                 report.feeds.extend(others)
-                report.feed_counts["skipped"] = \
-                    report.feed_counts.get("skipped", 0) + len(others)
+                if others:  # "0 skipped" would only be noise in the summary
+                    report.feed_counts["skipped"] = \
+                        report.feed_counts.get("skipped", 0) + len(others)
             else:
                 report = await poll(feeds, deps, force=args.force,
                                     keep_items=args.json or args.dry_run,

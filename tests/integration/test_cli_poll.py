@@ -1,13 +1,22 @@
-"""`monitor poll` / `check` / `status` as a user runs them, against a real local feed server."""
+"""`monitor poll` / `check` / `status` as a user runs them, against a real local feed server.
+Tests taking `any_state` run on a SQLite state and on a PostgreSQL one (issue 13)."""
 
 import sqlite3
 
 import pytest
 
+from monitor.store import open_store
 from support.cli import run_cli, write_config
 from support.feed_server import rss
 
 pytestmark = pytest.mark.integration
+
+
+def again(state: str) -> tuple[str, ...]:
+    """The options of a poll that checks the feeds again at once: on a shared state a poll
+    leases only the feeds due (checked longer than their interval ago), so --force; on
+    SQLite a poll checks every feed not backing off."""
+    return ("--force",) if state.startswith("postgresql://") else ()
 
 REAL = ["be/belsat_2026_prospect.xml", "ru/newsru-com_2006_windows-1251.xml",
         "ru/kapranoff-ru_2005_koi8-r_rdf.xml", "en/talkingpointsmemo_2017_atom.xml",
@@ -80,33 +89,40 @@ def test_poll_json_schema_and_windows_1251_cyrillic(feed_server, data_dir, tmp_p
     assert match["matched_terms"] == ["Минюста"]  # the query term as the rule writes it
 
 
-def test_poll_a_feed_that_gains_two_items_yields_exactly_two(feed_server, tmp_path):
+def test_poll_a_feed_that_gains_two_items_yields_exactly_two(feed_server, tmp_path, any_state):
     items = [{"guid": f"g{i}", "title": f"Item number {i}", "link": f"https://e.org/{i}",
               "description": "text"} for i in range(5)]
     url = feed_server.set("/f.xml", rss(items))
     write_config(tmp_path / "config.yaml", [{"name": "f", "url": url}],
-                 rules=[{"name": "new", "query": "fresh"}])
+                 rules=[{"name": "new", "query": "fresh"}], state=any_state)
     assert len(run_cli("poll", "--json", cwd=tmp_path).json()["items"]) == 5
     # Two new items, and the feed re-orders the old ones (publishers do).
     new = [{"guid": "g5", "title": "Fresh item five", "link": "https://e.org/5",
             "description": "x"},
            {"guid": "g6", "title": "Item six", "link": "https://e.org/6", "description": "fresh"}]
     feed_server.update("/f.xml", rss(new + items[::-1]))
-    doc = run_cli("poll", "--json", cwd=tmp_path).json()
+    doc = run_cli("poll", "--json", *again(any_state), cwd=tmp_path).json()
     assert sorted(i["id"] for i in doc["items"]) == ["g5", "g6"]
     assert doc["feeds"][0]["new_items"] == 2
     assert sorted(m["item_id"] for m in doc["matches"]) == ["g5", "g6"]
-    assert run_cli("poll", "--json", cwd=tmp_path).json()["items"] == []
+    third = run_cli("poll", "--json", *again(any_state), cwd=tmp_path).json()
+    assert third["feeds"][0]["status"] in ("not_modified", "unchanged") and third["items"] == []
+    assert len(feed_server.requests_to("/f.xml")) == 3
+    with open_store(any_state, readonly=True) as store:
+        assert store.item_count("f") == 7
+        assert store.outbox_counts().get("sent") == 2  # each match alerted once
 
 
-def test_poll_reports_a_broken_feed_and_processes_the_others(feed_server, data_dir, tmp_path):
+def test_poll_reports_a_broken_feed_and_processes_the_others(feed_server, data_dir, tmp_path,
+                                                              any_state):
     good = feed_server.set("/good.xml", (data_dir / "feeds/en/bbc-news-home_2023.xml").read_bytes())
     html = feed_server.set("/page.html", "<!DOCTYPE html><html><body>Hi</body></html>",
                            content_type="text/html; charset=utf-8")
     err = feed_server.set("/500.xml", "oops", status=500, etag=False)
     write_config(tmp_path / "config.yaml", [
         {"name": "good", "url": good}, {"name": "html", "url": html},
-        {"name": "err", "url": err}, {"name": "missing", "url": feed_server.url("/nope.xml")}])
+        {"name": "err", "url": err}, {"name": "missing", "url": feed_server.url("/nope.xml")}],
+        state=any_state)
     result = run_cli("poll", cwd=tmp_path)
     assert result.code == 0, result.stderr
     lines = result.stdout.splitlines()
@@ -164,24 +180,25 @@ def test_poll_dry_run_changes_nothing(feed_server, tmp_path):
     assert "alerts: 1 sent" in real.stdout
 
 
-def test_the_same_story_from_two_feeds_alerts_once_then_follows_up(feed_server, tmp_path):
+def test_the_same_story_from_two_feeds_alerts_once_then_follows_up(feed_server, tmp_path,
+                                                                   any_state):
     story = {"title": "Завод в Минске начал выпускать беспилотники",
              "link": "https://news.example.by/2026/11/zavod?utm_source=rss"}
     a = feed_server.set("/a.xml", rss([{"guid": "a1", **story}]))
     b = feed_server.set("/b.xml", rss([{"guid": "b7", "title": story["title"],
                                         "link": "https://www.news.example.by/2026/11/zavod"}]))
     write_config(tmp_path / "config.yaml", [{"name": "a", "url": a}, {"name": "b", "url": b}],
-                 rules=[{"name": "r", "query": "завод"}])
+                 rules=[{"name": "r", "query": "завод"}], state=any_state)
     doc = run_cli("poll", "--json", cwd=tmp_path).json()
     assert len(doc["items"]) == 2
     assert [m["feed"] for m in doc["matches"]] == ["a", "b"]
-    db = sqlite3.connect(tmp_path / "monitor.db")
-    # One alert, and one follow-up naming the second source (issue 11 #7: a copy never hides
-    # another source).
-    assert [k for (k,) in db.execute("SELECT kind FROM outbox ORDER BY id")] == \
-        ["match", "follow_up"]
-    assert db.execute("SELECT count(*) FROM items WHERE duplicate_of IS NOT NULL").fetchone()[0] \
-        == 1
+    with open_store(any_state, readonly=True) as store:
+        # One alert, and one follow-up naming the second source (issue 11 #7: a copy never
+        # hides another source).
+        rows = store.outbox_rows(statuses=("pending", "sent", "dead"))
+        assert [r.kind for r in sorted(rows, key=lambda r: r.id)] == ["match", "follow_up"]
+        copies = [i for i in store.newest_items(10) if i.duplicate_of is not None]
+        assert len(copies) == 1
 
 
 def test_check_exits_0_or_2_with_every_error(tmp_path):

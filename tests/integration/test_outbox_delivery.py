@@ -1,5 +1,7 @@
 """The outbox drain against a real receiver: rate limits, 429s that pause a whole channel,
-dead letters and retry, digests, max attempts. A settable clock stands in for waiting."""
+dead letters and retry, digests, max attempts. A settable clock stands in for waiting. Every
+test runs on a SQLite state and on a PostgreSQL one (issue 13: rate limits and digests are read
+from the shared state, so they hold cluster-wide)."""
 
 import asyncio
 import base64
@@ -57,7 +59,7 @@ def run(coro):
 
 
 @pytest.fixture
-def setup(tmp_path, receiver, loop):
+def setup(tmp_path, receiver, loop, any_state):
     made = []
     asyncio.set_event_loop(loop)
 
@@ -67,7 +69,7 @@ def setup(tmp_path, receiver, loop):
             "feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\n"
             f"channels:\n  - {{name: hook, type: webhook, url: '{receiver.url()}', "
             f"timeout: 5s{extra}}}\n{top}", base_dir=tmp_path, env={})
-        store = open_store(tmp_path / "state.db")
+        store = open_store(any_state)
         deps = build_deps(config, store, fetcher=None,
                           channels=build_channels(config.channels, stdout=None), clock=clock)
         if policy:
@@ -274,3 +276,48 @@ def test_alerts_of_a_channel_no_longer_configured_go_dead_saying_why(setup, rece
     (dead,) = deps.store.outbox_rows(["dead"])
     assert dead.channel == "old"
     assert dead.last_error == "channel old: channel is no longer in the config"
+
+
+# -- two nodes on one PostgreSQL state (issue 13): one sender per channel, limits shared -------
+
+@pytest.mark.parametrize("any_state", ["postgresql"], indirect=True)
+def test_two_nodes_send_a_channel_one_at_a_time_within_one_rate_limit(
+        setup, receiver, monkeypatch):
+    monkeypatch.setenv("MONITOR_NODE", "node-a")
+    a, clock_a = setup(", rate_limit: 10/min")
+    monkeypatch.setenv("MONITOR_NODE", "node-b")
+    b, clock_b = setup(", rate_limit: 10/min")
+    queue_alerts(a.store, alerts(25), now=NOW)
+    assert run(drain_outbox(a)).sent == 10
+    # node-a holds the channel's send lease: node-b sends none of its rows meanwhile.
+    assert run(drain_outbox(b)).sent == 0
+    assert a.store.send_leases() == {"hook": "node-a"}
+    # node-a stops (its lease given back): node-b takes the channel over, and the minute's
+    # ten sends node-a made count against it.
+    a.store.close()
+    report = run(drain_outbox(b))
+    assert (report.sent, report.rate_limited) == (0, 1)
+    assert b.store.send_leases() == {"hook": "node-b"}
+    clock_b.advance(61)
+    assert run(drain_outbox(b)).sent == 10
+    assert titles(receiver) == [f"Story {i}" for i in range(20)]  # in order, none twice
+
+
+@pytest.mark.parametrize("any_state", ["postgresql"], indirect=True)
+def test_a_digest_collects_alerts_queued_by_either_node_and_is_sent_once(
+        setup, receiver, monkeypatch):
+    monkeypatch.setenv("MONITOR_NODE", "node-a")
+    a, clock_a = setup(", digest: 1h")
+    monkeypatch.setenv("MONITOR_NODE", "node-b")
+    b, clock_b = setup(", digest: 1h")
+    queue_alerts(a.store, alerts(3), now=NOW)
+    queue_alerts(b.store, alerts(2, start=3), now=NOW)
+    assert run(drain_outbox(a)).sent == 0  # node-a takes the channel; the hour is not up
+    a.store.close()
+    clock_b.advance(3600)
+    report = run(drain_outbox(b))
+    assert (report.digests, report.sent) == (1, 1)
+    [req] = receiver.requests
+    assert [x["title"] for x in req.json()["data"]["alerts"]] == [f"Story {i}" for i in range(5)]
+    assert run(drain_outbox(b)).sent == 0
+    assert b.store.outbox_counts() == {"sent": 6}

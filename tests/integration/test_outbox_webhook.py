@@ -38,10 +38,10 @@ def receiver():
     rx.stop()
 
 
-def make_deps(tmp_path, channels_yaml, clock):
+def make_deps(tmp_path, channels_yaml, clock, state):
     config = parse_config("feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\n"
                           f"channels:\n{channels_yaml}", base_dir=tmp_path, env={})
-    store = open_store(tmp_path / "state.db")
+    store = open_store(state)
     deps = build_deps(config, store, fetcher=None,
                       channels=build_channels(config.channels, stdout=None), clock=clock)
     return deps
@@ -57,10 +57,11 @@ async def close(deps):
     deps.store.close()
 
 
-def test_a_failed_webhook_is_retried_with_the_same_id_and_arrives_once(tmp_path, receiver):
+def test_a_failed_webhook_is_retried_with_the_same_id_and_arrives_once(tmp_path, receiver,
+                                                                       any_state):
     clock = Clock(NOW)
     deps = make_deps(tmp_path, f"  - {{name: hook, type: webhook, url: '{receiver.url()}', "
-                               f"secret: '{SECRET}'}}\n", clock)
+                               f"secret: '{SECRET}'}}\n", clock, any_state)
     alerts = [make_alert(key=str(i), title=f"Story {i}", channel="hook") for i in range(3)]
     queue_alerts(deps.store, alerts, now=NOW)
     receiver.script("/hook", Reply(500, "down"))
