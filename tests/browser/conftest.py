@@ -1,6 +1,11 @@
 """A real Chromium for the web UI's tests: Debian's /usr/bin/chromium driven by Playwright
-(PyPI), never a downloaded browser. One browser for the whole session; a fresh context (no
+(PyPI), never a downloaded browser. One browser per module; a fresh context (no
 cookies) per test.
+
+One browser per test module (scope="module"; the tests are one module), never the session:
+Playwright's sync API keeps its event loop marked as running in the main thread while it is
+open, so every later test in the same process that calls asyncio.run() would fail with
+"asyncio.run() cannot be called from a running event loop" (CI did, 27 tests after these).
 
 Without Chromium these tests FAIL, they never skip: a skipped browser test would leave the
 promises only a browser can check (escaping, the Content-Security-Policy, live updates)
@@ -37,7 +42,7 @@ def chromium_path() -> str | None:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser():
     path = chromium_path()
     if path is None:

@@ -9,6 +9,7 @@ secret admin API.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import os
@@ -39,6 +40,15 @@ def synapse_python() -> Path:
     if marker.exists() and python.exists():
         return python
     VENV.parent.mkdir(parents=True, exist_ok=True)
+    # pytest-xdist workers may get here together: one installs, the others wait for it.
+    with open(VENV.parent / ".synapse-venv.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if marker.exists() and python.exists():
+            return python
+        return _install(python, marker)
+
+
+def _install(python: Path, marker: Path) -> Path:
     try:
         subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True,
                        capture_output=True, timeout=120)
