@@ -144,6 +144,8 @@ def test_daemon_delivers_past_a_stalled_channel_and_health_names_it(
         slow.default = Reply(200)
         wait_for(lambda: get(port, "/healthz") == (200, "ok\n"), timeout=60,
                  what="/healthz to recover")
+        # Health recovers with the first success; the other four follow it, one send at a time.
+        assert len(slow.wait_for(5, timeout=30, path="/hook")) == 5
     finally:
         assert daemon.stop() == 0
     assert len(slow.delivered("/hook")) == 5

@@ -12,7 +12,7 @@ from pathlib import Path
 from support.cli import ROOT
 
 
-def wait_for(predicate, timeout: float = 20.0, what: str = "condition", every: float = 0.05):
+def wait_for(predicate, timeout: float = 60.0, what: str = "condition", every: float = 0.05):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if predicate():
