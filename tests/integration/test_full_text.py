@@ -251,3 +251,22 @@ def test_matched_reads_each_page_once_however_many_rules_match(feed_server, rece
     assert len(out["matches"]) == 10
     assert len(feed_server.requests_to("/en_boilerplate.html")) == 1
     assert all("transformer substation" in i["text"] for i in out["items"])
+
+
+def test_a_paywall_stub_alerts_with_the_feed_text_and_a_note(feed_server, receiver, tmp_path):
+    """The paywalled page's teaser is no article: the alert goes out with the feed's text and
+    says why there is no more (en: schema.org markup; ru: only its subscription prompt)."""
+    en = page(feed_server, "en_paywall.html")
+    ru = page(feed_server, "ru_paywall.html")
+    url = feed(feed_server, "/feed.xml", [("g1", "Drones over the port", en),
+                                          ("g2", "Drones: a Russian report", ru)])
+    configure(tmp_path, [{"name": "news", "url": url, "full_text": "matched"}],
+              [{"name": "drones", "query": "drones"}], receiver)
+    out = poll(tmp_path)
+    alerts = {a.json()["data"]["item_id"]: a.json()["data"] for a in receiver.delivered()}
+    assert sorted(alerts) == ["g1", "g2"]
+    for data in alerts.values():
+        assert data["summary"] == "Residents reported drones overnight."
+        assert data["article"]["note"].startswith("the page is behind a paywall")
+    items = {i["id"]: i for i in out["items"]}
+    assert {items[k]["article"]["status"] for k in items} == {"paywalled"}
