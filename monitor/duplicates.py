@@ -1,15 +1,17 @@
 """Stories across feeds: which items are copies of one story, and the alerts that name every
-source of it (issue 11 #7).
+source of a story (issue 11 #7, issue 15).
 
-Two feeds' items are one story when they share a canonical link, or their folded titles match
-within DUPLICATE_WINDOW. The first copy to match a rule alerts; a later copy from another feed
-that matches the same rule sends a follow-up to that alert on each channel (kind "follow_up"):
-it carries the first alert's id, and every new source with its own link. No copy ever stands
-for another: a feed that publishes a real outlet's title first (a phishing link) alerts with
-its own link and name, and the outlet's item still reaches the reader, with the outlet's link.
+Two feeds' items are copies when they share a canonical link, or their folded titles match
+within DUPLICATE_WINDOW (`earlier_copies`); a copy joins its copy's story, and other matched
+items are grouped by their event across languages (monitor.story_tracker). The first item of a
+story to match a rule alerts; a later one that matches the same rule sends a follow-up to that
+alert on each channel (kind "follow_up", `story_alerts`): it carries the first alert's id, and
+every new source with its own link. No copy ever stands for another: a feed that publishes a
+real outlet's title first (a phishing link) alerts with its own link and name, and the outlet's
+item still reaches the reader, with the outlet's link.
 
-Inputs are the chunk's items and matches; the store answers for copies and alerts of earlier
-polls. Pure apart from those store look-ups.
+Inputs are the chunk's items, matches and stories; the store answers for copies and alerts of
+earlier polls. Pure apart from those store look-ups.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from datetime import datetime, timedelta
 from typing import Mapping, Protocol, Sequence
 
 from monitor.config import Config
-from monitor.model import Alert, Item, Match, Source, StoryRoot, Translation
+from monitor.model import Alert, Item, Match, Source, StoryPlace, StoryRoot, Translation
 from monitor.render import alert_id, build_alert
 from monitor.render.view import alert_view
 
@@ -70,47 +72,69 @@ def earlier_copies(batches: Sequence[Sequence[Item]], store: StoryStore) -> list
     return found
 
 
-def story_alerts(batches: Sequence[tuple[Sequence[Item], Sequence[Match], Mapping[str, str]]],
-                 translations: Mapping[str, Translation], config: Config, store: StoryStore,
-                 now: datetime) -> list[list[Alert]]:
-    """For each batch (items, the matches to alert, earlier copies): its alerts. A match of an
-    item whose story already alerted for that rule on a channel becomes a follow-up there; the
-    new sources of one story in one chunk share one follow-up per rule and channel."""
+def story_alerts(batches: Sequence[tuple[Sequence[Item], Sequence[Match]]],
+                 places: Mapping[str, StoryPlace], translations: Mapping[str, Translation],
+                 config: Config, store: StoryStore, now: datetime) -> list[list[Alert]]:
+    """For each batch (items, the matches to alert): its alerts. `places` gives each matched
+    item's story (monitor.story_tracker). A match of an item whose story already alerted for
+    that rule on a channel becomes a follow-up there, as the channel's `stories.updates` says:
+    `digest`, one follow-up per story, rule and channel naming every new source of the chunk;
+    `each`, one per new source; `none`, none."""
     rules = {r.name: r for r in config.rules}
-    # The alert a follow-up would follow: (story, rule, channel) → its id, for every match of a
-    # later copy; those alerts of earlier polls are read in one query.
-    wanted = [alert_id(m.rule, copies[m.item_key], channel)
-              for _, matches, copies in batches for m in matches if m.item_key in copies
-              for channel in config.channels_for(rules[m.rule])]
-    roots: dict[tuple[str, str, str], StoryRoot] = {}
+    # The alert a follow-up would follow: the first alert, for the rule and channel, of an
+    # item recorded earlier in the story (a follow-up has the id its item's alert would have
+    # had, so any of them leads to the story's first alert). Read in one query.
+    wanted = list(dict.fromkeys(
+        alert_id(m.rule, key, channel) for _, matches in batches for m in matches
+        if m.item_key in places for key in places[m.item_key].earlier
+        for channel in config.channels_for(rules[m.rule])))
     stored = store.alerts_by_id(wanted) if wanted else {}
+    roots: dict[tuple[str, str, str], StoryRoot | None] = {}
     out: list[list[Alert]] = []
     follow: dict[tuple[str, str, str], list[tuple[int, Match, Item]]] = {}
-    for n, (items, matches, copies) in enumerate(batches):
+    for n, (items, matches) in enumerate(batches):
         by_key = {i.key: i for i in items}
         alerts: list[Alert] = []
         for match in matches:
             item = by_key[match.item_key]
-            story = copies.get(item.key, item.key)
+            place = places.get(item.key)
+            story = place.story_id if place else item.key
             for channel in config.channels_for(rules[match.rule]):
-                place = (story, match.rule, channel)
-                root = roots.get(place)
-                if root is None and story != item.key:
-                    earlier = stored.get(alert_id(match.rule, story, channel))
-                    root = roots[place] = _root(earlier) if earlier else None
-                if root is not None:
-                    follow.setdefault(place, []).append((n, match, item))
+                spot = (story, match.rule, channel)
+                if spot not in roots:
+                    roots[spot] = _stored_root(place, match.rule, channel, stored)
+                if roots[spot] is not None:
+                    follow.setdefault(spot, []).append((n, match, item))
                     continue
                 alert = build_alert(match, item, channel, translations.get(item.key), now)
-                roots[place] = _root(alert)
+                roots[spot] = _root(alert)
                 alerts.append(alert)
         out.append(alerts)
-    for place, copies_of_story in follow.items():
-        n, match, item = copies_of_story[0]
-        out[n].append(follow_up(match, item, place[2], translations.get(item.key), now,
-                                follows=roots[place],
-                                sources=[i for _, _, i in copies_of_story]))
+    for spot, members in follow.items():
+        updates = _updates(config, spot[2])
+        if updates == "none":
+            continue
+        for group in ([members] if updates == "digest" else [[m] for m in members]):
+            n, match, item = group[0]
+            out[n].append(follow_up(match, item, spot[2], translations.get(item.key), now,
+                                    follows=roots[spot], sources=[i for _, _, i in group]))
     return out
+
+
+def _stored_root(place: StoryPlace | None, rule: str, channel: str,
+                 stored: Mapping[str, Alert]) -> StoryRoot | None:
+    for key in place.earlier if place else ():
+        earlier = stored.get(alert_id(rule, key, channel))
+        if earlier is not None:
+            return _root(earlier)
+    return None
+
+
+def _updates(config: Config, channel: str) -> str:
+    try:
+        return config.channel(channel).stories.updates
+    except KeyError:  # a rule's channel the config no longer has (its alerts still go out)
+        return "digest"
 
 
 def follow_up(match: Match, item: Item, channel: str, translation: Translation | None,

@@ -194,6 +194,20 @@ class Source:
 
 
 @dataclass(frozen=True)
+class StoryPlace:
+    """Where a matched item stands in its story (the reports of one event across feeds and
+    languages): the story's id, the keys of its items recorded before this one (oldest first),
+    and the story as it stands with this item (title, languages, every source in the window)."""
+
+    story_id: str
+    earlier: tuple[str, ...]
+    is_new: bool
+    title: str = ""
+    languages: tuple[str, ...] = ()
+    sources: tuple[Source, ...] = ()
+
+
+@dataclass(frozen=True)
 class StoryRoot:
     """The alert a follow-up follows: the first alert of the story for the rule and channel."""
 
@@ -259,6 +273,7 @@ class StoredItem:
     duplicate_of: str | None = None
     translation: Translation | None = None
     position: int = 0  # the store's insertion order: newer items have larger positions
+    story_id: str | None = None  # a matched item's story (monitor.story_grouping), if any
 
     def as_item(self) -> Item:
         """The Item the matcher reads (title, summary, language as stored)."""
@@ -316,6 +331,7 @@ class PollReport:
     match_count: int = 0
     alert_count: int = 0
     feed_counts: dict[str, int] = field(default_factory=dict)  # outcome status → feeds
+    stories: dict[str, StoryPlace] = field(default_factory=dict)  # matched item key → story
 
 
 @dataclass

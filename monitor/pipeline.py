@@ -5,9 +5,10 @@ The list of stages for a feed check and a poll; each stage lives in its own modu
                language detected and matched (monitor.new_items) → their articles, with
                `full_text:` (monitor.full_text); the feed's state (monitor.schedule: due,
                backoff, success and failure bookkeeping)
-  _commit      copies across feeds and follow-ups (monitor.duplicates) → alert caps
-               (monitor.outbox.caps) → translation (monitor.translate.queue) → alerts
-               (monitor.render) → items, states and alerts in one transaction (monitor.store)
+  _commit      copies across feeds (monitor.duplicates) → alert caps (monitor.outbox.caps)
+               → translation (monitor.translate.queue) → each matched item's story
+               (monitor.story_tracker) → alerts and follow-ups per story (monitor.duplicates,
+               monitor.render) → items, states and alerts in one transaction (monitor.store)
 
 `poll` checks a batch of feeds: each feed is fetched and matched on its own (a FeedError is
 recorded on that feed and never stops the others). Results are handled in chunks of up to
@@ -196,16 +197,20 @@ async def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps,
     translations = await _translate(checks, [alerted for alerted, _ in capped], deps)
     commit_now = deps.clock()
     rows = []
-    alerts_of = story_alerts([(c.items, alerted, c.duplicates)
-                              for c, (alerted, _) in zip(checks, capped)],
-                             translations, deps.config, deps.store, commit_now)
+    places = deps.stories.place(
+        [(c.items, c.duplicates) for c in checks], {m.item_key for c in checks for m in c.matches},
+        translations, deps.store, window_seconds=deps.config.stories.window,
+        target_language=deps.config.target_language, now=commit_now)
+    alerts_of = story_alerts([(c.items, alerted) for c, (alerted, _) in zip(checks, capped)],
+                             places, translations, deps.config, deps.store, commit_now)
     for check, alerts, (_, rest) in zip(checks, alerts_of, capped):
         if rest:
             alerts += more_matches_alerts(check.feed.name, rest, check.items, deps.config,
                                           commit_now)
         alerts += _feed_health_alerts(check, deps.config, commit_now)
+        stories = {i.key: places[i.key].story_id for i in check.items if i.key in places}
         rows.append(CheckRecord(check.state, check.items, check.duplicates, check.matches,
-                                alerts))
+                                alerts, stories))
         report.item_count += len(check.items)
         report.match_count += len(check.matches)
         report.alert_count += len(alerts)
@@ -213,6 +218,7 @@ async def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps,
             report.items.extend(check.items)
             report.matches.extend(check.matches)
             report.alerts.extend(alerts)
+            report.stories.update((key, places[key]) for key in stories)
     if rows and not dry_run:
         deps.store.commit_polls(rows, now=commit_now)
 

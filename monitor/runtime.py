@@ -21,6 +21,7 @@ from monitor.outbox.policy import RetryPolicy
 from monitor.redact import EnvRefs, Scrubber
 from monitor.rules import Matcher
 from monitor.store import Store
+from monitor.story_tracker import StoryTracker
 from monitor.translate import Translator, UnavailableTranslator, build_translator
 from monitor.translate.queue import TranslationQueue
 
@@ -46,6 +47,8 @@ class Deps:
     clock: Callable[[], datetime] = utcnow
     rng: random.Random = field(default_factory=random.Random)
     articles: ArticleReader | None = None  # when a feed has `full_text:` and there is a fetcher
+    # The process's story index (kept across polls and reloads; bounded by `stories.window`).
+    stories: StoryTracker = field(default_factory=StoryTracker)
 
 
 def build_deps(config: Config, store: Store, *, fetcher: Fetcher | None,

@@ -121,9 +121,31 @@ def _poll_json(report, seen: set[str], config) -> dict:
                      "title": items_by_key[m.item_key].title,
                      "link": items_by_key[m.item_key].link,
                      "language": items_by_key[m.item_key].language,
-                     "matched_terms": list(m.matched_terms), "seen": m.item_key in seen}
+                     "matched_terms": list(m.matched_terms), "seen": m.item_key in seen,
+                     "story": _story_id(report, m.item_key)}
                     for m in report.matches],
+        "stories": _stories_json(report),
     }
+
+
+def _story_id(report, key: str) -> str | None:
+    place = report.stories.get(key)
+    return place.story_id if place else None
+
+
+def _stories_json(report) -> dict:
+    """Each story the poll's matches belong to, as it stands after the poll: its title, its
+    languages and every source in the window, each with its own link."""
+    latest = {}
+    for place in report.stories.values():  # the last item placed sees the most sources
+        if len(place.sources) >= len(latest.get(place.story_id, place).sources):
+            latest[place.story_id] = place
+    return {story_id: {"title": p.title, "languages": list(p.languages),
+                       "sources": [{"feed": s.feed, "title": s.title, "link": s.link,
+                                    "language": s.language,
+                                    "published": iso_time(s.published_at)}
+                                   for s in p.sources]}
+            for story_id, p in latest.items()}
 
 
 def _article_json(item) -> dict:

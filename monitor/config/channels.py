@@ -31,12 +31,21 @@ ChatId = Annotated[Union[int, str], PlainValidator(check_chat_id)]
 WebhookSecret = Annotated[str, BeforeValidator(check_webhook_secret)]
 
 
+class ChannelStoriesConfig(Section):
+    """What a channel gets when a story it alerted gains reports (issue 15): `digest` one
+    follow-up per check listing the new sources, `each` one follow-up per new source, `none`
+    nothing (the reports are still added to the story: web UI, `poll --json`)."""
+
+    updates: Literal["each", "digest", "none"] = "digest"
+
+
 class ChannelConfig(Section):
     """The keys every channel has."""
 
     name: Name
     type: str
     digest: Duration | None = None  # batch matches into one message per this many seconds
+    stories: ChannelStoriesConfig = ChannelStoriesConfig()
     rate_limit: Rate | None = None  # at most this many messages per minute
     template: str | None = None
 

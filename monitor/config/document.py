@@ -18,7 +18,7 @@ from monitor.config.channels import ChannelConfig
 from monitor.config.schema import (DEFAULT_LANGUAGES, ArticlesConfig, DefaultsConfig,
                                    DeliveryConfig, FeedConfig, FetchConfig, HealthConfig,
                                    Language, RetentionConfig, RuleConfig, Section,
-                                   TranslationConfig, WebConfig)
+                                   StoriesConfig, TranslationConfig, WebConfig)
 from monitor.redact import redact_strings, redact_value, scrubber_for
 from monitor.rules import CompiledRules
 
@@ -41,6 +41,7 @@ class ConfigFile(Section):
     delivery: DeliveryConfig = DeliveryConfig()
     retention: RetentionConfig = RetentionConfig()
     web: WebConfig = WebConfig()
+    stories: StoriesConfig = StoriesConfig()
 
 
 class Config(ConfigFile):

@@ -205,6 +205,13 @@ class WebConfig(Section):
     refresh: Duration = Field(5.0, ge=0.5, le=3600)  # the matches page's live updates
 
 
+class StoriesConfig(Section):
+    """How matched items are grouped into stories (monitor.story_grouping): the reports of one
+    event across feeds and languages, compared within `window` of each other."""
+
+    window: Duration = Field(72 * 3600.0, ge=3600, le=30 * 86400)
+
+
 class HealthConfig(Section):
     """Alerts about feeds that keep failing."""
 

@@ -63,6 +63,12 @@ class CheckRecord(NamedTuple):
     duplicates: Mapping[str, str]  # item key → the key of the story's first copy
     matches: Sequence[Match]
     alerts: Sequence[Alert]
+    stories: Mapping[str, str] = {}  # matched item key → its story's id (issue 15)
+
+
+def as_record(check: Sequence) -> CheckRecord:
+    """A CheckRecord from one, or from a tuple of its first fields (the later ones default)."""
+    return check if isinstance(check, CheckRecord) else CheckRecord(*check)
 
 
 @dataclass(frozen=True)
@@ -201,7 +207,16 @@ class Store(Protocol):
     def stored_item(self, key: str) -> StoredItem | None: ...
     def matches_of_item(self, key: str) -> list[StoredMatch]: ...
     def copies_of_item(self, key: str) -> list[StoredItem]:
-        """The other items of its story (its first copy and that copy's later copies)."""
+        """The other items of its story (its first copy and that copy's later copies, and the
+        other reports its story grouped)."""
+
+    # -- stories (monitor.story_tracker keeps the index; the store keeps each item's story)
+    def story_members(self, *, after: int, published_since: datetime,
+                      limit: int = 5000) -> list[StoredItem]:
+        """Items with a story recorded after position `after`, published since
+        `published_since`, oldest position first."""
+    def items_of_stories(self, story_ids: Sequence[str]) -> dict[str, list[StoredItem]]:
+        """Each story's items, oldest first (at most 100 each)."""
     def newest_items(self, limit: int) -> list[StoredItem]: ...
     def items_per_feed(self, since: datetime | None = None) -> dict[str, int]: ...
     def matches_per_day(self, since: datetime) -> dict[str, dict[str, int]]:

@@ -38,6 +38,7 @@ class StoryItem:
     language: str
     link: str
     published_at: datetime
+    title: str = ""
 
 
 @dataclass(frozen=True)
@@ -166,11 +167,16 @@ class StoryIndex:
         state = self._stories.get(story_id)
         if state is None:
             return None
-        items = tuple(StoryItem(s.key, s.feed, s.language, s.link, s.published_at)
+        items = tuple(StoryItem(s.key, s.feed, s.language, s.link, s.published_at, s.title)
                       for s in (self._items[k].signature for k in state.keys))
         return Story(id=state.id, root_key=state.root_key, title=state.title,
                      languages=tuple(sorted(state.languages)), items=items,
                      items_total=state.total)
+
+    def story_of(self, key: str) -> str | None:
+        """The id of the story an item in the window belongs to (None: not in the window)."""
+        entry = self._items.get(key)
+        return entry.story_id if entry is not None else None
 
     def stories(self) -> Iterable[Story]:
         for story_id in sorted(self._stories):

@@ -70,7 +70,7 @@ def test_poll_json_schema_and_windows_1251_cyrillic(feed_server, data_dir, tmp_p
     write_config(tmp_path / "config.yaml", [{"name": "newsru", "url": url, "language": "ru"}],
                  rules=[{"name": "ministry", "query": {"ru": "Минюста"}}])
     doc = run_cli("poll", "--json", cwd=tmp_path).json()
-    assert set(doc) == {"feeds", "items", "matches"}
+    assert set(doc) == {"feeds", "items", "matches", "stories"}
     assert set(doc["feeds"][0]) == {"name", "url", "status", "http_status", "new_items", "error",
                                     "error_kind", "left_out"}
     item = doc["items"][0]
@@ -84,8 +84,12 @@ def test_poll_json_schema_and_windows_1251_cyrillic(feed_server, data_dir, tmp_p
     assert item["published"].endswith("Z")
     match = doc["matches"][0]
     assert set(match) == {"rule", "item_id", "feed", "title", "link", "language", "matched_terms",
-                          "seen"}
+                          "seen", "story"}
     assert match["rule"] == "ministry" and match["item_id"] == item["id"]
+    # Every match has a story (issue 15), and the story lists its sources with their links.
+    story = doc["stories"][match["story"]]
+    assert set(story) == {"title", "languages", "sources"}
+    assert match["link"] in [s["link"] for s in story["sources"]] and "ru" in story["languages"]
     assert match["matched_terms"] == ["Минюста"]  # the query term as the rule writes it
 
 

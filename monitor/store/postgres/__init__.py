@@ -25,8 +25,10 @@ from monitor.errors import StoreError
 from monitor.model import Alert, Article, FeedState, Item, Match, SeenItem
 from monitor.redact import EnvRefs
 from monitor.store.postgres import cache, feeds, items, nodes, outbox, reading, retention
+from monitor.store import CheckRecord, as_record
 from monitor.store.codec import alert_translations
 from monitor.store.postgres.browse import PostgresBrowse
+from monitor.store.postgres.stories import PostgresStories
 from monitor.store.postgres.connection import connect, error, node_name
 from monitor.store.urls import expand, redact
 from monitor.store.leases import FeedLease, LeasableFeed
@@ -37,7 +39,7 @@ log = logging.getLogger(__name__)
 TRANSLATION_CACHE_DAYS = 30
 
 
-class PostgresStore(PostgresBrowse):
+class PostgresStore(PostgresBrowse, PostgresStories):
     """One node's connection to the shared state. Not shared between threads."""
 
     def __init__(self, url: str, db: psycopg.Connection, *, node: str) -> None:
@@ -162,9 +164,7 @@ class PostgresStore(PostgresBrowse):
 
     # -- the check transaction ---------------------------------------------------------------
 
-    def commit_polls(self, checks: Sequence[tuple[FeedState, Sequence[Item], dict[str, str],
-                                                  Sequence[Match], Sequence[Alert]]],
-                     *, now: datetime) -> int:
+    def commit_polls(self, checks: Sequence[CheckRecord], *, now: datetime) -> int:
         """Record several feed checks in one transaction: a check whose feed lease was lost
         meanwhile (another node took the feed over) records nothing, the others are
         committed. An alert is committed with its item. Returns alert rows added."""
@@ -174,13 +174,14 @@ class PostgresStore(PostgresBrowse):
             # No savepoint per feed: a lost lease is found by the feed's first statement,
             # before anything of that check is written; any error aborts the whole transaction.
             added, done = 0, []
-            for state, new, duplicates, matches, alerts in checks:
+            for state, new, duplicates, matches, alerts, stories in map(as_record, checks):
                 lease = self.held.get(state.name)
                 if not feeds.record_feed(db, _hidden(self.env_refs, state), node=self.node,
                                          lease=lease):
                     self._lost(state.name, lease)
                     continue
-                items.record(db, state.name, state.present_ids, new, duplicates, matches, now)
+                items.record(db, state.name, state.present_ids, new, duplicates, matches, now,
+                             stories)
                 reading.record_translations(db, alert_translations(alerts), now)
                 added += outbox.enqueue(db, alerts, now, alert_to_json)
                 done.append(state.name)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime, timedelta
-from typing import Sequence
+from typing import Mapping, Sequence
 
 import psycopg
 
@@ -95,7 +95,8 @@ def item_count(db: psycopg.Connection, feed: str | None = None) -> int:
 
 
 def record(db: psycopg.Connection, feed: str, present_ids: Sequence[str], items: Sequence[Item],
-           duplicates: dict[str, str], matches: Sequence[Match], now: datetime) -> None:
+           duplicates: Mapping[str, str], matches: Sequence[Match], now: datetime,
+           stories: Mapping[str, str]) -> None:
     """A check's items and matches (inside the caller's transaction). A key already recorded
     (another node's check of the same body, an earlier copy) is kept as it was."""
     cur = db.cursor()
@@ -107,12 +108,14 @@ def record(db: psycopg.Connection, feed: str, present_ids: Sequence[str], items:
         cur.executemany(
             "INSERT INTO items (key, feed, item_id, title, summary, link, canonical_link, "
             "title_key, published_at, first_seen_at, language, duplicate_of, last_seen_at, "
-            "article_status, article_text, article_note) "
-            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (key) DO NOTHING",
+            "article_status, article_text, article_note, story_id) "
+            "VALUES (%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s) "
+            "ON CONFLICT (key) DO NOTHING",
             [(i.key, i.feed, pg_text(i.id), pg_text(i.title), pg_text(i.summary),
               pg_text(i.link), pg_text(i.canonical_link), pg_text(i.title_key), i.published_at,
               now, pg_text(i.language), duplicates.get(i.key), now,
-              *(pg_text(v) if v is not None else None for v in article_columns(i)))
+              *(pg_text(v) if v is not None else None for v in article_columns(i)),
+              stories.get(i.key))
              for i in items])
     if matches:
         language = {i.key: i.language for i in items}

@@ -143,7 +143,9 @@ ALTER TABLE items ADD COLUMN article_status text, ADD COLUMN article_text text,
 CREATE INDEX items_article_link ON items (link) WHERE article_status IS NOT NULL;
 """
 
-MIGRATIONS: list[str] = [_V1, READING_SCHEMA, _V2]
+from monitor.store.postgres.stories import STORIES_SCHEMA  # noqa: E402  (issue 15)
+
+MIGRATIONS: list[str] = [_V1, READING_SCHEMA, _V2, STORIES_SCHEMA]
 
 
 class NewerSchemaError(Exception):

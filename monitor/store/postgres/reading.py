@@ -54,7 +54,7 @@ INSERT INTO monitor_meta VALUES ('search_index_version', '{INDEX_VERSION}');
 """
 
 _ITEM = ("i.seq AS position, i.key, i.feed, i.item_id, i.title, i.summary, i.link, "
-         "i.published_at, i.first_seen_at, i.language, i.duplicate_of, "
+         "i.published_at, i.first_seen_at, i.language, i.duplicate_of, i.story_id, "
          "t.source_language, t.target_language, t.title AS t_title, "
          "t.summary AS t_summary, t.route, t.note")
 _TRANSLATION = "LEFT JOIN item_translations AS t ON t.item_key = i.key"
@@ -112,13 +112,13 @@ def matches_of_item(db: psycopg.Connection, key: str) -> list[StoredMatch]:
 
 
 def copies_of_item(db: psycopg.Connection, key: str) -> list[StoredItem]:
-    root = db.execute("SELECT coalesce(duplicate_of, key) FROM items WHERE key = %s",
+    root = db.execute("SELECT coalesce(duplicate_of, key), story_id FROM items WHERE key = %s",
                       (key,)).fetchone()
     if root is None:
         return []
     rows = _rows(db, f"SELECT {_ITEM} FROM items AS i {_TRANSLATION} WHERE (i.key = %s OR "
-                     f"i.duplicate_of = %s) AND i.key <> %s ORDER BY i.seq LIMIT 200",
-                 (root[0], root[0], key))
+                     f"i.duplicate_of = %s OR i.story_id = %s) AND i.key <> %s "
+                     f"ORDER BY i.seq LIMIT 200", (root[0], root[0], root[1], key))
     return [_item(r) for r in rows]
 
 
@@ -225,7 +225,7 @@ def _item(r: dict) -> StoredItem:
                       summary=r["summary"], link=r["link"], published_at=r["published_at"],
                       first_seen_at=r["first_seen_at"], language=r["language"],
                       duplicate_of=r["duplicate_of"], translation=translation,
-                      position=r["position"])
+                      position=r["position"], story_id=r["story_id"])
 
 
 def _match(r: dict) -> StoredMatch:

@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Mapping, Sequence
 
 from monitor.model import Alert, Article, FeedState, Item, Match, SeenItem
-from monitor.store import LAST_SEEN_REFRESH, CheckRecord
+from monitor.store import LAST_SEEN_REFRESH, CheckRecord, as_record
 from monitor.store.articles import article_columns, stored_article
 from monitor.store.codec import alert_translations, hits_to_json, iso
 from monitor.store.sqlite.connection import chunks
@@ -111,14 +111,15 @@ class ItemRows:
         (an alert id already queued is not queued again)."""
         enqueued = 0
         with self.transaction() as db:
-            for state, items, duplicates, matches, alerts in checks:
-                enqueued += self._record(db, state, items, duplicates, matches, alerts, now)
+            for state, items, duplicates, matches, alerts, stories in map(as_record, checks):
+                enqueued += self._record(db, state, items, duplicates, matches, alerts,
+                                         stories, now)
         self._leases_recorded(check[0].name for check in checks)  # store/sqlite/leases.py
         return enqueued
 
     def _record(self, db: sqlite3.Connection, state: FeedState, items: Sequence[Item],
                 duplicates: Mapping[str, str], matches: Sequence[Match], alerts: Sequence[Alert],
-                now: datetime) -> int:
+                stories: Mapping[str, str], now: datetime) -> int:
         upsert_feed(db, self._hidden(state))
         seen_at = iso(now)
         if state.present_ids:  # still in the feed: keep them (see _m5_retention)
@@ -135,11 +136,11 @@ class ItemRows:
             db.executemany(
                 "INSERT OR IGNORE INTO items (key, feed, item_id, title, summary, link, "
                 "canonical_link, title_key, published_at, first_seen_at, language, "
-                "duplicate_of, last_seen_at, article_status, article_text, article_note) "
-                "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+                "duplicate_of, last_seen_at, article_status, article_text, article_note, "
+                "story_id) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
                 [(i.key, i.feed, i.id, i.title, i.summary, i.link, i.canonical_link,
                   i.title_key, iso(i.published_at), seen_at, i.language,
-                  duplicates.get(i.key), seen_at, *article_columns(i))
+                  duplicates.get(i.key), seen_at, *article_columns(i), stories.get(i.key))
                  for i in items])
         if matches:
             language = {i.key: i.language for i in items}

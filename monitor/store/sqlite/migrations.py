@@ -13,6 +13,7 @@ from typing import Callable
 from monitor.store.codec import iso
 from monitor.store.sqlite.reading import reading_schema
 from monitor.store.sqlite.search_index import search_schema
+from monitor.store.sqlite.stories import stories_schema
 
 # "mntr" in ASCII: marks the file as ours, so a foreign SQLite file is refused, not migrated.
 APPLICATION_ID = 0x6D6E7472
@@ -160,7 +161,8 @@ def _m6_articles(db: sqlite3.Connection) -> None:
 MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2_translation_cache,
                                                           _m3_outbox_digests, _m4_outbox_turns,
                                                           _m5_retention, reading_schema,
-                                                          search_schema, _m6_articles]
+                                                          search_schema, _m6_articles,
+                                                          stories_schema]
 
 
 def migrate(db: sqlite3.Connection, version: int) -> None:

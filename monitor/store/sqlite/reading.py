@@ -72,7 +72,7 @@ def record_translations(db: sqlite3.Connection, translations: Iterable[tuple[str
 # -- reading ---------------------------------------------------------------------------------
 
 _ITEM_COLUMNS = ("i.rowid AS position, i.key, i.feed, i.item_id, i.title, i.summary, i.link, "
-                 "i.published_at, i.first_seen_at, i.language, i.duplicate_of, "
+                 "i.published_at, i.first_seen_at, i.language, i.duplicate_of, i.story_id, "
                  "t.source_language, t.target_language, t.title AS t_title, "
                  "t.summary AS t_summary, t.route, t.note")
 _TRANSLATION = "LEFT JOIN item_translations AS t ON t.item_key = i.key"
@@ -124,14 +124,16 @@ def matches_of_item(db: sqlite3.Connection, key: str) -> list[StoredMatch]:
 
 
 def copies_of_item(db: sqlite3.Connection, key: str) -> list[StoredItem]:
-    """The other items of its story: its first copy and that copy's later copies."""
-    root = db.execute("SELECT coalesce(duplicate_of, key) FROM items WHERE key = ?",
+    """The other items of its story: its first copy and that copy's later copies, and the
+    other reports of its story (matched items grouped across feeds and languages)."""
+    root = db.execute("SELECT coalesce(duplicate_of, key), story_id FROM items WHERE key = ?",
                       (key,)).fetchone()
     if root is None:
         return []
     rows = db.execute(
-        f"SELECT {_ITEM_COLUMNS} FROM {_ITEMS} WHERE (i.key = ?1 OR i.duplicate_of = ?1) "
-        f"AND i.key != ?2 ORDER BY i.rowid LIMIT 200", (root[0], key))
+        f"SELECT {_ITEM_COLUMNS} FROM {_ITEMS} WHERE (i.key = ?1 OR i.duplicate_of = ?1 "
+        f"OR i.story_id = ?3) AND i.key != ?2 ORDER BY i.rowid LIMIT 200",
+        (root[0], key, root[1]))
     return [_item(r) for r in rows]
 
 
@@ -171,7 +173,7 @@ def _item(r: Any) -> StoredItem:
                       published_at=from_iso(r["published_at"]),
                       first_seen_at=from_iso(r["first_seen_at"]), language=r["language"],
                       duplicate_of=r["duplicate_of"], translation=translation,
-                      position=r["position"])
+                      position=r["position"], story_id=r["story_id"])
 
 
 def _match(r: Any) -> StoredMatch:
