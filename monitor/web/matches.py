@@ -86,11 +86,12 @@ def matches_page(request: Request) -> Response:
         with store.snapshot():
             matches = store.recorded_matches(wanted, before=before, limit=PAGE_SIZE + 1)
             latest = store.latest_match_id()
+            stories = _stories_of(store, matches[:PAGE_SIZE])
     older = matches[PAGE_SIZE] if len(matches) > PAGE_SIZE else None
     matches = matches[:PAGE_SIZE]
     return web.page(
         request, "matches.html", page_title="Matches", section="/matches",
-        matches=matches, filters=filters, filtered=filters.is_set, problem=problem,
+        matches=matches, stories=stories, filters=filters, filtered=filters.is_set, problem=problem,
         rule_names=[r.name for r in config.rules], feed_names=[f.name for f in config.feeds],
         languages=[*config.languages, "und"], since_choices=SINCE_CHOICES,
         live_url=None if before else f"/matches/new?{filters.query(after=latest)}",
@@ -109,11 +110,18 @@ def new_matches(request: Request) -> Response:
         with store.snapshot():
             matches = store.recorded_matches(filters.match_filter(web.clock()), after=after,
                                              limit=LIVE_LIMIT)
+            stories = _stories_of(store, matches)
     if not matches:
         return Response(status_code=204)
     latest = max(m.id for m in matches)
-    return web.fragment(request, "_live.html", matches=matches,
+    return web.fragment(request, "_live.html", matches=matches, stories=stories,
                         live_url=f"/matches/new?{filters.query(after=latest)}")
+
+
+def _stories_of(store, matches) -> dict[str, list]:
+    """The stories of a page's matches: story id → its items (each match lists the others)."""
+    ids = [m.item.story_id for m in matches if m.item.story_id]
+    return store.items_of_stories(ids) if ids else {}
 
 
 def item_page(request: Request) -> Response:

@@ -122,6 +122,24 @@ def test_item_page_shows_original_translation_route_rules_and_other_sources(clie
     assert client.get("/items/no-such-key").status_code == 404
 
 
+def test_the_item_and_matches_pages_show_the_story_across_languages(client):
+    # en-1 (Alabuga) and ru-1 (Елабуга, and its copy in ru-copy) report one event: one story.
+    main = main_of(client.get("/matches?feed=en-wire").text)
+    [match] = [m for m in main.split('<li class="match')[1:] if "in Alabuga</a>" in m]
+    assert "Story: 2 other reports · en ru" in match
+    assert 'href="https://ru.example/news/1?utm_source=rss"' in match  # each its own link
+    assert 'href="https://ru.example/news/1"' in match
+    key = re.search(r'href="/items/(\w+)"', match).group(1)
+    item = main_of(client.get(f"/items/{key}").text)
+    assert "the other reports of the same event, in any language" in item
+    assert re.search(r"story <code>s[0-9a-f]{16}</code>, en ru\)", item)
+    assert '<span class="feed">ru-news</span> <span class="lang">ru</span>' in item
+    assert '<span class="feed">ru-copy</span> <span class="lang">ru</span>' in item
+    # An item whose event no other report carries shows no story list.
+    weather = main_of(client.get("/matches?rule=weather").text)
+    assert "Story:" not in weather
+
+
 @pytest.mark.parametrize("query, titles", [
     # One form finds every inflected form (беспилотников, беспилотника) — Russian items only:
     # Belarusian stems differ (беспілотнік), as a rule's would.
