@@ -19,10 +19,12 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime, timedelta
-from typing import Mapping, Protocol, Sequence
+from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
 
 from monitor.model import Item, Source, StoredItem, StoryPlace, Translation
-from monitor.story_grouping import StoryIndex, signature_of
+
+if TYPE_CHECKING:
+    from monitor.story_grouping import StoryIndex
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +63,9 @@ class StoryTracker:
         """For each batch (a feed check's new items, its copies: item key → the key of an
         earlier copy from another feed), the story of every item whose key is in `matched`:
         item key → StoryPlace. The items are added to the index in the order given."""
+        from monitor.story_grouping import signature_of  # its tables load at the first poll,
+        # not at start: the daemon's start (and its SIGTERM handler) comes first
+
         index = self._index_for(window_seconds, target_language)
         self._catch_up(index, store, now)
         places: dict[str, StoryPlace] = {}
@@ -81,6 +86,8 @@ class StoryTracker:
         return places
 
     def _index_for(self, window_seconds: float, target_language: str) -> StoryIndex:
+        from monitor.story_grouping import StoryIndex
+
         settings = (window_seconds, target_language)
         if self._index is None or settings != self._settings:  # first use, or a reload
             self._index = StoryIndex(window_seconds, target_language=target_language)
@@ -89,6 +96,8 @@ class StoryTracker:
         return self._index
 
     def _catch_up(self, index: StoryIndex, store: StoryStore, now: datetime) -> None:
+        from monitor.story_grouping import signature_of
+
         since = now - timedelta(seconds=index.window_seconds)
         while True:
             members = store.story_members(after=self._position, published_since=since,

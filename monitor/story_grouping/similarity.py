@@ -12,7 +12,9 @@ merge costs one extra alert. So besides the threshold, a pair is never merged wh
   decree; sanctions and a product launch);
 - one recalls an anniversary and the other does not;
 - they share no name, nor a number with an actor or a second number, worth `min_anchor` (words
-  and concepts alone describe a kind of event, a country or a number alone no event at all).
+  and concepts alone describe a kind of event, a country or a number alone no event at all);
+- they are the same kind of event and their titles name different actors, neither of which
+  the other report names except by reference (EU and UK sanctions on the same firms).
 A name in both titles that the other item does not mention at all (Ryazan vs Saratov, Lithuania
 vs Latvia, EU vs UK) lowers the score, and so does the time between the two reports.
 """
@@ -128,6 +130,8 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
             firm_names += "~" + term not in a.terms
     if not _is_anchored(anchor, firm_names, bool(a.kinds & kinds_b), tuning):
         return PairScore(0.0, "no shared name or number")
+    if a.kinds & kinds_b and _other_actor(title_names_a, title_names_b, a.terms, b):
+        return PairScore(0.0, "the same measure by another actor")
     weights_a, weights_b = a.weights, _weighted(b, cross_script, weight)
     shared = sum(0.5 * (w + weights_b[t]) for t, w in weights_a.items() if t in weights_b)
     total = 0.5 * (sum(weights_a.values()) + sum(weights_b.values()))
@@ -139,6 +143,20 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
     elif missing_in_a or missing_in_b:
         score *= tuning.title_missing_factor
     return PairScore(score * time_factor(gap_hours, window_hours, tuning), None)
+
+
+def _other_actor(title_names_a: Collection[str], title_names_b: Collection[str],
+                 terms_a: Collection[str], terms_b: Collection[str]) -> bool:
+    """Whether the two titles name who acts, and neither actor is the other's: EU and UK
+    sanctions on the same firms, Lithuania and Latvia closing a crossing the same day (the
+    labelling rule "the same measure by another actor"). An actor the other report names
+    only by reference ("UK follows EU…") is not its actor; a reaction names the actor it
+    reacts to ("Minsk condemns EU sanctions"), so it stays with the event."""
+    actors_a = {g for g in title_names_a if g.startswith("N:")}
+    actors_b = {g for g in title_names_b if g.startswith("N:")}
+    if not actors_a or not actors_b or actors_a & actors_b:
+        return False
+    return not (actors_a & set(terms_b)) and not (actors_b & set(terms_a))
 
 
 def _is_missing(group: str, weights: dict[str, float]) -> bool:

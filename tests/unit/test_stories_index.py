@@ -76,6 +76,67 @@ def test_assign_keeps_apart_sanctions_by_two_actors_on_the_same_firms():
     assert assignments[2].story_id != assignments[0].story_id
 
 
+# Phase 2 (the distractor shortfall): the same measure by another actor a day later, worded
+# alike in each language, and the later reports recalling the first actor ("a day after
+# Brussels", "вслед за ЕС"). Written for this test, not taken from any labelled set.
+EU_DAY_ONE = [
+    item("e1-en", "en", "EU sanctions Mazyr Fertiliser Port and Orsha Cable Works",
+         "The Council of the EU accused the two Belarusian firms of supplying Russia's army.", 0),
+    item("e1-ru", "ru", "ЕС ввёл санкции против «Мозырь Удобрения Порт» и «Оршанский кабельный завод»",
+         "Совет ЕС обвинил белорусские компании в поставках для российской армии.", 1),
+    item("e1-be", "be", "Эўразьвяз увёў санкцыі супраць «Мазыр Угнаеньні Порт» і Аршанскага кабельнага заводу",
+         "Рада ЕС абвінаваціла беларускія прадпрыемствы ў пастаўках расейскаму войску.", 2),
+]
+UK_DAY_TWO = [
+    item("u2-ru", "ru", "Великобритания ввела санкции против «Мозырь Удобрения Порт» и «Оршанский кабельный завод»",
+         "Лондон заморозил активы компаний вслед за ЕС.", 22),
+    item("u2-en", "en", "UK sanctions Mazyr Fertiliser Port and Orsha Cable Works",
+         "London froze the firms' assets a day after Brussels did.", 23),
+    item("u2-be", "be", "Брытанія ўвяла санкцыі супраць «Мазыр Угнаеньні Порт»",
+         "Лёндан замарозіў актывы фірмаў усьлед за ЕС.", 24),
+]
+
+
+def test_assign_keeps_apart_the_same_sanctions_by_another_actor_a_day_later():
+    _, assignments = run(EU_DAY_ONE + UK_DAY_TWO)
+    eu, uk = {a.story_id for a in assignments[:3]}, {a.story_id for a in assignments[3:]}
+    assert len(eu) == 1 and len(uk) == 1 and eu != uk
+
+
+@pytest.mark.parametrize("other, veto", [
+    (UK_DAY_TWO[0], "the same measure by another actor"),
+    # A reaction names the actor it reacts to: never vetoed for the actor.
+    (item("r-ru", "ru", "Минск назвал санкции ЕС против «Мозырь Удобрения Порт» незаконными",
+          "МИД Беларуси пообещал ответные меры.", 4), None),
+    # A report that names both actors in its title is about both.
+    (item("b-ru", "ru", "ЕС и Великобритания ввели санкции против «Мозырь Удобрения Порт»",
+          "", 3), None),
+], ids=["UK a day later", "Minsk's reaction", "both actors"])
+def test_pair_score_vetoes_another_actor_only_when_neither_names_the_other(other, veto):
+    from monitor.story_grouping.similarity import Tuning, pair_score
+
+    a, b = signature_of(EU_DAY_ONE[1]), signature_of(other)
+    result = pair_score(a.terms, b.terms, cross_script=False, title_names_a=a.title_names,
+                        title_names_b=b.title_names, gap_hours=4, window_hours=72,
+                        weight=lambda term: 1.0, tuning=Tuning())
+    assert result.veto == veto
+
+
+def test_assign_keeps_two_neighbours_closing_crossings_the_same_day_apart():
+    lithuania = [item("lt-en", "en", "Lithuania closes Medininkai crossing to trucks",
+                      "Vilnius said balloons from Belarus had crossed into its airspace.", 0),
+                 item("lt-ru", "ru", "Литва закрыла пункт пропуска «Мядининкай» для грузовиков",
+                      "Вильнюс объяснил решение воздушными шарами из Беларуси.", 1)]
+    latvia = [item("lv-ru", "ru", "Латвия закрыла пункт пропуска «Патерниеки» для грузовиков",
+                   "Рига объяснила решение ситуацией на границе с Беларусью.", 3),
+              item("lv-en", "en", "Latvia closes Paternieki crossing to trucks",
+                   "Riga cited the situation on the border with Belarus.", 4)]
+    _, assignments = run(lithuania + latvia)
+    assert assignments[1].story_id == assignments[0].story_id
+    assert assignments[3].story_id == assignments[2].story_id
+    assert assignments[2].story_id != assignments[0].story_id
+
+
 def test_assign_keeps_two_strikes_on_two_refineries_on_consecutive_nights_apart():
     first = [item("r1-uk", "uk", "Дрони атакували НПЗ в Ухті", "Після атаки на заводі пожежа.", 0),
              item("r1-en", "en", "Drones strike Ukhta oil refinery", "A fire broke out at night.", 2)]
