@@ -131,7 +131,7 @@ def _item_json(item) -> dict:
 def _match_json(item, rule, terms, hits, *, matched_at=None, query=None) -> dict:
     entry = {"rule": rule, "item_id": item.item_id, "feed": item.feed, "title": item.title,
              "link": item.link, "language": item.language, "matched_terms": list(terms),
-             "seen": True,
+             "seen": True, "story": item.story_id,
              "hits": [{"term": h.term, "field": h.field, "start": h.start, "end": h.end}
                       for h in hits]}
     if matched_at is not None:

@@ -12,7 +12,7 @@ from support.cli import run_cli
 pytestmark = pytest.mark.integration
 POLL_ITEM_KEYS = {"id", "feed", "title", "summary", "link", "published", "language", "seen"}
 POLL_MATCH_KEYS = {"rule", "item_id", "feed", "title", "link", "language", "matched_terms",
-                   "seen"}
+                   "seen", "story"}
 
 
 def test_matches_json_is_shaped_like_poll_json(web_state):
@@ -27,6 +27,9 @@ def test_matches_json_is_shaped_like_poll_json(web_state):
         assert entry["matched_at"].endswith("Z") and entry["hits"]
     first = doc["matches"][0]
     assert first["feed"] == "en-wire" and first["title"].startswith("<img src=x")  # newest
+    # Each match names its story, as `poll --json` does: en-1 is in ru-1's story (issue 15).
+    story = {m["item_id"]: m["story"] for m in doc["matches"]}
+    assert story["en-1"] == story["ru-1"] == story["copy-1"] != story["ru-3"]
     ru = next(i for i in doc["items"] if i["id"] == "ru-1")
     assert ru["translation"]["route"] == "argos:ru-en"
     # Every key `poll --json` gives for the same feeds (a dry run: it writes nothing).

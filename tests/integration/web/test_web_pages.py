@@ -251,7 +251,9 @@ def test_outbox_lists_dead_and_pending_with_the_last_error(client):
     main = main_of(client.get("/outbox").text)
     assert "answered HTTP 400: no such hook" in main
     assert "answered HTTP 503: maintenance" in main
-    assert main.count("<button type=\"submit\">Retry</button>") >= 6
+    # Five alerts went dead: en-1 (Alabuga) is in ru-1's story (Елабуга), so it and ru-1's
+    # copy are one follow-up to ru-1's alert, not an alert of their own (issue 15).
+    assert main.count("<button type=\"submit\">Retry</button>") >= 5
 
 
 def test_retry_one_then_all(fresh_client, fresh_state):
