@@ -154,9 +154,12 @@ def _other_actor(title_names_a: Collection[str], title_names_b: Collection[str],
     reacts to ("Minsk condemns EU sanctions"), so it stays with the event."""
     actors_a = {g for g in title_names_a if g.startswith("N:")}
     actors_b = {g for g in title_names_b if g.startswith("N:")}
-    if not actors_a or not actors_b or actors_a & actors_b:
+    # The country both titles name is what the measure is about ("EU sanctions Belarusian
+    # firms" / "UK … on Minsk Optical Works"): who acts is each title's other actor.
+    only_a, only_b = actors_a - actors_b, actors_b - actors_a
+    if not only_a or not only_b:
         return False
-    return not (actors_a & set(terms_b)) and not (actors_b & set(terms_a))
+    return not (only_a & set(terms_b)) and not (only_b & set(terms_a))
 
 
 def _is_missing(group: str, weights: dict[str, float]) -> bool:

@@ -312,3 +312,16 @@ def test_assign_keeps_a_product_launch_apart_from_sanctions_on_the_same_firm():
     ])
     assert assignments[2].story_id == assignments[1].story_id
     assert assignments[1].story_id != assignments[0].story_id
+
+
+def test_assign_keeps_apart_another_actor_when_both_titles_name_the_target_country():
+    # Both titles name Belarus (what the measure is about); who acts differs (EU, UK).
+    eu = [item("be-eu-en", "en", "EU sanctions Belarusian cable maker Orsha Cable Works",
+               "The European Union froze the company's assets.", 0),
+          item("be-eu-ru", "ru", "ЕС ввёл санкции против белорусского «Оршанского кабельного завода»",
+               "Совет ЕС заморозил активы предприятия.", 1)]
+    uk = [item("be-uk-en", "en", "UK follows EU with sanctions on Belarusian Orsha Cable Works",
+               "Britain froze the firm's assets a day after the European Union listed it.", 22)]
+    _, assignments = run(eu + uk)
+    assert assignments[1].story_id == assignments[0].story_id
+    assert assignments[2].story_id != assignments[0].story_id
