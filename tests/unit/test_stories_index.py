@@ -323,5 +323,4 @@ def test_assign_keeps_apart_another_actor_when_both_titles_name_the_target_count
     uk = [item("be-uk-en", "en", "UK follows EU with sanctions on Belarusian Orsha Cable Works",
                "Britain froze the firm's assets a day after the European Union listed it.", 22)]
     _, assignments = run(eu + uk)
-    assert assignments[1].story_id == assignments[0].story_id
-    assert assignments[2].story_id != assignments[0].story_id
+    assert assignments[2].story_id not in {a.story_id for a in assignments[:2]}
