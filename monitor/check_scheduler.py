@@ -129,10 +129,18 @@ class CheckScheduler:
                 if self.stopping.is_set():
                     self._give_back(lease)  # another node can take the feed at once
                 else:
-                    # It failed without recording (the database away, a bug): the lease runs
-                    # out instead, so the feed is tried again a lease later, not at once.
-                    self.store.drop_feed_lease(feed.name)
+                    # It failed without recording (a full disk, the database away, a bug):
+                    # tried again an interval later, as the check would have been, not at
+                    # once (a hot loop) nor a whole lease later.
+                    self._drop(lease, feed.interval)
             self.wake.set()
+
+    def _drop(self, lease, retry_in_seconds: float) -> None:
+        try:
+            self.store.drop_feed_lease(lease.name, retry_in_seconds)
+        except Exception as exc:
+            log.warning("Could not bring a failed check's feed lease forward; it expires on its "
+                        "own", extra={"fields": {"feed_name": lease.name, "error": str(exc)}})
 
     def _give_back(self, lease) -> None:
         try:

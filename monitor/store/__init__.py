@@ -139,9 +139,10 @@ class Store(Protocol):
     def release_feeds(self, leases: Sequence[FeedLease]) -> None:
         """Give leases back unchecked: the feeds are due at once again (a stopping node)."""
 
-    def drop_feed_lease(self, name: str) -> None:
-        """Stop renewing a lease whose check recorded nothing: the feed is due when it runs
-        out (a check that failed is not retried at once)."""
+    def drop_feed_lease(self, name: str, retry_in_seconds: float) -> None:
+        """Stop renewing a lease whose check recorded nothing, and let it run out within
+        `retry_in_seconds` (the feed's interval): a check that failed is tried again then, as
+        any check would be, not at once and not a whole lease later."""
 
     # -- nodes (a shared state; none on SQLite)
     node: str | None  # this process's name among the nodes; None on SQLite

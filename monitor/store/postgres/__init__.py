@@ -129,9 +129,13 @@ class PostgresStore(PostgresBrowse, PostgresStories):
         self.held.update(renewed)
         return lost
 
-    def drop_feed_lease(self, name: str) -> None:
-        """Stop renewing a lease whose check recorded nothing: it runs out on its own."""
-        self.held.pop(name, None)
+    def drop_feed_lease(self, name: str, retry_in_seconds: float) -> None:
+        """Stop renewing a lease whose check recorded nothing, and bring its end forward to
+        `retry_in_seconds` from now (database time). If the database cannot be reached, the
+        lease runs out on its own."""
+        lease = self.held.pop(name, None)
+        if lease is not None:
+            self._run(lambda db: feeds.shorten(db, lease, retry_in_seconds))
 
     def release_feeds(self, leases: Sequence[FeedLease]) -> None:
         for lease in leases:

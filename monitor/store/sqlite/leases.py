@@ -60,10 +60,11 @@ class LocalFeedLeases:
         for lease in leases:
             self.held.pop(lease.name, None)
 
-    def drop_feed_lease(self, name: str) -> None:
+    def drop_feed_lease(self, name: str, retry_in_seconds: float) -> None:
         lease = self.held.pop(name, None)
         if lease is not None:
-            self._expiring[name] = lease.until
+            soon = datetime.now(timezone.utc) + timedelta(seconds=retry_in_seconds)
+            self._expiring[name] = min(lease.until, soon)
 
     def _leases_recorded(self, names: Iterable[str]) -> None:
         for name in names:
