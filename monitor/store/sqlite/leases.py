@@ -25,26 +25,43 @@ class LocalFeedLeases:
         self._expiring: dict[str, datetime] = {}  # dropped leases, until they run out
         # configured, enabled feed → when it is first due if it was never checked (ISO text)
         self._leasable: dict[str, str] = {}
+        self._unscheduled: set[str] = set()  # leasable feeds with no next_due_at in the state
 
     def sync_feeds(self, specs: Iterable[LeasableFeed]) -> None:
         now = datetime.now(timezone.utc)
         self._leasable = {f.name: _stamp(now + timedelta(seconds=f.first_check_delay_seconds))
                           for f in specs if f.enabled}
+        scheduled = {n for (n,) in self.db.execute(
+            "SELECT name FROM feeds WHERE next_due_at IS NOT NULL")}
+        self._unscheduled = set(self._leasable) - scheduled
 
     def claim_feeds(self, limit: int, lease_seconds: float,
                     names: Sequence[str] | None = None, *, due: bool = True
                     ) -> list[FeedLease]:
         now = datetime.now(timezone.utc)
         self._expiring = {n: t for n, t in self._expiring.items() if t > now}
-        wanted = set(self._leasable if names is None else names)
-        wanted -= self.held.keys() | self._expiring.keys()
-        if limit <= 0 or not wanted:
+        if limit <= 0:
             return []
-        # A feed never checked has no row (or no next_due_at): due after its first-check delay.
-        scheduled = dict(self.db.execute("SELECT name, next_due_at FROM feeds"))
+        taken = self.held.keys() | self._expiring.keys()
         stamp = _stamp(now)
-        due_at = {n: scheduled.get(n) or self._leasable.get(n, "") for n in wanted}
-        ready = sorted((at, n) for n, at in due_at.items() if at <= stamp or not due)
+        if names is None and due:
+            # The daemon's claim, whenever a slot frees: only the due rows and the feeds never
+            # checked, not every feed's row (bench/cluster.py: reading all 10,000 at each claim
+            # cost 18.9 ms of CPU per check).
+            due_at = {n: at or self._leasable[n] for n, at in self.db.execute(
+                "SELECT name, next_due_at FROM feeds WHERE next_due_at <= ? "
+                "OR next_due_at IS NULL", (stamp,)) if n in self._leasable}
+            due_at.update((n, self._leasable[n]) for n in self._unscheduled if n not in due_at)
+            ready = sorted((at, n) for n, at in due_at.items() if at <= stamp and n not in taken)
+        else:
+            wanted = set(self._leasable if names is None else names) - taken
+            if not wanted:
+                return []
+            # A feed never checked has no row (or no next_due_at): due after its first-check
+            # delay.
+            scheduled = dict(self.db.execute("SELECT name, next_due_at FROM feeds"))
+            due_at = {n: scheduled.get(n) or self._leasable.get(n, "") for n in wanted}
+            ready = sorted((at, n) for n, at in due_at.items() if at <= stamp or not due)
         until = now + timedelta(seconds=lease_seconds)
         got = [FeedLease(n, uuid4(), now, until) for _, n in ready[:limit]]
         self.held.update((lease.name, lease) for lease in got)
@@ -69,6 +86,7 @@ class LocalFeedLeases:
     def _leases_recorded(self, names: Iterable[str]) -> None:
         for name in names:
             self.held.pop(name, None)
+            self._unscheduled.discard(name)  # its commit wrote its next_due_at
 
     # -- nodes: one process, nothing to share
     def join_cluster(self) -> None:
