@@ -38,7 +38,7 @@ EARLIER_MAX = 200
 
 class StoryStore(Protocol):
     def story_members(self, *, after: int, published_since: datetime,
-                      limit: int = CATCH_UP_PAGE) -> list[StoredItem]: ...
+                      limit: int = CATCH_UP_PAGE) -> tuple[list[StoredItem], int]: ...
 
     def stored_item(self, key: str) -> StoredItem | None: ...
 
@@ -100,13 +100,13 @@ class StoryTracker:
 
         since = now - timedelta(seconds=index.window_seconds)
         while True:
-            members = store.story_members(after=self._position, published_since=since,
-                                          limit=CATCH_UP_PAGE)
+            members, position = store.story_members(after=self._position,
+                                                    published_since=since, limit=CATCH_UP_PAGE)
             for member in members:
                 if member.story_id and index.story_of(member.key) is None:
                     index.restore(signature_of(member.as_item(), member.translation),
                                   member.story_id, now)
-                self._position = max(self._position, member.position)
+            self._position = max(self._position, position)
             if len(members) < CATCH_UP_PAGE:
                 return
 

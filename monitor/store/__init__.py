@@ -213,9 +213,10 @@ class Store(Protocol):
 
     # -- stories (monitor.story_tracker keeps the index; the store keeps each item's story)
     def story_members(self, *, after: int, published_since: datetime,
-                      limit: int = 5000) -> list[StoredItem]:
+                      limit: int = 5000) -> tuple[list[StoredItem], int]:
         """Items with a story recorded after position `after`, published since
-        `published_since`, oldest position first."""
+        `published_since`, oldest position first; and the position read up to (past the items
+        without a story), the next call's `after`."""
     def items_of_stories(self, story_ids: Sequence[str]) -> dict[str, list[StoredItem]]:
         """Each story's items, oldest first (at most 100 each)."""
     def newest_items(self, limit: int) -> list[StoredItem]: ...

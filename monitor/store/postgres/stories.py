@@ -26,14 +26,20 @@ class PostgresStories:
     _run: Callable[[Callable[[Any], Any]], Any]
 
     def story_members(self, *, after: int, published_since: datetime,
-                      limit: int = 5000) -> list[StoredItem]:
+                      limit: int = 5000) -> tuple[list[StoredItem], int]:
         """Items with a story recorded after position `after` and published since
-        `published_since`, oldest position first. Another node's items are read the same way,
-        so each node's index sees the stories the others started."""
-        return self._run(lambda db: [_item(r) for r in _rows(
-            db, f"SELECT {_ITEM} FROM items AS i {_TRANSLATION} WHERE i.story_id IS NOT NULL "
-                f"AND i.published_at >= %s AND i.seq > %s ORDER BY i.seq LIMIT %s",
-            (published_since, after, limit))])
+        `published_since`, oldest position first, and the position read up to (as SQLite's).
+        Another node's items are read the same way, so each node's index sees the stories
+        the others started."""
+        def read(db: Any) -> tuple[list[StoredItem], int]:
+            top = db.execute("SELECT coalesce(max(seq), 0) FROM items").fetchone()[0]
+            members = [_item(r) for r in _rows(
+                db, f"SELECT {_ITEM} FROM items AS i {_TRANSLATION} WHERE i.story_id IS NOT "
+                    f"NULL AND i.published_at >= %s AND i.seq > %s AND i.seq <= %s "
+                    f"ORDER BY i.seq LIMIT %s", (published_since, after, top, limit))]
+            return members, (members[-1].position if len(members) == limit
+                             else max(top, after))
+        return self._run(read)
 
     def items_of_stories(self, story_ids: Sequence[str]) -> dict[str, list[StoredItem]]:
         def read(db: Any) -> dict[str, list[StoredItem]]:

@@ -36,14 +36,20 @@ class StoryRows:
     db: sqlite3.Connection
 
     def story_members(self, *, after: int, published_since: datetime,
-                      limit: int = 5000) -> list[StoredItem]:
+                      limit: int = 5000) -> tuple[list[StoredItem], int]:
         """Items with a story, recorded after position `after` and published since
-        `published_since`, oldest position first (the story index's state, read back)."""
+        `published_since`, oldest position first (the story index's state, read back); and
+        the position read up to, to pass as `after` next time. That position passes the items
+        without a story too: a caller that kept only the last member's position read every
+        item again at each call while none had a story in the window (a full scan per commit:
+        10,000 feeds checked at 2 a second)."""
+        top = self.db.execute("SELECT coalesce(max(rowid), 0) FROM items").fetchone()[0]
         rows = self.db.execute(
             f"SELECT {_ITEM_COLUMNS} FROM {_ITEMS} WHERE i.story_id IS NOT NULL "
-            f"AND i.published_at >= ? AND i.rowid > ? ORDER BY i.rowid LIMIT ?",
-            (iso(published_since), after, limit))
-        return [_item(r) for r in rows]
+            f"AND i.published_at >= ? AND i.rowid > ? AND i.rowid <= ? ORDER BY i.rowid "
+            f"LIMIT ?", (iso(published_since), after, top, limit))
+        members = [_item(r) for r in rows]
+        return members, (members[-1].position if len(members) == limit else max(top, after))
 
     def items_of_stories(self, story_ids: Sequence[str]) -> dict[str, list[StoredItem]]:
         """Each story's items, in the order they were recorded (at most STORY_ITEMS_SHOWN)."""

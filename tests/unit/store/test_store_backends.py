@@ -258,3 +258,31 @@ def test_an_items_article_is_stored_with_it_and_found_by_link(store):
         ("First paragraph.", "Первый абзац.")
     store.expired_items({"f": NOW - timedelta(days=90)}, delete=True)
     assert store.article_of(page) is None
+
+
+def test_story_members_reads_on_past_items_without_a_story(store):
+    """The story index is caught up from `story_members(after=position)`. The position it hands
+    back passes the items without a story (most items) and those dated before the window, so
+    the next call reads only what was recorded since: before, the tracker kept the last
+    member's position and re-read every item at each commit while no story was in the window
+    (bench/cluster.py: 2 checks a second at 10,000 feeds)."""
+    from monitor.store import CheckRecord
+    old = item(id="old", title="An old report of a story", published=NOW - timedelta(days=30))
+    plain = [item(id=f"p{n}", title=f"Plain item number {n}") for n in range(5)]
+    state = FeedState(name="f", url="https://x.org/f")
+    store.commit_polls([CheckRecord(state, [old, *plain], {}, [], [], {old.key: "st_old"})],
+                       now=NOW)
+    since = NOW - timedelta(days=3)
+    members, position = store.story_members(after=0, published_since=since)
+    assert members == []  # the only story item is older than the window
+    assert position > 0
+    assert store.story_members(after=position, published_since=since) == ([], position)
+
+    fresh = item(id="fresh", title="A fresh report of a story")
+    store.commit_polls([CheckRecord(state, [fresh, item(id="p9", title="Plain item nine")],
+                                    {}, [], [], {fresh.key: "st_new"})], now=NOW)
+    members, newer = store.story_members(after=position, published_since=since)
+    assert [(m.key, m.story_id) for m in members] == [(fresh.key, "st_new")]
+    assert newer > members[0].position  # past the plain item recorded after it too
+    members, paged = store.story_members(after=0, published_since=since, limit=1)
+    assert [m.key for m in members] == [fresh.key] and paged == members[0].position
