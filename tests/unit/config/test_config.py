@@ -287,3 +287,14 @@ def test_the_loaded_objects_are_frozen_and_built_by_key_only(tmp_path):
         with pytest.raises(TypeError):
             model(10.0, 30.0)
     assert schema.FetchConfig(connect_timeout="10s", read_timeout="30s").read_timeout == 30.0
+
+
+def test_loading_a_config_never_builds_the_loaded_configs_validator(tmp_path):
+    """Config is built by model_construct from the validated ConfigFile: its own validator is
+    never used, and building it cost every command ~40 ms of start-up (config/document.py)."""
+    from monitor.config import Config
+
+    cfg = parse_config(GOOD, base_dir=tmp_path, env={"HOOK_TOKEN": "s3cr3t-token"})
+    assert type(cfg) is Config and cfg.compiled_rules is not None
+    assert cfg.model_copy(update={"warnings": ("w",)}).warnings == ("w",)
+    assert not Config.__pydantic_complete__
