@@ -50,6 +50,7 @@ CLAIM_LATENCY = 5.0  # a node looks for due feeds every second; a busy machine a
 # as short as still shows each; the whole test takes about 100 s on 2 cores.
 RUN_SECONDS = INTERVAL + LEASE + 15
 COMMIT_WINDOW = 2.0  # a check is committed this soon after its fetch (a killed node's is not)
+SERVER_LOG_SLACK = 0.5  # a request sent before a kill, logged by the server after it
 
 
 class ItemSource:
@@ -210,8 +211,12 @@ def test_three_nodes_share_the_feeds_and_alerts_through_kills_and_a_cut_connecti
             if after - before < INTERVAL * 0.95:
                 # Fetched again within its interval: only after its node died (or lost its
                 # connection) between that fetch and recording it.
+                # The server logs a request when its handler runs: one sent just before a
+                # SIGKILL may be logged a little after it (seen: 12 ms after, on a loaded
+                # machine), hence the slack before the disruption.
                 if before >= stopped_at - COMMIT_WINDOW - TOTAL_TIMEOUT or any(
-                        0 <= d - before <= COMMIT_WINDOW + TOTAL_TIMEOUT for d in disruptions):
+                        -SERVER_LOG_SLACK <= d - before <= COMMIT_WINDOW + TOTAL_TIMEOUT
+                        for d in disruptions):
                     explained += 1
                 else:
                     refetched.append((path, before - started, after - before))
