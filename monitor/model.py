@@ -216,6 +216,11 @@ class StoryRoot:
     title: str  # the headline that alert showed
     feed: str
     link: str
+    # That alert's message on the channel, as the channel named it when it sent it (a
+    # Telegram chat and message id, a Matrix room and event id), so the follow-up can reply
+    # in its thread. Set by the drain just before a send, from the outbox; never stored in
+    # the follow-up's payload (the root may be sent after the follow-up was queued).
+    message_ref: str | None = None
 
 
 @dataclass(frozen=True)

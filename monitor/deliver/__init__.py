@@ -1,7 +1,9 @@
 """Deliver stage: Alert → a channel. I/O. One module per transport.
 
 Every channel implements `Channel`: `send(alert)` delivers one alert or raises DeliveryError
-(`transient=True` to retry later, False to dead-letter it). `build_channels` makes one per
+(`transient=True` to retry later, False to dead-letter it). A channel whose service names the
+message it posted returns that name as a message ref (stored with the outbox row), and sends
+a follow-up whose root has one (`alert.follows.message_ref`) as a reply in that thread. `build_channels` makes one per
 configured channel, by the transport its type names in the registry (monitor.config.channels):
 each is built as `Transport(settings, resources)`, and the HTTP channels of one run share the
 one httpx client in `resources`.
@@ -23,8 +25,9 @@ if TYPE_CHECKING:
 class Channel(Protocol):
     name: str
 
-    async def send(self, alert: Alert) -> None:
-        """Deliver one alert. Raises DeliveryError."""
+    async def send(self, alert: Alert) -> str | None:
+        """Deliver one alert; the message ref when the service names the message it posted
+        (monitor.deliver.threads). Raises DeliveryError."""
 
     async def aclose(self) -> None:
         """Release connections."""

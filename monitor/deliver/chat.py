@@ -1,6 +1,11 @@
 """The chat webhooks: Slack, Discord, Mattermost, Teams (one POST of JSON to a secret URL) and
 Telegram (sendMessage). Each renders with its `monitor.render` module and maps its service's
 answers to DeliveryError through `deliver.http.check_answer`.
+
+Only Telegram threads a story's follow-ups: sendMessage answers with the message's id and takes
+a reply to one. Slack's and Mattermost's incoming webhooks answer a bare "ok" (no id to reply
+to; their bot APIs would, with a token we do not ask for), Discord's webhooks name the message
+(`wait=true`) but cannot reply to one, Teams' Workflows answer 202 with nothing.
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from typing import Any
 from monitor.config.channels import ChatWebhookConfig, HttpChannelConfig, TelegramConfig
 from monitor.deliver import Resources
 from monitor.deliver.http import Answer, SharedClient, check_answer, send_request
+from monitor.deliver.threads import message_ref, reply_target
 from monitor.errors import DeliveryError
 from monitor.model import Alert
 from monitor.render import discord, mattermost, slack, teams, telegram
@@ -43,10 +49,18 @@ class JsonPostChannel:
     def payload(self, view: AlertView, body: str | None) -> dict[str, Any]:
         raise NotImplementedError
 
+    def threaded(self, payload: dict[str, Any], alert: Alert) -> dict[str, Any]:
+        """`payload` as a reply to the message `alert` follows up (services that have one)."""
+        return payload
+
+    def sent_as(self, answer: Answer) -> str | None:
+        """The message ref the answer gives (monitor.deliver.threads), if any."""
+        return None
+
     def check(self, answer: Answer) -> None:
         check_answer(self.name, self.url, answer, secrets=self.secrets)
 
-    async def send(self, alert: Alert) -> None:
+    async def send(self, alert: Alert) -> str | None:
         view = alert_view(alert)
         body = None
         if self.template and alert.kind != "digest":
@@ -55,11 +69,13 @@ class JsonPostChannel:
             except TemplateError as exc:
                 raise DeliveryError(self.name, str(exc), transient=False,
                                     hint="fix the channel's template in the config") from None
-        content = json.dumps(self.payload(view, body), ensure_ascii=False).encode("utf-8")
+        payload = self.threaded(self.payload(view, body), alert)
+        content = json.dumps(payload, ensure_ascii=False).encode("utf-8")
         answer = await send_request(self.shared, self.name, "POST", self.url, content=content,
                                     headers={"Content-Type": "application/json"},
                                     timeout_seconds=self.timeout_seconds, secrets=self.secrets)
         self.check(answer)
+        return self.sent_as(answer)
 
     async def aclose(self) -> None:
         await self.shared.release()
@@ -116,6 +132,18 @@ class TelegramChannel(JsonPostChannel):
 
     def payload(self, view, body):
         return telegram.telegram_payload(self.chat_id, telegram.telegram_text(view, body))
+
+    def threaded(self, payload, alert):
+        target = reply_target(alert, self.chat_id)
+        if target is None or not target.isdigit():
+            return payload
+        return telegram.as_reply(payload, int(target))
+
+    def sent_as(self, answer: Answer) -> str | None:
+        doc = answer.json()
+        result = doc.get("result") if isinstance(doc, dict) else None
+        message_id = result.get("message_id") if isinstance(result, dict) else None
+        return message_ref(self.chat_id, message_id) if isinstance(message_id, int) else None
 
     def check(self, answer: Answer) -> None:
         doc = answer.json()

@@ -10,10 +10,12 @@ each channel's sends for /healthz.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 from datetime import datetime
 from typing import Callable
 
 from monitor.errors import DeliveryError, StoreError
+from monitor.model import Alert
 from monitor.outbox.policy import RetryPolicy
 from monitor.store import OutboxRow, Store
 
@@ -29,27 +31,37 @@ class Outbox:
         self.rng = rng or random.Random()
         self.scrub = scrub
         # Rows a channel accepted that the store could not mark sent (a full disk): kept
-        # here until it can, so they are not sent again meanwhile (every drain would repeat
-        # them for as long as the disk stays full).
-        self.unrecorded: dict[int, datetime] = {}
+        # here, with when and as what message they were sent, until it can, so they are not
+        # sent again meanwhile (every drain would repeat them while the disk stays full).
+        self.unrecorded: dict[int, tuple[datetime, str | None]] = {}
 
     def due(self, now: datetime, *, limit: int = 100, ignore_backoff: bool = False,
             channel: str | None = None) -> list[OutboxRow]:
         """Due rows, oldest first. Records the sends it still owes the store first, and
         raises StoreError if it still cannot: nothing more is sent until it can."""
         if self.unrecorded:
-            for row_id, sent_at in list(self.unrecorded.items()):
-                self.store.mark_sent([row_id], sent_at)
+            for row_id, (sent_at, message_ref) in list(self.unrecorded.items()):
+                self.store.mark_sent([row_id], sent_at, message_ref=message_ref)
                 del self.unrecorded[row_id]
         return self.store.due_outbox(now, limit=limit, ignore_backoff=ignore_backoff,
                                      channel=channel, keep_order=True)
 
-    def delivered(self, row: OutboxRow, now: datetime) -> None:
+    def delivered(self, row: OutboxRow, now: datetime, message_ref: str | None = None) -> None:
+        """`message_ref`: the channel's name for the message it posted, if it gave one."""
         try:
-            self.store.mark_sent([row.id], now)
+            self.store.mark_sent([row.id], now, message_ref=message_ref)
         except StoreError:
-            self.unrecorded[row.id] = now
+            self.unrecorded[row.id] = (now, message_ref)
             raise
+
+    def with_root_message(self, alert: Alert) -> Alert:
+        """A follow-up with its story's first alert's message ref on this channel, when that
+        alert was sent and its channel named the message; otherwise `alert` as it is (it goes
+        out as a message of its own: a follow-up is never held for its root)."""
+        if alert.follows is None:
+            return alert
+        ref = self.store.message_refs([alert.follows.alert_id]).get(alert.follows.alert_id)
+        return replace(alert, follows=replace(alert.follows, message_ref=ref)) if ref else alert
 
     def failed(self, row: OutboxRow, error: DeliveryError, now: datetime) -> str:
         """Record a failed attempt; returns the row's new status ("pending" or "dead")."""

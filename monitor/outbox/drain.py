@@ -169,12 +169,13 @@ async def _deliver_row(deps: DrainDeps, channel: Channel | None, row: OutboxRow,
     when the state file is gone: the send could never be recorded."""
     assert deps.outbox is not None
     deps.store.check_file()
+    alert = deps.outbox.with_root_message(row.alert)  # a follow-up replies in its thread
     tracker.started(row.channel, row.alert_id, deps.clock())
     try:
         if channel is None:
             raise DeliveryError(row.channel, "channel is no longer in the config",
                                 transient=False)
-        await channel.send(row.alert)
+        sent = await channel.send(alert)
     except asyncio.CancelledError:
         log.warning("Stopped during a send: its outcome is unknown; the alert stays pending and "
                     "goes out again at the next start", extra={"fields": {
@@ -208,7 +209,7 @@ async def _deliver_row(deps: DrainDeps, channel: Channel | None, row: OutboxRow,
         return False
     # No await between the channel's answer and this mark: a stop can't come between them.
     try:
-        deps.outbox.delivered(row, deps.clock())
+        deps.outbox.delivered(row, deps.clock(), sent if isinstance(sent, str) else None)
     finally:
         tracker.succeeded(row.channel, deps.clock())  # the channel took it, recorded or not
     report.sent += 1

@@ -36,6 +36,15 @@ def matrix_content(view: AlertView, body: str | None = None) -> dict[str, Any]:
             "m.mentions": {}}
 
 
+def in_thread(content: dict[str, Any], root_event_id: str) -> dict[str, Any]:
+    """`content` as a message in the thread of `root_event_id` (a story's first alert): an
+    `m.thread` relation (Matrix spec v1.4, "Threading"), with the reply fallback the spec asks
+    for, so a client without threads shows it as a reply to that alert."""
+    return {**content, "m.relates_to": {"rel_type": "m.thread", "event_id": root_event_id,
+                                        "is_falling_back": True,
+                                        "m.in_reply_to": {"event_id": root_event_id}}}
+
+
 def _strip_tags(markup: str) -> str:
     import re
 

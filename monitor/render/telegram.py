@@ -66,9 +66,21 @@ def telegram_text(view: AlertView, body: str | None = None) -> str:
     return trim_html("\n\n".join(parts), TEXT_LIMIT, utf16)
 
 
-def telegram_payload(chat_id: int | str, text: str) -> dict[str, Any]:
-    return {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
-            "link_preview_options": {"is_disabled": True}}
+def telegram_payload(chat_id: int | str, text: str, reply_to: int | None = None
+                     ) -> dict[str, Any]:
+    """`reply_to`: the message id in this chat to reply to (a story's first alert)."""
+    payload: dict[str, Any] = {"chat_id": chat_id, "text": text, "parse_mode": "HTML",
+                               "link_preview_options": {"is_disabled": True}}
+    return as_reply(payload, reply_to) if reply_to is not None else payload
+
+
+def as_reply(payload: dict[str, Any], message_id: int) -> dict[str, Any]:
+    """`payload` as a reply to message `message_id` of its chat (Bot API 7.0 ReplyParameters).
+    `allow_sending_without_reply`: it still goes out, as a message of its own, if that message
+    was deleted ("the message should be sent even if the specified replied-to message is not
+    found")."""
+    return {**payload, "reply_parameters": {"message_id": message_id,
+                                            "allow_sending_without_reply": True}}
 
 
 def _sources(view: AlertView, room: int = TEXT_LIMIT // 2) -> str:

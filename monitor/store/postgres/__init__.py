@@ -29,6 +29,7 @@ from monitor.store import CheckRecord, as_record
 from monitor.store.codec import alert_translations
 from monitor.store.postgres.browse import PostgresBrowse
 from monitor.store.postgres.stories import PostgresStories
+from monitor.store.postgres.threads import PostgresThreads
 from monitor.store.postgres.connection import connect, error, node_name
 from monitor.store.urls import expand, redact
 from monitor.store.leases import FeedLease, LeasableFeed
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 TRANSLATION_CACHE_DAYS = 30
 
 
-class PostgresStore(PostgresBrowse, PostgresStories):
+class PostgresStore(PostgresBrowse, PostgresStories, PostgresThreads):
     """One node's connection to the shared state. Not shared between threads."""
 
     def __init__(self, url: str, db: psycopg.Connection, *, node: str) -> None:
@@ -274,8 +275,9 @@ class PostgresStore(PostgresBrowse, PostgresStories):
     def outbox_counts(self) -> dict[str, int]:
         return self._run(outbox.counts)
 
-    def mark_sent(self, row_ids: Sequence[int], now: datetime) -> None:
-        self._run(lambda db: outbox.mark_sent(db, row_ids, now))
+    def mark_sent(self, row_ids: Sequence[int], now: datetime, *,
+                  message_ref: str | None = None) -> None:
+        self._run(lambda db: outbox.mark_sent(db, row_ids, now, message_ref))
 
     def mark_failed(self, row_id: int, error_text: str, next_attempt_at: datetime) -> None:
         self._run(lambda db: outbox.mark_failed(db, row_id, error_text, next_attempt_at))

@@ -144,8 +144,9 @@ CREATE INDEX items_article_link ON items (link) WHERE article_status IS NOT NULL
 """
 
 from monitor.store.postgres.stories import STORIES_SCHEMA  # noqa: E402  (issue 15)
+from monitor.store.postgres.threads import THREADS_SCHEMA  # noqa: E402  (issue 15)
 
-MIGRATIONS: list[str] = [_V1, READING_SCHEMA, _V2, STORIES_SCHEMA]
+MIGRATIONS: list[str] = [_V1, READING_SCHEMA, _V2, STORIES_SCHEMA, THREADS_SCHEMA]
 
 
 class NewerSchemaError(Exception):

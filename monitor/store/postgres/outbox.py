@@ -193,10 +193,12 @@ def counts(db: psycopg.Connection) -> dict[str, int]:
     return dict(db.execute("SELECT status, count(*) FROM outbox GROUP BY status").fetchall())
 
 
-def mark_sent(db: psycopg.Connection, row_ids: Sequence[int], now: datetime) -> None:
+def mark_sent(db: psycopg.Connection, row_ids: Sequence[int], now: datetime,
+              message_ref: str | None = None) -> None:
     with db.transaction():
         db.execute("UPDATE outbox SET status = 'sent', sent_at = %s, last_error = NULL, "
-                   "attempts = attempts + 1 WHERE id = ANY(%s)", (now, list(row_ids)))
+                   "attempts = attempts + 1, message_ref = %s WHERE id = ANY(%s)",
+                   (now, message_ref, list(row_ids)))
         db.execute("UPDATE outbox SET status = 'sent', sent_at = %s "
                    "WHERE batch_id = ANY(%s) AND status = 'batched'", (now, list(row_ids)))
 

@@ -16,11 +16,13 @@ from monitor.store.sqlite.outbox import OutboxRows
 from monitor.store.sqlite.retention import RetentionRows
 from monitor.store.sqlite.statefile import StateFileWatch, lock_state
 from monitor.store.sqlite.stories import StoryRows
+from monitor.store.sqlite.threads import ThreadRows
 from monitor.store.sqlite.translations import TranslationCacheRows
 
 
 class SqliteStore(SqliteConnection, FeedRows, ItemRows, OutboxRows, TranslationCacheRows,
-                  RetentionRows, BrowseQueries, LocalFeedLeases, StoryRows):
+                  RetentionRows, BrowseQueries, LocalFeedLeases, StoryRows,
+                  ThreadRows):
     """A connection to one state file (monitor.store.Store). Not shared between threads."""
 
     def __init__(self, db, path: str) -> None:

@@ -14,6 +14,7 @@ from monitor.store.codec import iso
 from monitor.store.sqlite.reading import reading_schema
 from monitor.store.sqlite.search_index import search_schema
 from monitor.store.sqlite.stories import stories_schema
+from monitor.store.sqlite.threads import threads_schema
 
 # "mntr" in ASCII: marks the file as ours, so a foreign SQLite file is refused, not migrated.
 APPLICATION_ID = 0x6D6E7472
@@ -162,7 +163,7 @@ MIGRATIONS: list[Callable[[sqlite3.Connection], None]] = [_m1, _m2_translation_c
                                                           _m3_outbox_digests, _m4_outbox_turns,
                                                           _m5_retention, reading_schema,
                                                           search_schema, _m6_articles,
-                                                          stories_schema]
+                                                          stories_schema, threads_schema]
 
 
 def migrate(db: sqlite3.Connection, version: int) -> None:

@@ -119,11 +119,13 @@ class OutboxRows:
     def outbox_counts(self) -> dict[str, int]:
         return dict(self.db.execute("SELECT status, count(*) FROM outbox GROUP BY status"))
 
-    def mark_sent(self, row_ids: Sequence[int], now: datetime) -> None:
+    def mark_sent(self, row_ids: Sequence[int], now: datetime, *,
+                  message_ref: str | None = None) -> None:
+        """`message_ref`: the channel's name for the message (store/sqlite/threads.py)."""
         with self.transaction() as db:
             db.executemany("UPDATE outbox SET status = 'sent', sent_at = ?, last_error = NULL, "
-                           "attempts = attempts + 1 WHERE id = ?",
-                           [(iso(now), i) for i in row_ids])
+                           "attempts = attempts + 1, message_ref = ? WHERE id = ?",
+                           [(iso(now), message_ref, i) for i in row_ids])
             # A digest's alerts are delivered with it, in the same transaction.
             db.executemany("UPDATE outbox SET status = 'sent', sent_at = ? "
                            "WHERE batch_id = ? AND status = 'batched'",
