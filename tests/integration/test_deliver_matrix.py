@@ -4,6 +4,7 @@ virtualenv (tests/support/synapse.py). A second user reads the room to see what 
 import asyncio
 import uuid
 from dataclasses import replace
+from urllib.parse import quote
 
 import pytest
 
@@ -12,6 +13,7 @@ from monitor.config.channels import channel_config
 from monitor.deliver import Resources, build_channels
 from monitor.deliver.matrix import MatrixChannel
 from monitor.errors import DeliveryError
+from monitor.model import Source, StoryRoot
 from monitor.outbox.drain import drain_outbox
 from monitor.runtime import build_deps
 from monitor.store import open_store
@@ -166,4 +168,76 @@ def test_burst_hits_the_real_rate_limit_and_the_outbox_waits_it_out(synapse, roo
     assert sum(r.sent for r in reports) == 12
     bodies = [e["content"]["body"].split("\n")[0] for e in synapse.messages(reader, room_id)]
     assert bodies == [f"Burst {i}" for i in range(12)]
+    store.close()
+
+
+def story(channel="matrix"):
+    """A story's first alert and a follow-up to it (a later report, in Russian)."""
+    root = make_alert(channel=channel, key="w1", title="Russia to build a drone factory",
+                      language="en", translation=None, terms=("drone",),
+                      link="https://wire.example/a")
+    later = make_alert(channel=channel, key="r1", link="https://ria.example/b")
+    follows = StoryRoot(root.id, root.item_key, root.title, root.feed, root.link)
+    return root, replace(later, kind="follow_up", follows=follows, sources=(
+        Source(later.feed, later.title, later.link, later.published_at, "ru", later.item_key),))
+
+
+def test_a_follow_up_goes_in_the_thread_of_its_first_alerts_event(synapse, room, tmp_path):
+    """Issue 15: the follow-up's event relates (m.thread, with the reply fallback) to the event
+    id the homeserver returned for the first alert, which the outbox kept with its row."""
+    bot, reader, room_id = room
+    config = matrix_config(synapse, bot, room_id, tmp_path)
+    store = open_store(tmp_path / "state.db")
+    root, follow_up = story()
+    queue_alerts(store, [root, follow_up], now=root.created_at)
+
+    async def scenario():
+        channels = build_channels(config.channels, stdout=None)
+        deps = build_deps(config, store, fetcher=None, channels=channels)
+        report = await drain_outbox(deps, ignore_backoff=True)
+        await channels["matrix"].aclose()
+        return report
+
+    assert asyncio.run(scenario()).sent == 2
+    first, second = synapse.messages(reader, room_id)
+    assert "m.relates_to" not in first["content"]
+    assert second["content"]["m.relates_to"] == {
+        "rel_type": "m.thread", "event_id": first["event_id"], "is_falling_back": True,
+        "m.in_reply_to": {"event_id": first["event_id"]}}
+    assert "ria.example/b" in second["content"]["body"]
+    assert store.message_refs([root.id]) == {root.id: f"{room_id} {first['event_id']}"}
+    # The homeserver itself counts the follow-up in the root's thread.
+    thread = synapse.client.get(
+        f"/_matrix/client/v1/rooms/{quote(room_id, safe='')}/relations/"
+        f"{quote(first['event_id'], safe='')}/m.thread",
+        headers={"Authorization": f"Bearer {reader.access_token}"}).json()
+    assert [e["event_id"] for e in thread["chunk"]] == [second["event_id"]]
+    store.close()
+
+
+def test_a_follow_up_whose_root_event_the_homeserver_refuses_still_arrives(synapse, room,
+                                                                          tmp_path):
+    """The first alert's event is unknown to the homeserver (purged; a ref from before a
+    restore): Synapse refuses the relation with a 400, and the follow-up goes out as a message
+    of its own instead of going dead."""
+    bot, reader, room_id = room
+    config = matrix_config(synapse, bot, room_id, tmp_path)
+    store = open_store(tmp_path / "state.db")
+    root, follow_up = story()
+    queue_alerts(store, [root], now=root.created_at)
+    [row] = store.due_outbox(root.created_at, keep_order=True)
+    store.mark_sent([row.id], root.created_at, message_ref=f"{room_id} $not-an-event-here")
+    queue_alerts(store, [follow_up], now=root.created_at)
+
+    async def scenario():
+        channels = build_channels(config.channels, stdout=None)
+        deps = build_deps(config, store, fetcher=None, channels=channels)
+        report = await drain_outbox(deps, ignore_backoff=True)
+        await channels["matrix"].aclose()
+        return report
+
+    report = asyncio.run(scenario())
+    assert (report.sent, report.dead, report.failed) == (1, 0, 0)
+    [event] = synapse.messages(reader, room_id)
+    assert "m.relates_to" not in event["content"] and "ria.example/b" in event["content"]["body"]
     store.close()

@@ -286,3 +286,18 @@ def test_story_members_reads_on_past_items_without_a_story(store):
     assert newer > members[0].position  # past the plain item recorded after it too
     members, paged = store.story_members(after=0, published_since=since, limit=1)
     assert [m.key for m in members] == [fresh.key] and paged == members[0].position
+
+
+def test_a_sent_alerts_message_ref_is_kept_and_read_back(store):
+    """A story's follow-up replies to the message its first alert became (issue 15): the ref
+    a channel gave for a sent row is kept with it; a row not sent, or sent by a channel that
+    named no message, has none."""
+    a, b, c = item(id="1"), item(id="2", title="Another title"), item(id="3", title="Third one")
+    commit(store, FeedState(name="f", url="u"), [a, b, c], [],
+           [alert(a, channel="tg"), alert(b, channel="tg"), alert(c, channel="tg")])
+    first, second, third = store.due_outbox(NOW, keep_order=True)
+    store.mark_sent([first.id], NOW, message_ref="-100123 4242")
+    store.mark_sent([second.id], NOW)
+    assert store.message_refs([first.alert_id, second.alert_id, third.alert_id, "al_none"]) \
+        == {first.alert_id: "-100123 4242"}
+    assert store.message_refs([]) == {}
