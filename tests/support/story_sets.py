@@ -16,7 +16,7 @@ from monitor.normalize import normalize_entries
 from monitor.parse import parse_feed
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "stories"
-SETS = ("test", "test2", "test3", "dev")
+SETS = ("test", "test2", "test3", "test4", "dev")
 
 
 def _load_module(name: str):
