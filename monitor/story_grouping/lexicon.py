@@ -103,7 +103,7 @@ N:us         us= usa= american америк амэрык америк сша= з
 N:by         belarus беларус білорус бялорус minsk+ мінск+ минск+ менск+ мінськ+ минськ+
 N:ru         russia русск росси расей расі расія расеі росі moscow+ москв+ маскв+
 N:ua         ukrain украін украин україн kyiv+ киев+ кіев+ київ+ києв+ kiev+
-N:pl         poland polish польш польск польшч польск варшав+ warsaw+
+N:pl         poland polish польш польск польшч польщ польськ варшав+ warsaw+
 N:lt         lithuania литв літв летув литовс літоўс литовськ vilnius+ вильнюс+ вільн+
 N:lv         latvia латви латві латвійс латвийс riga+ рига+ рыг+ риг=+
 N:cn         china chinese китай кітай китайськ
@@ -116,8 +116,22 @@ N:ca         canada канад
 N:uz         uzbekistan узбекист узбекіст ташкент+ tashkent+
 N:vn         vietnam вьетнам в'етнам вєтнам в'єтнам
 N:kz         kazakhstan казахстан
+N:de         germany german= germans германи германск немецк нямецк нямеччын німеччин німецьк berlin+ берлин+ берлін+
+N:fr         france french= франци франці францу франц= францы французьк paris+ париж+ парыж+
+N:ee         estonia estonian эстони эстонс эстоні эстонск естоні естонськ tallinn+ таллин+ талін+ таллін+
+N:md         moldova moldovan молдов малдов молдав chisinau+ кишинев+ кішынёў+ кішынев+ кишинів+
+N:ge         georgia= georgian грузия= грузии= грузию= грузией= грузія= грузіі= грузію= грузії= грузинск грузінск грузинськ tbilisi+ тбилис+ тбіліс+
+N:hu         hungary hungarian венгри венгерск вугоршчын венгерск угорщин угорськ budapest+ будапешт+
+N:sk         slovakia slovak словаки словацк славакі славацк словаччин словацьк
+N:ro         romania romanian румыни румынск румыні румынск румуні румунськ
+N:fi         finland finnish финлянд фінлянд фінлянд финск фінск фінськ helsinki+ хельсинк+ хельсінк+ гельсінк+
+N:il         israel израил ізраіл ізраїл
+N:am         armenia armenian армени армян армэні армянск вірмен єреван+ ереван+ yerevan+
+N:az         azerbaijan azerbaijani азербайджан азэрбайджан baku+ баку=+
 N:tr         turkey turkish турци турец турэц туреч турц
-N:wb         "world bank" "всемирный банк" "сусветны банк" "світовий банк" "світового банку" "всемирного банка"
+N:wb         "world bank" "всемирный банк" "сусветны банк" "світовий банк" "світового банку" "всемирного банка" "всемирному банку" "сусветнага банка" "світовому банку"
+N:ua         "verkhovna rada" "верховна рада" "верховної ради" "верховну раду" "верховній раді" "верховная рада" "верховной рады" "верховную раду" "вярхоўная рада" "вярхоўнай рады"
+T:parliament "verkhovna rada" "верховна рада" "верховної ради" "верховну раду" "верховній раді" "верховная рада" "верховной рады" "верховную раду" "вярхоўная рада" "вярхоўнай рады"
 """
 
 _PHRASE = re.compile(r'"([^"]+)"|(\S+)')
@@ -171,6 +185,20 @@ def concepts_of(word: str) -> tuple[str, ...]:
 def is_capital_city(word: str) -> bool:
     """Whether a folded word names a capital city listed in the table (a place name too)."""
     return any(word.startswith(prefix) for prefix in _CAPITALS)
+
+
+def actor_phrase_spans(folded_text: str) -> list[tuple[int, int]]:
+    """Where the text names an actor by several words ("World Bank", "Світового банку",
+    "Верховна Рада"): the words there are that actor, not names of their own (a capital
+    "Світового" or "Рада" would otherwise be a name the other languages never write)."""
+    spans = []
+    for phrase, concept in _PHRASES:
+        if concept[0] == "N":
+            start = folded_text.find(phrase)
+            while start >= 0:
+                spans.append((start, start + len(phrase)))
+                start = folded_text.find(phrase, start + 1)
+    return spans
 
 
 def phrase_concepts(folded_text: str, is_title: bool) -> list[str]:

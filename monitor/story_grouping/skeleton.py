@@ -48,8 +48,10 @@ _LETTERS = str.maketrans({
     "ī": "", "ā": "", "ē": "", "ģ": "g", "ķ": "k", "ļ": "l", "ņ": "n", "ő": "", "ö": "", "ü": "",
     "ä": "", "ç": "s", "ş": "S", "ğ": "g", "ı": "",
 })
-# A Belarusian дз is a Russian д (Жодзіна/Жодино); read it before the letters are mapped.
-_CYRILLIC_DZ = re.compile("дз")
+# A Belarusian дз is a Russian д (Жодзіна/Жодино), and Belarusian шч is Russian and Ukrainian
+# щ (Шчыт/Щит, Шчучын/Щучин); read them before the letters are mapped.
+_CYRILLIC_DIGRAPH = re.compile("дз|шч")
+_CYRILLIC_DIGRAPHS = {"дз": "д", "шч": "щ"}
 _CYRILLIC = re.compile("[\u0400-\u04ff]")
 
 
@@ -59,8 +61,8 @@ def _consonants(word: str) -> str:
         if not word.isascii():
             word = word.replace("c", "ts")  # Kuźnica, Šalčininkai: Polish and Baltic c is ts
         word = _LATIN_DIGRAPH.sub(lambda m: _LATIN_MAP[m.group()], word)
-    elif "дз" in word:
-        word = _CYRILLIC_DZ.sub("д", word)
+    elif "дз" in word or "шч" in word:
+        word = _CYRILLIC_DIGRAPH.sub(lambda m: _CYRILLIC_DIGRAPHS[m.group()], word)
     return word.translate(_LETTERS)
 
 
@@ -92,6 +94,9 @@ _ENDINGS = sorted("""
 ай ою ої ій ий ый ая ое ее ае ія іх ім ую ом ам ым аў яў ей ёй
 """.split(), key=len, reverse=True)
 _ADJECTIVE = re.compile("(?:ьск|ск|цк|ськ)[аеёиіїоуыэюяйьў]{0,2}$")
+# A region named after its town: Віцебшчына, Витебщина, Харківщина, Гомельшчына (the
+# Витебская область of Russian reports, Vitebsk region in English ones).
+_REGION = re.compile("(?:шчын|щин|чын|чин)[аеёиіїоуыэюяйьў]{0,2}$")
 
 
 def strip_ending(word: str) -> str:
@@ -122,6 +127,12 @@ def name_keys(word: str) -> list[str]:
                 keys.append(skeleton(stem[:-2]))  # Оршанский → орш(а)
             if base[adjective.start():].startswith("цк"):
                 keys.append(skeleton(stem + "ч"))  # Баранавіцкі → Баранавічы (ч → ц before к)
+        region = _REGION.search(word)
+        if region and region.start() >= 4:
+            town = word[:region.start()].removesuffix("ь")
+            # the town's own key (Харків, Гомель) and its -ск form's (Віцебск, Брэст-ск is
+            # cut to four consonants anyway): the region shares the key of either
+            keys += [skeleton(town), skeleton(town + "ск")]
     else:
         keys.append(skeleton(word))
         if word.endswith(("sky", "ski", "skiy")) and len(word) > 6:
