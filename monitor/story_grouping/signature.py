@@ -31,6 +31,7 @@ from monitor.story_grouping.skeleton import name_keys, skeleton, strip_ending
 from monitor.normalize.text import fold
 
 SIGNATURE_VERSION = 1
+QUOTED = "'"  # marks a title subject named in quotation marks
 WORD_SKELETON = 4
 LEDE_CHARS = 400
 
@@ -226,7 +227,10 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
             else:
                 strong.update(keys)
                 if name_groups is not None and keys:
-                    name_groups.append("|".join(keys))
+                    # a quoted name («Щит Союза», «Великий камень») is often translated in
+                    # English ("Union Shield"): marked, so only its own script misses it
+                    quoted = _in_short_quotation(text, match.start())
+                    name_groups.append(QUOTED * quoted + "|".join(keys))
             reference_until = -1 if is_reference else reference_until
         elif not concepts and len(word) >= 4:
             key = skeleton(strip_ending(word), WORD_SKELETON)
@@ -249,6 +253,13 @@ def lede(summary: str) -> str:
         return summary
     cut = summary.rfind(" ", 0, LEDE_CHARS)
     return summary[:cut if cut > LEDE_CHARS // 2 else LEDE_CHARS]
+
+
+def _in_short_quotation(text: str, start: int) -> bool:
+    """Whether the word at `start` is inside a short quotation (see `_is_quoted_name`)."""
+    opening = max(text.rfind(q, max(0, start - 60), start) for q in _OPENING_QUOTES)
+    return opening >= 0 and _is_quoted_name(text, opening + 1) and \
+        not _CLOSING_QUOTE.search(text, opening + 1, start)
 
 
 def _is_quoted_name(text: str, start: int) -> bool:

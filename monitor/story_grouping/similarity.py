@@ -136,8 +136,8 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
     shared = sum(0.5 * (w + weights_b[t]) for t, w in weights_a.items() if t in weights_b)
     total = 0.5 * (sum(weights_a.values()) + sum(weights_b.values()))
     score = shared / total if total else 0.0
-    missing_in_b = any(_is_missing(group, weights_b) for group in title_names_a)
-    missing_in_a = any(_is_missing(group, weights_a) for group in title_names_b)
+    missing_in_b = any(_is_missing(group, weights_b, cross_script) for group in title_names_a)
+    missing_in_a = any(_is_missing(group, weights_a, cross_script) for group in title_names_b)
     if missing_in_a and missing_in_b:
         score *= tuning.title_conflict_factor
     elif missing_in_a or missing_in_b:
@@ -162,8 +162,14 @@ def _other_actor(title_names_a: Collection[str], title_names_b: Collection[str],
     return not (only_a & set(terms_b)) and not (only_b & set(terms_a))
 
 
-def _is_missing(group: str, weights: dict[str, float]) -> bool:
-    """Whether none of a title name's keys ("n:rSn|n:rS") is among the other item's terms."""
+def _is_missing(group: str, weights: dict[str, float], cross_script: bool = False) -> bool:
+    """Whether none of a title name's keys ("n:rSn|n:rS") is among the other item's terms. A
+    quoted name ("'n:St|n:sz", «Щит Союза») is not missed across scripts: English translates
+    it ("Union Shield")."""
+    if group[0] == "'":
+        if cross_script:
+            return False
+        group = group[1:]
     return all(key not in weights for key in group.split("|"))
 
 
