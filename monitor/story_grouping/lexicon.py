@@ -101,7 +101,7 @@ N:eu         eu= european євросоюз евросоюз еўрасаюз э�
 N:uk         uk= britain british великобритан британ вялікабрытан брытан лондон+ london+
 N:us         us= usa= american америк амэрык америк сша= зша= washington+ вашингтон+
 N:by         belarus беларус білорус бялорус minsk+ мінск+ минск+ менск+ мінськ+ минськ+
-N:ru         russia русск росси расей расі расія расеі росі moscow+ москв+ маскв+
+N:ru         russia русск росси расей расі расія расеі росі moscow+ москв+ маскв+ рф= "russian federation"
 N:ua         ukrain украін украин україн kyiv+ киев+ кіев+ київ+ києв+ kiev+
 N:pl         poland polish польш польск польшч польщ польськ варшав+ warsaw+
 N:lt         lithuania литв літв летув литовс літоўс литовськ vilnius+ вильнюс+ вільн+

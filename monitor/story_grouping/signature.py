@@ -182,7 +182,7 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
             pending_number = None
             if scale:
                 continue
-        if word in _NUMBER_WORDS:
+        if is_title and word in _NUMBER_WORDS:
             if pending_number is not None:
                 terms.add(_number_term(pending_number))
             pending_number = float(_NUMBER_WORDS[word])

@@ -91,11 +91,14 @@ def _is_consonant(raw: str, i: int) -> bool:
 # longest first; stripped from Cyrillic names before the skeleton is taken.
 _ENDINGS = sorted("""
 ами ями ого его ому ему ыми ими ым им ом ем ам ям ах ях ой ей ою ею ую юю ая яя ые ие ых их
-ай ою ої ій ий ый ая ое ее ае ія іх ім ую ом ам ым аў яў ей ёй
+ай ою ої ій ий ый ая ое ее ае ія іх ім ую ом ам ым аў яў ей ёй ага яга аму яму ымі імі
 """.split(), key=len, reverse=True)
 _ADJECTIVE = re.compile("(?:ьск|ск|цк|ськ)[аеёиіїоуыэюяйьў]{0,2}$")
 # A region named after its town: Віцебшчына, Витебщина, Харківщина, Гомельшчына (the
 # Витебская область of Russian reports, Vitebsk region in English ones).
+# A village or district in -овка/-аўка/-івка and its adjective (Комаровка, Камароўка,
+# Комаровский рынок): the key of the stem without the -к.
+_OVKA = re.compile("(?:ов|оў|ав|аў|ев|еў|ёў|ів|їв)к[аеёиіїоуыэюяйьў]{0,2}$")
 _REGION = re.compile("(?:шчын|щин|чын|чин)[аеёиіїоуыэюяйьў]{0,2}$")
 
 
@@ -127,6 +130,11 @@ def name_keys(word: str) -> list[str]:
                 keys.append(skeleton(stem[:-2]))  # Оршанский → орш(а)
             if base[adjective.start():].startswith("цк"):
                 keys.append(skeleton(stem + "ч"))  # Баранавіцкі → Баранавічы (ч → ц before к)
+        ovka = _OVKA.search(word)
+        if ovka and ovka.start() >= 3:
+            stem_key = skeleton(word[:ovka.start() + 2])
+            if len(stem_key) >= 3:  # Головка → "gl" would be too short to mean anything
+                keys.append(stem_key)
         region = _REGION.search(word)
         if region and region.start() >= 4:
             town = word[:region.start()].removesuffix("ь")

@@ -135,8 +135,8 @@ def test_a_small_number_written_as_a_word_is_a_number(text):
 
 
 def test_a_number_word_takes_its_scale():
-    assert "#2000000" in terms_of("two million doses")
-    assert "#2000000" in terms_of("два миллиона доз")
+    assert "#2000000" in terms_of("Two million doses arrive", is_title=True)
+    assert "#2000000" in terms_of("Прибыли два миллиона доз", is_title=True)
 
 
 def test_a_closure_reported_with_the_number_in_words_is_one_story_across_languages():
@@ -178,3 +178,24 @@ def test_a_loan_reported_with_the_lender_in_ukrainian_and_english_is_one_story()
              "Кошти підуть на відбудову 120 шкіл, пошкоджених під час війни.", 2),
     ])
     assert stories["en"] == stories["uk"], stories
+
+
+def test_number_words_count_in_titles_only():
+    # "for ten days", "двух стран", "two days after" in a lede are not the event's figures;
+    # a headline's "закрыла два пункта" is
+    assert "#10" not in terms_of("The joint exercise will run for ten days across Belarus.")
+    assert "#2" not in terms_of("В маневрах задействованы военнослужащие двух стран.")
+    assert "#2" in terms_of("Литва закрыла два пункта пропуска", is_title=True)
+
+
+def test_the_russian_federation_abbreviated_is_russia():
+    terms = terms_of("Україна посилила кордон через навчання армії РФ", is_title=True)
+    assert "N:ru" in terms and "n:rf" not in terms, terms
+    assert "N:ru" in terms_of("Armed forces of the Russian Federation begin drills", is_title=True)
+
+
+@pytest.mark.parametrize("village, adjective", [
+    ("камароўкі", "комаровского"), ("комаровке", "камароўскага"), ("петрівка", "петровский"),
+])
+def test_a_place_in_ovka_shares_the_key_of_its_adjective(village, adjective):
+    assert set(name_keys(village)) & set(name_keys(adjective)), (name_keys(village), name_keys(adjective))
