@@ -102,11 +102,16 @@ _OVKA = re.compile("(?:ов|оў|ав|аў|ев|еў|ёў|ів|їв)к[аеёи�
 _REGION = re.compile("(?:шчын|щин|чын|чин)[аеёиіїоуыэюяйьў]{0,2}$")
 
 
+_ENDINGS_BY_LENGTH = {n: frozenset(e for e in _ENDINGS if len(e) == n)
+                      for n in sorted({len(e) for e in _ENDINGS}, reverse=True)}
+
+
 def strip_ending(word: str) -> str:
-    """`word` without one Slavic case ending (never shorter than 3 letters)."""
-    for ending in _ENDINGS:
-        if word.endswith(ending) and len(word) - len(ending) >= 3:
-            return word[:-len(ending)]
+    """`word` without one Slavic case ending, the longest that fits (never shorter than 3
+    letters). A set look-up per ending length: this runs for every word of every item."""
+    for length, endings in _ENDINGS_BY_LENGTH.items():
+        if len(word) - length >= 3 and word[-length:] in endings:
+            return word[:-length]
     return word
 
 
