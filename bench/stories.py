@@ -12,7 +12,10 @@ merged, for the engine and two baselines in the same run:
 engine changed, judged on dev and on `test2`); `test2` is the second held-out set, written
 after that first look and before those changes; `test3` is the third (phase 2), written and
 committed before the engine change for `test`'s distractor merge (the same measure by another
-actor), which was judged on dev and unit examples only; `dev` is the set the engine was tuned on.
+actor), which was judged on dev and unit examples only; `test4` is the fourth (issue 15's
+cross-language round), written and committed before the changes for cross-language recall,
+which were judged on dev and test (both tuned on by then) and unit examples; `dev` is the set
+the engine was tuned on.
 "+ background" runs each set again with every real feed item of tests/data/feeds (about
 2,600 unrelated items in en/ru/be/uk) interleaved over the same days, and counts labelled
 items that joined a background item's story.
@@ -211,7 +214,7 @@ def main() -> None:
     print(f"labelled sets: {', '.join(f'{s} {len(load_items(s))} items' for s in SETS)}; "
           f"background: {len(background)} real feed items")
     print(TARGETS)
-    rows = [row for set_name in ("test", "test2", "test3", "dev")
+    rows = [row for set_name in ("test", "test2", "test3", "test4", "dev")
             for row in quality_rows(set_name, background)]
     print_quality(rows)
 
