@@ -22,6 +22,7 @@ city: it stands for its country ("Лондон ввёл санкции") and is 
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 _TABLE = """
 E:attack     attack strike= strikes= struck атак удар обстрел абстрэл обстріл вразил вразив shelling
@@ -170,6 +171,7 @@ ANNIVERSARY = re.compile(
     r"(?:ago|on|after|since|назад|спустя|таму|тому|пасьля|пасля|потому)\b")
 
 
+@lru_cache(maxsize=1 << 14)  # news repeats its words: skeleton.WORD_CACHE
 def concepts_of(word: str) -> tuple[str, ...]:
     """The concept ids of one folded word: its exact entry, else its longest listed beginning."""
     found = _EXACT.get(word)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from monitor.story_grouping.skeleton import name_keys, skeleton
+from monitor.story_grouping.skeleton import _ENDINGS, name_keys, skeleton, strip_ending
 from monitor.normalize.text import fold
 
 SAME_NAME = [
@@ -54,3 +54,34 @@ def test_skeleton_reads_latin_digraphs_like_their_cyrillic_letters():
 def test_name_keys_drop_keys_too_short_to_tell_names_apart():
     assert name_keys("київ") == []  # "k" alone would join every K-name
     assert name_keys("kyiv") == []
+
+
+def _strip_ending_by_scanning(word: str) -> str:
+    """strip_ending as first written: the longest listed ending the word has, scanned one by
+    one, kept only when three letters remain."""
+    for ending in _ENDINGS:
+        if word.endswith(ending) and len(word) - len(ending) >= 3:
+            return word[:-len(ending)]
+    return word
+
+
+def test_strip_ending_takes_the_longest_ending_that_leaves_three_letters():
+    assert strip_ending("лукашенкам") == "лукашенк"
+    assert strip_ending("минского") == "минск"      # -ого before -го or -о
+    assert strip_ending("гродненском") == "гродненск"
+    assert strip_ending("орами") == "орами"         # -ами would leave 2 letters; -ми is none
+    assert strip_ending("домам") == "дом"
+    assert strip_ending("дом") == "дом"
+    assert strip_ending("minsk") == "minsk"
+
+
+def test_strip_ending_looks_up_endings_by_length_and_finds_what_the_scan_found():
+    # strip_ending looks each length's endings up in a set (one lookup per length, not an
+    # endswith per ending: pollcpu); it must find exactly what scanning all endings found,
+    # for every ending after stems of every length around the three-letter floor.
+    words = [stem + ending for ending in {*_ENDINGS, "", "а", "ь", "ск"}
+             for stem in ("", "к", "до", "дом", "бела", "лукашенк", "о", "ам", "ого")]
+    words += [fold(w) for w in "Лукашенко Минского Гродненском Оршанский Беларусьсю ями ого".split()]
+    assert len(words) > 400
+    for word in words:
+        assert strip_ending(word) == _strip_ending_by_scanning(word), word
