@@ -242,11 +242,15 @@ def test_sigkill_or_sigterm_at_random_moments_beside_status_loses_and_repeats_no
     assert term_failures == [], (summary, term_failures)
     assert bystander.failures == [], (summary, bystander.failures[:5])
     # Delivery to one channel is sequential, so a kill can catch at most one alert between
-    # send and mark: such an alert comes exactly twice, and there are at most as many as kills
-    # of a run that was delivering. (No sender can do better under SIGKILL; the stable
+    # send and mark: such an alert comes exactly twice, and each SIGKILLed run leaves at most
+    # one (its first copy arrived during that run). (No sender can do better under SIGKILL; the stable
     # webhook-id is what lets a receiver drop that repeat.)
+    # Counted per run from the receiver's clock: the daemon's own log misses a run killed after
+    # the receiver took an alert and before the log line (seen: 2 repeats, 1 run with a line).
     assert all(n == 2 for n in repeats.values()), summary
-    assert len(repeats) <= busy_kills, summary
+    first_runs = Counter(next(n for n, (start, end, _) in enumerate(runs) if start <= first_at[i]
+                              <= end) for i in repeats)
+    assert all(n == 1 for n in first_runs.values()), (summary, first_runs)
     assert outbox == {"sent": len(expected)}, summary
 
 
