@@ -41,6 +41,12 @@ def test_two_thousand_feeds_log_each_overrun_once_not_each_skipped_run(feed_serv
                  what="every feed checked once", every=0.5)
         wait_for(lambda: daemon.stderr().count('"Feed checked"') >= FEEDS, timeout=60,
                  what="the first round of checks to finish", every=0.5)
+        # The fast feeds can make up that count on their own (checked again at 5 s on a quiet
+        # machine) before a slow feed's 6 s answer: wait until every slow feed's second check
+        # has started, which it does only after the first (that overran) has finished.
+        wait_for(lambda: all(len(feed_server.requests_to(f"/slow{i}.xml")) >= 2
+                             for i in range(SLOW)), timeout=60,
+                 what="each slow feed's first check to finish", every=0.5)
     finally:
         stopping = time.monotonic()
         code = daemon.stop(timeout=60)
