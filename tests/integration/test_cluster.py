@@ -30,7 +30,7 @@ import pytest
 from monitor.normalize import item_key
 from monitor.render import alert_id
 from support.cli import run_cli, write_config
-from support.daemon import DaemonProcess, wait_for
+from support.daemon import DaemonProcess, delivered_log_ids, wait_for
 from support.feed_server import rss
 from support.webhook_receiver import WebhookReceiver
 
@@ -100,18 +100,6 @@ def failed_feeds(daemon: DaemonProcess) -> set[str]:
     return failed
 
 
-def delivered_by(daemon: DaemonProcess) -> list[str]:
-    ids = []
-    for line in daemon.stderr().splitlines():
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            continue  # a line cut short by SIGKILL
-        if doc.get("msg") == "Alert delivered":
-            ids.append(doc["alert_id"])
-    return ids
-
-
 def test_three_nodes_share_the_feeds_and_alerts_through_kills_and_a_cut_connection(
         feed_server, tmp_path, postgres_cluster, pg_database, request):
     rng = random.Random(SEED)
@@ -161,7 +149,7 @@ def test_three_nodes_share_the_feeds_and_alerts_through_kills_and_a_cut_connecti
             kills.append(time.monotonic())
             nodes[0].kill()
             runs_of_node0.append((run_started, time.time(), "SIGKILL"))
-            sent = delivered_by(nodes[0])
+            sent = delivered_log_ids(nodes[0])
             logged.update(sent)
             failed |= failed_feeds(nodes[0])
             busy_kills += bool(sent)
@@ -186,7 +174,7 @@ def test_three_nodes_share_the_feeds_and_alerts_through_kills_and_a_cut_connecti
     ended = time.monotonic()
     runs_of_node0.append((run_started, time.time(), "SIGTERM"))
     for daemon in nodes.values():
-        logged.update(delivered_by(daemon))
+        logged.update(delivered_log_ids(daemon))
         failed |= failed_feeds(daemon)
         assert "Traceback" not in daemon.stderr(), daemon.stderr()[-3000:]
 

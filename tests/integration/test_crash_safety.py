@@ -35,7 +35,7 @@ import pytest
 from monitor.normalize import item_key
 from monitor.render import alert_id
 from support.cli import run_cli, write_config
-from support.daemon import DaemonProcess, wait_for
+from support.daemon import DaemonProcess, delivered_log_ids, wait_for
 from support.feed_server import rss
 from support.webhook_receiver import WebhookReceiver
 
@@ -114,18 +114,6 @@ def receiver():
     rx = WebhookReceiver().start()
     yield rx
     rx.stop()
-
-
-def delivered_log_ids(daemon: DaemonProcess) -> list[str]:
-    ids = []
-    for line in daemon.stderr().splitlines():
-        try:
-            doc = json.loads(line)
-        except ValueError:
-            continue  # a line cut short by SIGKILL
-        if doc.get("msg") == "Alert delivered":
-            ids.append(doc["alert_id"])
-    return ids
 
 
 def run_of(at: float, runs: list[tuple[float, float, str]]) -> str:

@@ -68,3 +68,17 @@ class DaemonProcess:
             self.proc.wait()
         self.out.close()
         self.err.close()
+
+
+def delivered_log_ids(daemon: "DaemonProcess") -> list[str]:
+    """The alert ids a daemon's JSON log says it delivered (after marking them sent)."""
+    import json
+    ids = []
+    for line in daemon.stderr().splitlines():
+        try:
+            doc = json.loads(line)
+        except ValueError:
+            continue  # a line cut short by SIGKILL
+        if doc.get("msg") == "Alert delivered":
+            ids.append(doc["alert_id"])
+    return ids

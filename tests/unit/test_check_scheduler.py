@@ -14,18 +14,7 @@ from monitor.config import FeedConfig
 from monitor.model import FeedState
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        from monitor.store import open_store
-        with open_store(tmp_path / "state.db") as s:
-            yield s
-        return
-    from monitor.store.postgres import connect_postgres
-    cluster = request.getfixturevalue("postgres_cluster")
-    database = request.getfixturevalue("pg_database")
-    with connect_postgres(cluster.url(database, unix=True), node="test-node") as s:
-        yield s
+from support.stores import store  # noqa: E402,F401  (the fixture: both backends)
 
 
 def feeds(n, interval=900.0):

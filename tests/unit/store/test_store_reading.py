@@ -15,18 +15,7 @@ NOW = datetime(2026, 11, 25, 12, 0, tzinfo=timezone.utc)
 LANGUAGES = ("en", "ru", "be", "uk")
 
 
-@pytest.fixture(params=["sqlite", "postgres"])
-def store(request, tmp_path):
-    if request.param == "sqlite":
-        from monitor.store import open_store as connect
-        with connect(tmp_path / "state.db") as s:
-            yield s
-        return
-    from monitor.store.postgres import connect_postgres
-    cluster = request.getfixturevalue("postgres_cluster")
-    database = request.getfixturevalue("pg_database")
-    with connect_postgres(cluster.url(database, unix=True), node="test-node") as s:
-        yield s
+from support.stores import store  # noqa: E402,F401  (the fixture: both backends)
 
 
 def item(feed, id, title, summary="", language="ru", link="", published=NOW):
