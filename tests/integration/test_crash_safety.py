@@ -19,7 +19,6 @@ queued alert arrives, oldest first, none lost, none twice.
 
 from __future__ import annotations
 
-import json
 import os
 import random
 import signal
