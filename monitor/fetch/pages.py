@@ -32,7 +32,7 @@ from monitor.fetch.classify import REDIRECTS, classify_response, map_httpx_error
 from monitor.fetch.client import (Fetcher, discard, kept_headers, peer_address,
                                   redirect_target, then_flush)
 from monitor.fetch.decompress import DecodeError, decoder_for
-from monitor.fetch.policy import Hops, Refused, host_port
+from monitor.fetch.policy import LinkHops, Refused
 
 ACCEPT = "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xml", "text/xml")
@@ -106,7 +106,7 @@ class PageFetcher:
     async def _get(self, url: str, feed_url: str) -> Page:
         fetcher = self.fetcher
         client = fetcher.client
-        hops = _LinkHops(fetcher.redirect_policy, feed_url, fetcher.resolver)
+        hops = LinkHops(fetcher.redirect_policy, feed_url, fetcher.resolver)
         await hops.before(None, url)
         for _ in range(fetcher.settings.max_redirects + 1):
             response = await client.send(
@@ -134,47 +134,6 @@ class PageFetcher:
                 await response.aclose()
             return Page(url, response.status_code, body, headers, truncated)
         raise httpx.TooManyRedirects("too many redirects")
-
-
-class _LinkHops(Hops):
-    """The redirect policy's checks for a chain that starts at a publisher's link: every URL
-    is checked, the link included, from the feed's URL (see the module docstring)."""
-
-    def __init__(self, policy, feed_url: str, resolver) -> None:  # noqa: ANN001
-        super().__init__(policy, feed_url, resolver)
-        self._link: str | None = None
-
-    def checks(self, url: str) -> bool:
-        return True
-
-    async def before(self, previous_url: str | None, url: str) -> None:
-        if previous_url is None:
-            self._link = url
-        else:
-            for earlier in {previous_url, self._link or previous_url}:
-                if urlsplit(earlier).scheme.lower() == "https" and \
-                        urlsplit(url).scheme.lower() == "http":
-                    raise Refused(f"redirect from https to http://{host_port(url)[0]} refused")
-        if self.policy.allow_private:
-            return
-        host, port = host_port(url)
-        try:
-            addresses = await self._addresses(host, port)
-        except OSError:
-            return  # the request fails the same way, or a proxy resolves it: `connected` checks
-        for address in addresses:
-            await self._check(url, address, port)
-
-    async def connected(self, url: str, peer: tuple[str, int] | None) -> None:
-        if peer is None or self.policy.allow_private:
-            return
-        await self._check(url, str(peer[0]).split("%")[0], int(peer[1]))
-
-    async def _check(self, url: str, address: str, port: int) -> None:
-        kind = self.policy.kind_of(address, port)
-        if kind is not None and not await self._origin_is_private():
-            raise Refused(f"link to {host_port(url)[0]} refused: {kind} address {address} "
-                          f"(fetch.allow_private_redirects: true allows it on a LAN)")
 
 
 async def _read_prefix(url: str, response: httpx.Response, cap: int) -> tuple[bytes, bool]:

@@ -106,13 +106,20 @@ class RedirectPolicy:
 class Hops:
     """The checks of one fetch, hop by hop. The configured URL is the operator's choice and
     is never checked; every other URL (a redirect's target, or a saved permanent redirect)
-    is, before its request (`before`) and once connected (`connected`)."""
+    is, before its request (`before`) and once connected (`connected`). A chain that starts
+    elsewhere (a publisher's link, fetch/pages.py) checks every URL: see `LinkHops`."""
+
+    # What a refusal calls the refused URL, and what a downgrade's error advises.
+    refused_subject = "redirect"
+    downgrade_advice = " (the feed would be read in clear; configure the http URL to accept that)"
 
     def __init__(self, policy: RedirectPolicy, configured_url: str, resolver: Resolver) -> None:
         self.policy = policy
         self.configured_url = configured_url
         self.resolver = resolver
         self._origin_private: bool | None = None
+        # The chain's first URL: an https start forbids http anywhere later in the chain.
+        self._chain_start = configured_url
 
     def checks(self, url: str) -> bool:
         """Whether `url` is checked at all (it is not the configured URL)."""
@@ -120,14 +127,13 @@ class Hops:
 
     async def before(self, previous_url: str | None, url: str) -> None:
         """Raises Refused for a downgrade or a hop into private space."""
-        if url == self.configured_url:
+        if not self.checks(url):
             return
-        chain_start = previous_url or self.configured_url
-        for earlier in {chain_start, self.configured_url}:
+        for earlier in {previous_url or self._chain_start, self._chain_start}:
             if urlsplit(earlier).scheme.lower() == "https" and \
                     urlsplit(url).scheme.lower() == "http":
-                raise Refused(f"redirect from https to http://{_host(url)} refused (the feed "
-                              f"would be read in clear; configure the http URL to accept that)")
+                raise Refused(f"redirect from https to http://{_host(url)} refused"
+                              f"{self.downgrade_advice}")
         if self.policy.allow_private:
             return
         host, port = host_port(url)
@@ -141,7 +147,7 @@ class Hops:
     async def connected(self, url: str, peer: tuple[str, int] | None) -> None:
         """Raises Refused when the connection for `url` reached a private address although
         the check before it saw a public one (DNS rebinding). `peer`: (address, port)."""
-        if url == self.configured_url or peer is None or self.policy.allow_private:
+        if not self.checks(url) or peer is None or self.policy.allow_private:
             return
         await self._check(url, str(peer[0]).split("%")[0], int(peer[1]))
 
@@ -152,7 +158,8 @@ class Hops:
     async def _check(self, url: str, address: str, port: int) -> None:
         kind = self.policy.kind_of(address, port)
         if kind is not None and not await self._origin_is_private():
-            raise Refused(f"redirect to {_host(url)} refused: {kind} address {address} "
+            raise Refused(f"{self.refused_subject} to {_host(url)} refused: {kind} address "
+                          f"{address} "
                           f"(fetch.allow_private_redirects: true allows it on a LAN)")
 
     async def _origin_is_private(self) -> bool:
@@ -168,6 +175,23 @@ class Hops:
             self._origin_private = any(self.policy.kind_of(a, port) is not None
                                        for a in addresses)
         return self._origin_private
+
+
+class LinkHops(Hops):
+    """The same checks for a chain that starts at a publisher's link (an article page): every
+    URL is checked, the link included, and the link is the chain's start; `feed_url` (the
+    operator's choice) only decides whether private space is the origin's own."""
+
+    refused_subject = "link"
+    downgrade_advice = ""
+
+    def checks(self, url: str) -> bool:
+        return True
+
+    async def before(self, previous_url: str | None, url: str) -> None:
+        if previous_url is None:
+            self._chain_start = url
+        await super().before(previous_url, url)
 
 
 def _literal(host: str) -> str | None:

@@ -9,7 +9,7 @@ import asyncio
 
 import pytest
 
-from monitor.fetch.policy import RedirectPolicy, Refused, classify
+from monitor.fetch.policy import LinkHops, RedirectPolicy, Refused, classify
 
 
 @pytest.mark.parametrize("address, kind", [
@@ -105,3 +105,40 @@ def test_a_marked_endpoint_counts_as_public_on_that_port_only():
     assert policy.kind_of("127.0.0.1", 8002) == "loopback"
     with pytest.raises(Refused):  # the configured URL is "public", the target is not
         check(policy, "http://127.0.0.1:8001/rss", None, "http://127.0.0.1:8002/rss")
+
+
+def link_chain(feed_url, *urls):
+    """Walks a chain that starts at a publisher's link (fetch/pages.py): before() for each
+    URL, with the one before it."""
+    async def go():
+        hops = LinkHops(RedirectPolicy(), feed_url, RESOLVER)
+        previous = None
+        for url in urls:
+            await hops.before(previous, url)
+            previous = url
+    asyncio.run(go())
+
+
+def test_a_link_is_checked_itself_from_a_public_feed():
+    # Unlike a feed's configured URL, the link is the publisher's choice.
+    with pytest.raises(Refused, match=r"^link to intranet\.example refused: private address"):
+        link_chain("https://feeds.example/rss", "http://intranet.example/a")
+
+
+def test_a_link_on_a_lan_feed_may_stay_on_the_lan():
+    link_chain("http://intranet.example/rss", "http://lan2.example/a", "http://10.0.0.9/b")
+
+
+def test_an_https_feed_may_link_to_http_but_an_https_link_may_not_redirect_to_http():
+    link_chain("https://feeds.example/rss", "http://other.example/a")
+    with pytest.raises(Refused, match=r"^redirect from https to http://other\.example refused$"):
+        link_chain("http://feeds.example/rss", "https://other.example/a",
+                   "https://other.example/b", "http://other.example/c")
+
+
+def test_a_link_chain_is_judged_from_its_own_start_not_the_feed():
+    # An http feed's https link: the link's chain must stay https, whatever the feed was.
+    with pytest.raises(Refused, match="from https to http"):
+        link_chain("http://feeds.example/rss", "https://other.example/a", "http://other.example/b")
+    # And an http link from an https feed may redirect within http.
+    link_chain("https://feeds.example/rss", "http://other.example/a", "http://other.example/b")
