@@ -62,7 +62,8 @@ class NodeGauges:
 
 def render(metrics: Metrics, *, outbox: Mapping[str, int], feeds: Iterable[FeedState],
            is_healthy: bool, started_at: datetime, channels: Iterable[ChannelStatus] = (),
-           stalled: Iterable[str] = (), node: NodeGauges | None = None) -> str:
+           stalled: Iterable[str] = (), node: NodeGauges | None = None,
+           search_backlog: int | None = None) -> str:
     """The whole /metrics page."""
     out: list[str] = []
 
@@ -94,6 +95,11 @@ def render(metrics: Metrics, *, outbox: Mapping[str, int], feeds: Iterable[FeedS
            [({}, metrics.alerts_dead)])
     family("monitor_outbox_alerts", "gauge", "Alerts in the outbox by status.",
            [({"status": s}, outbox.get(s, 0)) for s in ("pending", "sent", "dead")])
+    if search_backlog is not None:
+        family("monitor_search_index_backlog", "gauge",
+               "Stored items not yet in the search index: the daemon takes them in within "
+               "seconds; a value that keeps growing means the indexing is stuck.",
+               [({}, search_backlog)])
     feeds = list(feeds)
     family("monitor_feed_last_success_timestamp_seconds", "gauge",
            "Last successful check of each feed (Unix time).",

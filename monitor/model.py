@@ -132,10 +132,6 @@ class Article:
     truncated: bool = False  # the page was longer than the limits; the start was read
     note: str = ""  # one line for the alert when the status is not OK
 
-    @property
-    def has_text(self) -> bool:
-        return bool(self.text)
-
 
 @dataclass(frozen=True)
 class SeenItem:

@@ -184,9 +184,3 @@ CHANNEL_TYPES: dict[str, ChannelType] = _registry(
     ChannelType(AppriseConfig, "monitor.deliver.apprise:AppriseChannel", "monitor.render.plain"),
 )
 
-
-def channel_config(entry: Mapping[str, Any]) -> ChannelConfig:
-    """One `channels:` entry validated on its own, by its type's settings (for tools and
-    tests; a config file is checked by load_config). Raises KeyError for an unknown type and
-    pydantic's ValidationError for a wrong value."""
-    return CHANNEL_TYPES[entry["type"]].settings.model_validate(dict(entry))

@@ -231,7 +231,7 @@ class Daemon:
                       stalled=_names(self.tracker.stalled(
                           now, self.config.delivery.stalled_after,
                           [c.name for c in channels])),
-                      node=self._node_gauges())
+                      node=self._node_gauges(), search_backlog=store.unindexed_count())
 
     def _node_gauges(self) -> NodeGauges:
         """What this node holds now; on a shared state, the send leases and nodes it sees."""

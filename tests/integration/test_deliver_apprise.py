@@ -5,7 +5,7 @@ import asyncio
 
 import pytest
 
-from monitor.config.channels import channel_config
+from support.channel_configs import channel_config
 from monitor.deliver.apprise import AppriseChannel
 from monitor.errors import DeliveryError
 from support.alerts import make_alert

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from monitor.config.channels import channel_config
+from support.channel_configs import channel_config
 from monitor.deliver.email import EmailChannel
 from monitor.errors import DeliveryError
 from support.alerts import make_alert

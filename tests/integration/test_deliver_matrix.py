@@ -9,7 +9,7 @@ from urllib.parse import quote
 import pytest
 
 from monitor.config import parse_config
-from monitor.config.channels import channel_config
+from support.channel_configs import channel_config
 from monitor.deliver import Resources, build_channels
 from monitor.deliver.matrix import MatrixChannel
 from monitor.errors import DeliveryError

@@ -11,7 +11,7 @@ import time
 import pytest
 import standardwebhooks
 
-from monitor.config.channels import channel_config
+from support.channel_configs import channel_config
 from monitor.deliver import Resources
 from monitor.deliver.webhook import WebhookChannel
 from monitor.errors import DeliveryError

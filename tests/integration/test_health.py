@@ -79,6 +79,9 @@ def test_healthz_and_metrics_report_polls_errors_items_alerts_and_feeds(running)
     assert m[("monitor_outbox_alerts", (("status", "pending"),))] == 0
     assert m[("monitor_outbox_alerts", (("status", "sent"),))] == 1
     assert m[("monitor_feed_last_success_timestamp_seconds", (("feed", "good"),))] > 1.7e9
+    # Both items reach the search index within seconds; the gauge reads the state.
+    wait_for(lambda: samples(get(port, "/metrics")[1]).get(
+        ("monitor_search_index_backlog", ())) == 0, what="the search index to catch up")
     assert ("monitor_feed_last_success_timestamp_seconds", (("feed", 'odd "name"'),)) not in m
     assert m[("monitor_feed_consecutive_failures", (("feed", 'odd "name"'),))] == 1
     # One process on SQLite: its backend, no node name, no cluster families.

@@ -11,7 +11,7 @@ import sqlite3
 
 import pytest
 
-from monitor.config.channels import channel_config
+from support.channel_configs import channel_config
 from monitor.deliver import build_channels
 from monitor.deliver.email import EmailChannel
 from monitor.errors import DeliveryError

@@ -40,3 +40,12 @@ def test_a_sqlite_daemon_has_no_cluster_families():
     assert m[("monitor_feed_leases_held", ())] == 1
     names = {name for name, _ in m}
     assert not names & {"monitor_channel_send_lease_held", "monitor_cluster_nodes"}
+
+
+def test_the_search_index_backlog_is_a_gauge_when_given():
+    text = render(Metrics(), outbox={}, feeds=[], is_healthy=True, started_at=STARTED,
+                  search_backlog=7)
+    samples = {s.name: s.value for family in text_string_to_metric_families(text)
+               for s in family.samples}
+    assert samples["monitor_search_index_backlog"] == 7
+    assert "monitor_search_index_backlog" not in page(None)

@@ -143,9 +143,6 @@ class PostgresStore(PostgresBrowse, PostgresStories, PostgresThreads):
             self.held.pop(lease.name, None)
         self._run(lambda db: feeds.release(db, leases))
 
-    def leases_by_node(self) -> dict[str, int]:
-        return self._run(feeds.leased_by)
-
     # -- items -------------------------------------------------------------------------------
 
     def seen_keys(self, keys: Sequence[str]) -> set[str]:

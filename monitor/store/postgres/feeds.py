@@ -137,12 +137,6 @@ def shorten(db: psycopg.Connection, lease: FeedLease, seconds: float) -> None:
                "%s)) WHERE lease_token = %s", (seconds, lease.token))
 
 
-def leased_by(db: psycopg.Connection) -> dict[str, int]:
-    """Feeds leased now, per node."""
-    return dict(db.execute("SELECT lease_node, count(*) FROM feeds WHERE lease_until > now() "
-                           "GROUP BY lease_node").fetchall())
-
-
 def record_feed(db: psycopg.Connection, state: FeedState, *, node: str,
                 lease: FeedLease | None) -> bool:
     """Write a checked feed's state and give its lease back; False (nothing written) when the

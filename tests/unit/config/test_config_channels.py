@@ -13,7 +13,8 @@ import pytest
 
 import monitor.deliver
 import monitor.render
-from monitor.config.channels import CHANNEL_TYPES, ChannelConfig, channel_config
+from monitor.config.channels import CHANNEL_TYPES, ChannelConfig
+from support.channel_configs import channel_config
 from monitor.deliver import Resources, build_channels
 from monitor.render.markup import Markup
 
