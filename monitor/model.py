@@ -349,7 +349,6 @@ class ChannelStatus:
     last_error: str | None = None
     last_success_at: datetime | None = None
     sending_alert_id: str | None = None  # the send in flight, if any
-    sending_since: datetime | None = None
 
     def stalled_seconds(self, now: datetime) -> float:
         """How long the channel has been trying without a success (0 when it is not)."""

@@ -24,20 +24,20 @@ class DeliveryTracker:
 
     def started(self, channel: str, alert_id: str, now: datetime) -> None:
         status = self.status(channel)
-        status.sending_alert_id, status.sending_since = alert_id, now
+        status.sending_alert_id = alert_id
         if status.trying_since is None:
             status.trying_since = now
 
     def succeeded(self, channel: str, now: datetime) -> None:
         status = self.status(channel)
-        status.sending_alert_id = status.sending_since = None
+        status.sending_alert_id = None
         status.trying_since = status.last_error = None
         status.consecutive_failures = 0
         status.last_success_at = now
 
     def failed(self, channel: str, error: str) -> None:
         status = self.status(channel)
-        status.sending_alert_id = status.sending_since = None
+        status.sending_alert_id = None
         status.consecutive_failures += 1
         status.last_error = error
 

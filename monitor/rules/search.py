@@ -123,11 +123,6 @@ class SearchQuery:
         # compile it. Its word caches are this query's (one search, one thread).
         self.matcher = Matcher(compile_rules([Rule(SEARCH_RULE, {"*": text})], self.languages))
 
-    @property
-    def narrows(self) -> bool:
-        """False when some language's filter passes every item (e.g. `a OR NOT b`)."""
-        return all(f.filter is not None for f in self.filters)
-
     def verify(self, item: Item) -> Match | None:
         """The match, with its hits, when `item` really matches the query."""
         found = self.matcher.match(item)
