@@ -28,7 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import AsyncIterator, Callable, Iterable, Sequence
 
-from monitor.outbox.caps import cap_matches, more_matches_alerts
+from monitor.outbox.caps import cap_matches, more_matches_alerts, recent_matches
 from monitor.config import Config, FeedConfig
 from monitor.duplicates import earlier_copies, story_alerts
 from monitor.errors import FeedError
@@ -193,7 +193,9 @@ async def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps,
     for check, copies in zip(checks, earlier_copies([c.items for c in checks], deps.store)):
         check.duplicates = copies
     per_rule = deps.config.defaults.max_alerts_per_rule
-    capped = [cap_matches(c.items, c.matches, per_rule) for c in checks]
+    capped = [cap_matches(c.items, recent_matches(c.items, c.matches, c.feed.alert_max_age,
+                                                  c.state.last_attempt_at or deps.clock()),
+                          per_rule) for c in checks]
     translations = await _translate(checks, [alerted for alerted, _ in capped], deps)
     commit_now = deps.clock()
     rows = []

@@ -28,6 +28,10 @@ def _duration_or_never(value: Any) -> float | None:
     return None if value in ("never", None) else parse_duration(value)
 
 
+def _age_or_any(value: Any) -> float | None:
+    return None if value == "any" else parse_duration(value)
+
+
 def resolve_path(value: str, base_dir: Path) -> Path:
     """`~` expanded; a relative path is relative to the config's folder."""
     p = Path(os.path.expanduser(value))
@@ -47,6 +51,7 @@ def _feed_url(value: Any, info: ValidationInfo) -> str:
 
 Duration = Annotated[float, BeforeValidator(parse_duration)]  # seconds
 KeepFor = Annotated[Union[float, None], BeforeValidator(_duration_or_never)]  # None: forever
+MaxAge = Annotated[Union[float, None], BeforeValidator(_age_or_any)]  # None: any age
 Size = Annotated[int, BeforeValidator(parse_size)]  # bytes
 Language = Annotated[str, BeforeValidator(check_language)]
 FeedUrl = Annotated[str, BeforeValidator(_feed_url)]
@@ -90,6 +95,8 @@ class FeedConfig(Section):
     # New items taken per check, newest first; the rest wait for the next checks.
     max_items_per_check: int = Field(200, ge=1, le=1_000_000)
     full_text: FullText = False
+    # Matches of items published longer ago than this are recorded, not alerted.
+    alert_max_age: MaxAge = None
 
     @model_validator(mode="before")
     @classmethod
@@ -107,7 +114,7 @@ class FeedConfig(Section):
         return data
 
 
-FEED_DEFAULT_KEYS = ("interval", "max_items_per_check", "full_text")
+FEED_DEFAULT_KEYS = ("interval", "max_items_per_check", "full_text", "alert_max_age")
 
 
 class RuleConfig(Section):
@@ -127,6 +134,10 @@ class DefaultsConfig(Section):
     # Per rule, per feed check; the rest in one summary alert.
     max_alerts_per_rule: int = Field(20, ge=1, le=1_000_000)
     full_text: FullText = False
+    # A new feed's archive, or a publisher re-dating old items, must not flood the channels:
+    # matches of items published longer ago than this (before the check) are recorded (matches,
+    # search, the web UI) but not alerted. `any` (the default): every new match alerts.
+    alert_max_age: MaxAge = None
 
 
 class ArticlesConfig(Section):

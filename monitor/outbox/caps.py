@@ -1,4 +1,5 @@
-"""How many alerts one feed check may make: per rule, the newest `max_alerts_per_rule` matches
+"""How many alerts one feed check may make: none for matches older than the feed's
+`alert_max_age`; per rule, the newest `max_alerts_per_rule` matches
 alert one by one, and one "more_matches" alert per channel stands for the rest (issue 11 #12:
 one feed of 260,000 tiny items queued 259,999 alerts, days of backlog on its channel).
 
@@ -16,6 +17,17 @@ from monitor.model import Alert, Item, Match, Source
 from monitor.render import alert_id
 
 MORE_MATCHES_LISTED = 20  # links in one summary: a chat message stays readable
+
+
+def recent_matches(items: Sequence[Item], matches: Sequence[Match], max_age: float | None,
+                   now: datetime) -> list[Match]:
+    """The matches whose item was published at most `max_age` seconds before `now` (every
+    match when None). An undated item is dated when it was fetched, so it counts as recent;
+    so does one dated in the future."""
+    if max_age is None:
+        return list(matches)
+    published = {i.key: i.published_at for i in items}
+    return [m for m in matches if (now - published[m.item_key]).total_seconds() <= max_age]
 
 
 def cap_matches(items: Sequence[Item], matches: Sequence[Match],
