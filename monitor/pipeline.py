@@ -3,7 +3,8 @@ The list of stages for a feed check and a poll; each stage lives in its own modu
 
   check_feed   fetch (monitor.fetch) → the body's new items, parsed, normalized, their
                language detected and matched (monitor.new_items) → their articles, with
-               `full_text:` (monitor.full_text); the feed's state (monitor.schedule: due,
+               `full_text:` (monitor.full_text) → the matched items' story signatures
+               (monitor.story_tracker.signatures_of); the feed's state (monitor.schedule: due,
                backoff, success and failure bookkeeping)
   _commit      copies across feeds (monitor.duplicates) → alert caps (monitor.outbox.caps)
                → translation (monitor.translate.queue) → each matched item's story
@@ -26,7 +27,7 @@ import hashlib
 import logging
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import AsyncIterator, Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterable, Sequence
 
 from monitor.outbox.caps import cap_matches, more_matches_alerts, recent_matches
 from monitor.config import Config, FeedConfig
@@ -41,7 +42,11 @@ from monitor.render.health import feed_failing_alert, feed_recovered_alert
 from monitor.runtime import Deps, build_deps
 from monitor.schedule import Due, after_failure, after_success
 from monitor.store import CheckRecord
+from monitor.story_tracker import signatures_of
 from monitor.workers import SharedCursor, cores, fork_map
+
+if TYPE_CHECKING:
+    from monitor.story_grouping import Signature
 
 log = logging.getLogger(__name__)
 CHUNK_FEEDS = 100  # feeds committed per transaction in a large poll
@@ -57,6 +62,8 @@ class FeedCheck:
     items: list[Item] = field(default_factory=list)  # new in this poll
     matches: list[Match] = field(default_factory=list)
     duplicates: dict[str, str] = field(default_factory=dict)  # item key → story's first copy
+    signatures: dict[str, Signature] = field(default_factory=dict)  # matched item key → its
+    # story signature, untranslated: made where the feed is read (a worker process)
 
 
 # -- polling ---------------------------------------------------------------------------------
@@ -153,6 +160,9 @@ async def _checks_in_workers(feeds: list[tuple[int, FeedConfig]], deps: Deps, du
     HTTP client and a read-only connection to the state, each taking the next feed when it is
     ready for one. The limits of `fetch:` hold for the poll as a whole: each process may open
     a share of them."""
+    import monitor.story_grouping  # noqa: F401  (workers sign matched items: its word tables
+    # are loaded once here, before the fork, not once per worker)
+
     fetch = deps.config.fetch
     settings = fetch.model_copy(update={"concurrency": max(1, fetch.concurrency // workers),
                                         "per_host": max(1, fetch.per_host // workers)})
@@ -202,7 +212,8 @@ async def _commit(chunk: list[tuple[int, FeedCheck | FeedOutcome]], deps: Deps,
     places = deps.stories.place(
         [(c.items, c.duplicates) for c in checks], {m.item_key for c in checks for m in c.matches},
         translations, deps.store, window_seconds=deps.config.stories.window,
-        target_language=deps.config.target_language, now=commit_now)
+        target_language=deps.config.target_language, now=commit_now,
+        signed={key: s for c in checks for key, s in c.signatures.items()})
     alerts_of = story_alerts([(c.items, alerted) for c, (alerted, _) in zip(checks, capped)],
                              places, translations, deps.config, deps.store, commit_now)
     for check, alerts, (_, rest) in zip(checks, alerts_of, capped):
@@ -291,7 +302,8 @@ async def _check(feed: FeedConfig, state: FeedState, deps: Deps, now: datetime) 
     outcome = FeedOutcome(feed.name, state.fetch_url, "ok", result.http_status,
                           len(new.items), is_bozo=new.is_bozo,
                           elapsed_ms=result.elapsed_ms, left_out=new.left_out)
-    return FeedCheck(feed, state, outcome, list(new.items), list(new.matches))
+    return FeedCheck(feed, state, outcome, list(new.items), list(new.matches),
+                     signatures=signatures_of(new.items, {m.item_key for m in new.matches}))
 
 
 def _failed(feed: FeedConfig, state: FeedState, exc: FeedError, deps: Deps,

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Mapping, Protocol, Sequence
 from monitor.model import Item, Source, StoredItem, StoryPlace, Translation
 
 if TYPE_CHECKING:
-    from monitor.story_grouping import StoryIndex
+    from monitor.story_grouping import Signature, StoryIndex
 
 log = logging.getLogger(__name__)
 
@@ -58,22 +58,27 @@ class StoryTracker:
 
     def place(self, batches: Sequence[tuple[Sequence[Item], Mapping[str, str]]],
               matched: set[str], translations: Mapping[str, Translation], store: StoryStore,
-              *, window_seconds: float, target_language: str,
-              now: datetime) -> dict[str, StoryPlace]:
+              *, window_seconds: float, target_language: str, now: datetime,
+              signed: Mapping[str, Signature] | None = None) -> dict[str, StoryPlace]:
         """For each batch (a feed check's new items, its copies: item key → the key of an
         earlier copy from another feed), the story of every item whose key is in `matched`:
-        item key → StoryPlace. The items are added to the index in the order given."""
-        from monitor.story_grouping import signature_of  # its tables load at the first poll,
-        # not at start: the daemon's start (and its SIGTERM handler) comes first
+        item key → StoryPlace. The items are added to the index in the order given.
+        `signed`: item key → the item's untranslated signature (`signatures_of`), made where
+        the item was read; the others are signed here."""
+        from monitor.story_grouping import signature_of, with_translation  # its tables load
+        # at the first poll, not at start: the daemon's start (and its SIGTERM handler) first
 
         index = self._index_for(window_seconds, target_language)
         self._catch_up(index, store, now)
         places: dict[str, StoryPlace] = {}
+        signed = signed or {}
         for items, copies in batches:
             for item in items:
                 if item.key not in matched:
                     continue
-                signature = signature_of(item, translations.get(item.key))
+                translation = translations.get(item.key)
+                signature = with_translation(signed[item.key], translation) \
+                    if item.key in signed else signature_of(item, translation)
                 copy = copies.get(item.key)
                 story_id = _story_of_copy(index, store, copy) if copy else None
                 if story_id is not None:  # a copy joins its copy's story, whatever it says
@@ -126,6 +131,19 @@ class StoryTracker:
             title=story.title, languages=story.languages,
             sources=tuple(Source(i.feed, i.title, i.link, i.published_at, i.language, i.key)
                           for i in story.items))
+
+
+def signatures_of(items: Sequence[Item], matched: set[str]) -> dict[str, Signature]:
+    """The untranslated signatures of the items whose key is in `matched`, for `place`.
+
+    A poll's worker processes call this on the items they read (signatures are pure, 0.2-0.3
+    ms an item: on a 1,000-feed first poll, 2,345 matched items): the committing process then
+    only adds translations (`with_translation`) instead of signing every matched item of the
+    poll while the workers wait for it.
+    """
+    from monitor.story_grouping import signature_of
+
+    return {item.key: signature_of(item) for item in items if item.key in matched}
 
 
 def _story_of_copy(index: StoryIndex, store: StoryStore, copy: str) -> str | None:

@@ -12,9 +12,10 @@ README.md "Stories: how items are grouped" has the design and the measured figur
 
 from monitor.story_grouping.index import (DEFAULT_WINDOW_SECONDS, Story, StoryAssignment, StoryIndex,
                                    StoryItem, story_id_for)
-from monitor.story_grouping.signature import SIGNATURE_VERSION, Signature, signature_of
+from monitor.story_grouping.signature import (SIGNATURE_VERSION, Signature, signature_of,
+                                              with_translation)
 from monitor.story_grouping.similarity import Tuning
 
 __all__ = ["DEFAULT_WINDOW_SECONDS", "SIGNATURE_VERSION", "Signature", "Story",
            "StoryAssignment", "StoryIndex", "StoryItem", "Tuning", "signature_of",
-           "story_id_for"]
+           "story_id_for", "with_translation"]

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Mapping, Protocol
 
@@ -136,16 +136,27 @@ def signature_of(item: StoryInput, translation: Any = None) -> Signature:
     title_names: list[str] = []
     terms = terms_of(item.title, is_title=True, name_groups=title_names)
     terms = _resolve_weak(terms | terms_of(lede(item.summary)))
-    target_title = None
-    if translation is not None and getattr(translation, "title", None):
-        target_title = translation.title
-        terms |= terms_of(translation.title, is_title=True)
-        terms |= terms_of(lede(getattr(translation, "summary", None) or ""))
-        terms = _resolve_weak(terms)
-    return Signature(key=item.key, feed=item.feed, language=item.language or "und",
-                     link=item.link, title=item.title, published_at=item.published_at,
-                     terms=tuple(sorted(terms)), title_names=tuple(sorted(set(title_names))),
-                     target_title=target_title)
+    signature = Signature(key=item.key, feed=item.feed, language=item.language or "und",
+                          link=item.link, title=item.title, published_at=item.published_at,
+                          terms=tuple(sorted(terms)),
+                          title_names=tuple(sorted(set(title_names))))
+    return with_translation(signature, translation)
+
+
+def with_translation(signature: Signature, translation: Any) -> Signature:
+    """`signature` (of an item, untranslated) with its translation's terms added: the same as
+    `signature_of(item, translation)`. A poll's worker processes sign the matched items they
+    read; the committing process adds the translation, which only it has."""
+    if translation is None or not getattr(translation, "title", None):
+        return signature
+    # The item's terms are already resolved: a maybe-name that is a name in the item or in
+    # the translation goes either way, so resolving the union once more gives what resolving
+    # it whole would.
+    terms = set(signature.terms)
+    terms |= terms_of(translation.title, is_title=True)
+    terms |= terms_of(lede(getattr(translation, "summary", None) or ""))
+    return replace(signature, terms=tuple(sorted(_resolve_weak(terms))),
+                   target_title=translation.title)
 
 
 def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = None) -> set[str]:

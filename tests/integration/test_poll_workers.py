@@ -67,8 +67,9 @@ def run_poll(tmp_path, name, feeds, *, workers: bool):
 def recorded(path):
     db = sqlite3.connect(path)
     try:
+        # story_id too: the workers sign the matched items, the commit places them
         items = set(db.execute("SELECT feed, item_id, title, link, canonical_link, title_key, "
-                               "published_at, language FROM items"))
+                               "published_at, language, story_id FROM items"))
         duplicates = db.execute("SELECT count(*) FROM items WHERE duplicate_of IS NOT NULL"
                                 ).fetchone()[0]
         feeds = set(db.execute("SELECT name, etag, body_hash, consecutive_failures, "
