@@ -152,16 +152,21 @@ class StoryIndex:
                 self._document_frequency[term] -= 1
                 if not self._document_frequency[term]:
                     del self._document_frequency[term]
-                posting = self._postings.get(term)
-                if posting is not None:
-                    posting.discard(key)
-                    if not posting:
-                        del self._postings[term]
+                self._unpost(term, key)
+            for pair in _actor_kinds(entry.terms, entry.kinds):
+                self._unpost(pair, key)
             story = self._stories[entry.story_id]
             story.keys.remove(key)
             if not story.keys:
                 del self._stories[entry.story_id]
         return evicted
+
+    def _unpost(self, term: str, key: str) -> None:
+        posting = self._postings.get(term)
+        if posting is not None:
+            posting.discard(key)
+            if not posting:
+                del self._postings[term]
 
     def story(self, story_id: str) -> Story | None:
         state = self._stories.get(story_id)
@@ -190,7 +195,7 @@ class StoryIndex:
         return kind_weight(term) * idf(self._document_frequency.get(term, 0) + 1,
                                        len(self._items) + 1, self.tuning)
 
-    def _candidates(self, signature: Signature,
+    def _candidates(self, signature: Signature, at: float,
                     weight: Callable[[str], float]) -> list[str]:
         """Items whose shared names, actors and numbers could weigh `min_anchor`: the pairs
         `pair_score` could anchor (it weighs a shared maybe-name at most this much), found
@@ -204,7 +209,19 @@ class StoryIndex:
                     for key in posting:
                         reach[key] = reach.get(key, 0.0) + w
         floor = self.tuning.min_anchor
-        return sorted(key for key, total in reach.items() if total >= floor)
+        found = {key for key, total in reach.items() if total >= floor}
+        # reports told by countries and a verb ("Lithuania expels Belarusian diplomat"): a
+        # country's weight alone may not reach the floor, its pairing with the kind of event
+        # finds them (`similarity._is_actor_anchored` decides)
+        terms = frozenset(signature.terms)
+        pairs = _actor_kinds(terms, event_kinds(terms))
+        if pairs:
+            since = at - 3600 * self.tuning.actor_anchor_hours
+            items = self._items
+            for pair in pairs:
+                found.update(key for key in self._postings.get(pair, ())
+                             if key not in found and items[key].at >= since)
+        return sorted(found)
 
     def _best_story(self, signature: Signature,
                     at: float) -> tuple[str | None, float, str | None]:
@@ -223,7 +240,7 @@ class StoryIndex:
         # making both for every item was a third of `assign` (profile in pollcpu's notes).
         prepared: dict[bool, Prepared] = {}
         best: tuple[float, str, str] | None = None
-        for key in self._candidates(signature, weight):
+        for key in self._candidates(signature, at, weight):
             other = self._items[key]
             cross_script = is_cross_script(signature.language, other.signature.language)
             mine = prepared.get(cross_script)
@@ -267,6 +284,8 @@ class StoryIndex:
             self._document_frequency[term] += 1
             if term[0] in "nN#":
                 self._postings.setdefault(term, set()).add(signature.key)
+        for pair in _actor_kinds(entry.terms, entry.kinds):
+            self._postings.setdefault(pair, set()).add(signature.key)
         story = self._stories.get(story_id)
         if story is None:
             story = self._stories[story_id] = _StoryState(story_id, signature)
@@ -285,3 +304,11 @@ class StoryIndex:
             return True
         return any(self._items[k].signature.language == self.target_language
                    for k in story.keys[:-1])
+
+
+def _actor_kinds(terms: frozenset[str], kinds: frozenset[str]) -> list[str]:
+    """Posting keys pairing each actor an item names (not by reference) with each of its
+    kinds of event: "N:lt&E:expel"."""
+    if not kinds:
+        return []
+    return [f"{actor}&{kind}" for actor in terms if actor[0] == "N" for kind in kinds]

@@ -13,6 +13,11 @@ Three kinds of id:
 - `N:` actors that names and demonyms refer to across languages (EU = ЕС = ЄС = ЭЗ =
   Эўразьвяз; Britain = Великобритания = Лондон…), used like names.
 - `T:` things and topics (refinery = НПЗ = нафтаперапрацоўчы завод).
+- `R:again`: a report of the event's repetition ("drones strike Kyiv again", «знову»): it does
+  not join a story of the same kind of event from the day before (`similarity`).
+- `R:reaction`: words of a reaction (condemns, alarmed, занепокоєна): a neighbour's reaction to
+  an announcement belongs to the announcement's story (`similarity` weighs it by how much of
+  the announcement it covers).
 
 Each entry lists word beginnings (folded: lower case, ё → е); a trailing "=" means the whole
 word. A word gets the concepts of its longest listed beginning. A trailing "+" marks a capital
@@ -25,14 +30,15 @@ import re
 from functools import lru_cache
 
 _TABLE = """
-E:attack     attack strike= strikes= struck атак удар обстрел абстрэл обстріл вразил вразив shelling
+E:attack     attack strike= strikes= struck атак удар обстрел абстрэл обстріл вразил вразив shelling вдарил вдарив вдари
 E:fire       fire= blaze ablaze пожар возгоран горит горел загорел пажар гарыць гарэў гарэл загарэл пожеж горить горів горіл загорі
 E:explosion  explosion explode blast взрыв выбух вибух подорвал падарвал підірвал підірвав
-E:leak       leak утечк уцечк витік витоку
+E:leak       leak утечк уцечк витік витоку уцек= уцекл утек= утекл вытек витекл
 E:collapse   collaps обрушил обрушен абрынуў абваліў обвал абвал
 E:open       open= opens= opened opening launch inaugurat unveil откры откро запуст адкры адчын запусьц запусці відкри запуск запрацю заработа
+E:open       reopen
 E:reopen     reopen возобнов аднавіл аднаві адновіць відновив відновил
-E:close      close= closes closed closure shut закры закро зачын зачыні закри
+E:close      close= closes closed closure shut закры закро зачын зачыні закри disconnect halted отключ адключ відключ спыні спынен зупини зупинен остановл
 E:visit      visit tour= tours toured inspect посетил посещ визит наведа наведв візіт відвіда агледз осмотр огляну
 E:decree     decree resolution указ= указа указе указу указом декрет дэкрэт постановлен пастанов постанов
 E:sanction   sanction санкц санкцы санкці
@@ -48,31 +54,43 @@ E:mobilise   reservist mobilis военнообязан ваеннаабавяз
 E:funding    loan= loans grant= grants tranche disburs позик кредит грант транш
 E:budget     budget бюджет
 E:rate       refinancing ставк стаўк
-E:price      price= prices подорож падаражэ дорожа цен= цена цены цене кошт=
-E:weather    snow storm hurricane snowfall снег сьнег снеж ураган буря бура= шторм завал
+E:price      price= prices подорож падаражэ дорожа цен= цена цены цене цену ціна= ціну= ціни= ціні= цін= цана= цану= цаны= цане= кошт=
+E:weather    snow storm hurricane snowfall снег сьнег снеж ураган буря бура= шторм
 E:blackout   blackout outage обесточ "без света" "бяз сьвятла" "без святла" "без світла" "without power" "lost power" "without electricity" блэкаўт знеструм
 E:mine       mine= mines= мин= мине= мину= міні= міну= міна
+E:flood      flood= floods flooded flooding наводнен паводк павадк повен повін затоп подтоп падтоп підтоп
+E:expel      expel expuls "persona non grata" "персона нон грата" "персонай нон грата" высыла высыл выслал выслан высла= висила вислал вислан висил
+E:restrict   ban= bans= banned banning embargo limit= limits= limiting restrict quota запрет запрэт забарон забаран заборон эмбарго огранич абмеж обмеж квот
+E:exchange   swap= swaps= swapped exchang обмен абмен обмін= обміну обмінял обміня обменя абмяня
+E:win        win= wins= won= victory выиграл выигра выйграл выйгра перамаг победил победи виграл вигра перемог
+R:reaction   alarm concern condemn denounc slam= slams= criticis criticiz welcom reacts= reacted responds= обеспокоен встревож возмущ раскритик приветств отреагир осуждает осудила занепакоен устрывожан абураны раскрытык прывітал адрэагав асуджае стурбован занепокоєн обурен розкритик привітав відреагув засуджує засудил
+R:again      again= снова вновь опять повторн очередн зноў ізноў зноўку чаргов знову вдруге черговий "new attack" "another attack" "new strike" "новая атака" "новой атаки" "нова атака" "нової атаки" "новий удар" "новы ўдар" "новы удар"
 E:anniversary anniversary годовщин угодк річниц
 T:drone      drone uav беспилот безпілот беспілот беспілёт дрон
 T:refinery   refinery refineries нпз нефтеперераб нафтаперапрац нафтоперероб
-T:plant      factory factories plant= plants works= завод фабрик комбинат предприят прадпрыем підприєм
+T:plant      factory factories plant= plants works= аэс= аес= завод фабрик комбинат предприят прадпрыем підприєм
 T:troops     troop military soldier войск войска вайсков воен ваен військ servicemen военнослуж ваеннаслуж
-T:border     border границ гранич мяж кордон
+T:border     border frontier границ гранич мяж кордон
 T:crossing   checkpoint crossing кпп пункт пропуск пераход
 T:bus        bus= buses автобус аўтобус
 T:truck      truck lorr фур= фуры фура самазвал самосвал dump
 T:ship       ship= vessel carrier судн сухогруз суховантаж
-T:prisoner   prisoner политзаключ палітвязн політв'язн політвязн
+T:prisoner   prisoner pow= pows= политзаключ палітвязн політв'язн політвязн пленн палонн полонен военнопл ваеннапал військовополон
 T:journalist journalist журналист журналіст
+T:diplomat   diplomat дипломат дыплямат дыпламат
+T:fertiliser fertilis fertiliz удобрен угнаен угнаень угноєн добрив
+T:injured    wounded injur hurt= поранен паранен ранен ранил пострадав пострадал пацярпел пацярпеў постраждал травмир
+T:dead       killed kills= kill= dead= death died погиб загибл загинул загинули загінул загіну гибел памерл помер загиб
 T:jet        fighter jet= jets= aviation авиац авіяц авіац истребит зьнішчальн знішчальн винищувач aircraft airliner самолет самалет літак лайнер
 T:helicopter helicopter вертолет верталет гелікоптер
 T:train      train= trains поезд цягнік потяг вагон
 T:tram       tram трамва
 T:market     market рынок рынк ринок
 T:bridge     bridge мост міст= моста мосце
-T:power      power= electricity электр енерг энерг світла сьвятла света свет= substation подстанц падстанц підстанц тэц тец
-T:gas        gas= газ=
-T:fuel       fuel petrol бензин бэнзін паливо топлив
+T:power      power= electricity аэс= аес= электр енерг энерг энэрг світла сьвятла света свет= substation подстанц падстанц підстанц тэц тец
+T:gas        gas= газ= lng= спг= зпг=
+T:fuel       fuel petrol diesel бензин бэнзін паливо палів топлив дизел дызел
+T:oil        oil= нефт нафт
 T:metro      metro метро
 T:hotel      hotel гостиниц отель гасцініц готел
 T:battery    battery батаре аккумулят акумулят
@@ -94,25 +112,25 @@ T:balloon    balloon шар= шары шарам шарами шарамі ку�
 T:smuggling  smuggl контрабанд кантрабанд
 T:bank       bank= банк= банка банку нацбанк
 T:imf        imf мвф
-T:nuclear    nuclear атомн ядер
+T:nuclear    nuclear атомн атамн ядер аэс= аес= аэс-
 T:missile    missile ракет
 T:invest     invest инвест інвест
 T:rehab      rehabilit реабил рэабіл реабіл
 N:eu         eu= european євросоюз евросоюз еўрасаюз эўразьвяз ес= єс= эз= ез=
 N:uk         uk= britain british великобритан британ вялікабрытан брытан лондон+ london+
 N:us         us= usa= american америк амэрык америк сша= зша= washington+ вашингтон+
-N:by         belarus беларус білорус бялорус minsk+ мінск+ минск+ менск+ мінськ+ минськ+
+N:by         belarus беларус белорус білорус бялорус minsk+ мінск+ минск+ менск+ мінськ+ минськ+
 N:ru         russia русск росси расей расі расія расеі росі moscow+ москв+ маскв+ рф= "russian federation"
 N:ua         ukrain украін украин україн kyiv+ киев+ кіев+ київ+ києв+ kiev+
 N:pl         poland polish польш польск польшч польщ польськ варшав+ warsaw+
 N:lt         lithuania литв літв летув литовс літоўс литовськ vilnius+ вильнюс+ вільн+
 N:lv         latvia латви латві латвійс латвийс riga+ рига+ рыг+ риг=+
-N:cn         china chinese китай кітай китайськ китая= китаю= китаем= китае= кітая= кітаю= кітаем= кітаі= китаєм= китаї=
+N:cn         china chinese beijing+ пекин+ пекін+ китай кітай китайськ китая= китаю= китаем= китае= кітая= кітаю= кітаем= кітаі= китаєм= китаї=
 N:nato       nato= нато=
 N:un         un= оон= аан=
 N:kgb        kgb кгб кдб
-N:ir         iran иран іран
-N:jp         japan япони японі
+N:ir         iran иран іран tehran+ тегеран+ тэгеран+
+N:jp         japan япони японі tokyo+ токио+ токіо+
 N:ca         canada канад
 N:uz         uzbekistan узбекист узбекіст ташкент+ tashkent+
 N:vn         vietnam вьетнам в'етнам вєтнам в'єтнам
@@ -129,7 +147,7 @@ N:fi         finland finnish финлянд фінлянд фінлянд фин
 N:il         israel израил ізраіл ізраїл
 N:am         armenia armenian армени армян армэні армянск вірмен єреван+ ереван+ yerevan+
 N:az         azerbaijan azerbaijani азербайджан азэрбайджан baku+ баку=+
-N:tr         turkey turkish турци турец турэц туреч турц
+N:tr         turkey turkish ankara+ анкар+ турци турец турэц туреч турц
 N:wb         "world bank" "всемирный банк" "сусветны банк" "світовий банк" "світового банку" "всемирного банка" "всемирному банку" "сусветнага банка" "світовому банку"
 N:ua         "verkhovna rada" "верховна рада" "верховної ради" "верховну раду" "верховній раді" "верховная рада" "верховной рады" "верховную раду" "вярхоўная рада" "вярхоўнай рады"
 T:parliament "verkhovna rada" "верховна рада" "верховної ради" "верховну раду" "верховній раді" "верховная рада" "верховной рады" "верховную раду" "вярхоўная рада" "вярхоўнай рады"
@@ -139,12 +157,12 @@ _PHRASE = re.compile(r'"([^"]+)"|(\S+)')
 _CAPITALS: set[str] = set()
 
 
-def _compile() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]],
-                        list[tuple[str, str]]]:
+def _compile(table: str) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]],
+                                  list[tuple[str, str]]]:
     prefixes: dict[str, list[str]] = {}
     exact: dict[str, list[str]] = {}
     phrases: list[tuple[str, str]] = []
-    for line in _TABLE.replace("ё", "е").strip().splitlines():  # words are matched folded
+    for line in table.replace("ё", "е").strip().splitlines():  # words are matched folded
         concept, _, rest = line.partition(" ")
         for phrase, word in _PHRASE.findall(rest):
             if word.endswith("+"):
@@ -160,7 +178,7 @@ def _compile() -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, ...]],
             {k: tuple(dict.fromkeys(v)) for k, v in exact.items()}, phrases)
 
 
-_PREFIXES, _EXACT, _PHRASES = _compile()
+_PREFIXES, _EXACT, _PHRASES = _compile(_TABLE)
 _MIN_PREFIX = min(map(len, _PREFIXES))
 _MAX_PREFIX = max(map(len, _PREFIXES))
 
@@ -211,3 +229,44 @@ def phrase_concepts(folded_text: str, is_title: bool) -> list[str]:
     if is_title and ANNIVERSARY.search(folded_text):
         found.append("E:anniversary")
     return found
+
+
+# Words that names are made of and that each language translates rather than transliterates:
+# "Union Shield" / «Щит Союза» / «Шчыт Саюза», "Great Stone" / «Великий камень», "Black Sea" /
+# Чёрное море / Чорне море, "Union State" / Союзное государство / Саюзная дзяржава. A name
+# whose every word is here is keyed by their ids (`name_word_key`), the same in each language.
+_NAME_WORD_TABLE = """
+union        union= союз саюз
+state        state= государств дзяржав держав
+shield       shield= щит шчыт
+west         west= western захад запад західн захід= заходу= западн заходн
+east         east= eastern восток восточн усход усходн схід= сходу= східн
+north        north= northern север северн поўнач паўночн північ
+south        south= southern юг= южн поўдзень паўднёв південь південн
+great        great= велик вялік
+stone        stone= камен камн камян камін
+white        white= белый= белая= белое= белого= белом= белы= белае= білий= біла= біле= білого= білому=
+black        black= черн чорн
+red          red= красн чырвон червон
+sea          sea= море= моря= морем= мора= мору= морі=
+house        house= дом= дома= доме= дім=
+cross        cross= крест= креста= крыж= крыжа= хрест= хреста=
+partnership  partnership= партнерств партнэрств
+alliance     alliance= альянс
+security     security= безопасн бяспек безпек
+"""
+_NAME_PREFIXES, _NAME_EXACT, _ = _compile(_NAME_WORD_TABLE)
+_NAME_MAX_PREFIX = max(map(len, _NAME_PREFIXES))
+
+
+@lru_cache(maxsize=1 << 12)
+def name_word(word: str) -> str | None:
+    """The id of a folded word that names are made of ("союза" → "union"), or None."""
+    found = _NAME_EXACT.get(word)
+    if found:
+        return found[0]
+    for length in range(min(len(word), _NAME_MAX_PREFIX), 2, -1):
+        found = _NAME_PREFIXES.get(word[:length])
+        if found:
+            return found[0]
+    return None

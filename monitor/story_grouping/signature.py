@@ -26,45 +26,22 @@ from datetime import datetime
 from typing import Any, Mapping, Protocol
 
 from monitor.story_grouping.lexicon import (actor_phrase_spans, concepts_of, is_capital_city,
-                                            phrase_concepts)
+                                            name_word, phrase_concepts)
+from monitor.story_grouping.numbers import (LARGE_NUMBER_WORDS, NUMBER_WORDS, SCALES, UNIT_WORDS,
+                                           number_term, number_value)
 from monitor.story_grouping.skeleton import name_keys, skeleton, strip_ending
 from monitor.normalize.text import fold
 
 SIGNATURE_VERSION = 1
 QUOTED = "'"  # marks a title subject named in quotation marks
+NAME_WORDS = "n:="  # a name keyed by its translated words: "n:=shield+union"
+CAPITAL = "n:@"  # a capital city as a place: "n:@ua" is Kyiv in every spelling
 WORD_SKELETON = 4
 LEDE_CHARS = 400
 
 # Words (letters with inner apostrophes or hyphens), and numbers with their separators.
 _TOKEN = re.compile(r"\d+(?:[.,  ]\d{3})*(?:[.,]\d+)?|[^\W\d_]+(?:['’ʼ-][^\W\d_]+)*")
 _SENTENCE_BREAK = re.compile(r"[.!?:;—–«»\"“”„(']")
-_SCALES = {
-    "thousand": 1e3, "тысяч": 1e3, "тысячи": 1e3, "тысяча": 1e3, "тыс": 1e3, "тисяч": 1e3,
-    "тисячі": 1e3, "тисяча": 1e3, "тыс.": 1e3, "тысячы": 1e3,
-    "million": 1e6, "млн": 1e6, "миллион": 1e6, "миллиона": 1e6, "миллионов": 1e6,
-    "мільён": 1e6, "мільёнаў": 1e6, "мільёны": 1e6, "мільёна": 1e6, "мільйон": 1e6,
-    "мільйона": 1e6, "мільйонів": 1e6, "m": 1e6,
-    "billion": 1e9, "млрд": 1e9, "миллиард": 1e9, "миллиарда": 1e9, "миллиардов": 1e9,
-    "мільярд": 1e9, "мільярда": 1e9, "мільярдаў": 1e9, "мільярдів": 1e9, "мільярди": 1e9,
-    "bn": 1e9, "трлн": 1e12, "trillion": 1e12, "трильйона": 1e12, "триллиона": 1e12,
-    "трыльёна": 1e12, "трильйонів": 1e12,
-}
-_SCALES = {fold(word): scale for word, scale in _SCALES.items()}
-# Small numbers as words, with the case forms headlines use ("закрыла два пункта", "трох
-# вязняў", "п'яти років"): one report writes "three crossings", the other "3 crossings" or
-# "три пункти" (seen on the tuned-on sets: Lithuania's two closed crossings in four
-# languages had no number in common). One and the ordinals are left out ("one of", "second").
-_NUMBER_WORDS = {fold(word): value for value, words in enumerate("""
-two два две двух двум двумя дзве дві двох
-three три трех трем тремя тры трох трьом трьох
-four четыре четырех чатыры чатырох чотири чотирьох
-five пять пяти пяць пяці п'ять п'яти
-six шесть шести шэсць шасці шість
-seven семь семи сем сямі сім
-eight восемь восьми восем васьмі вісім
-nine девять девяти дзевяць дзевяці дев'ять дев'яти
-ten десять десяти дзесяць дзесяці
-""".strip().split("\n"), start=2) for word in words.split()}
 # Function words and the commonest sentence starters: neither names nor content words.
 _STOP = frozenset("""
 the a an and or of in on at to for from with by after before over under into about as is are was
@@ -177,27 +154,42 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
     actor_phrases = actor_phrase_spans(folded) if len(folded) == len(text) else []
     is_title_case = is_title and _is_title_case(tokens)
     pending_number: float | None = None
+    pending_was_word = False
+    translated_names = _translated_names(text, tokens, is_title_case)
+    # the words of such a name have no skeleton worth keeping: "Shield" is no «Щит»
+    in_translated_name = {i for _, _, span in translated_names for i in span}
     for index, match in enumerate(tokens):
         token = match.group()
         if token[0].isdigit():
             if pending_number is not None:
-                terms.add(_number_term(pending_number))
-            pending_number = _number(token)
+                terms.add(number_term(pending_number))
+            pending_number, pending_was_word = number_value(token), False
             continue
         word = fold(token).replace("’", "'").replace("ʼ", "'").removesuffix("'s")
         if word[0] == "ў":
             word = "у" + word[1:]  # Belarusian writes у as ў after a vowel: ўдар is удар
+        value = LARGE_NUMBER_WORDS.get(word)
+        if not value and (is_title or pending_was_word and pending_number is not None):
+            value = NUMBER_WORDS.get(word)
+        if not value and "-" in word:  # twenty-one, двадцать-три
+            tens, _, unit = word.partition("-")
+            if tens in LARGE_NUMBER_WORDS and unit in UNIT_WORDS:
+                value = LARGE_NUMBER_WORDS[tens] + UNIT_WORDS[unit]
+        if value:
+            if pending_number is not None and pending_was_word and value < 10 and \
+                    20 <= pending_number < 100 and pending_number % 10 == 0:
+                pending_number += value  # "twenty two", "дваццаць пяць"
+                continue
+            if pending_number is not None:
+                terms.add(number_term(pending_number))
+            pending_number, pending_was_word = float(value), True
+            continue
         if pending_number is not None:
-            scale = _SCALES.get(word)
-            terms.add(_number_term(pending_number * scale if scale else pending_number))
+            scale = SCALES.get(word)
+            terms.add(number_term(pending_number * scale if scale else pending_number))
             pending_number = None
             if scale:
                 continue
-        if is_title and word in _NUMBER_WORDS:
-            if pending_number is not None:
-                terms.add(_number_term(pending_number))
-            pending_number = float(_NUMBER_WORDS[word])
-            continue
         if word in _REFERENCE_MARKERS:
             reference_until = index + 3
             continue
@@ -224,6 +216,8 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
             continue  # "Світового банку", "Верховна Рада": the actor's id says it
         if is_capital and actors and not is_capital_city(word):
             continue  # ЕС, ЭЗ, Британия, Belarusian: the actor's id says it in every language
+        if index in in_translated_name:
+            continue
         if concepts and len(token) > 1 and token.isupper():
             continue  # НПЗ, МЧС, КПП: a known abbreviation is its concept, not a name
         if is_capital and concepts and (is_start or is_title_case) and \
@@ -232,7 +226,12 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
         if is_capital:
             # A capital at a sentence start or in a Title Case headline may be a name
             # ("Лукашенко посетил…") or not ("Ночью", "Prime minister…"): a maybe-name.
-            keys = ["n:" + key for part in word.split("-") for key in name_keys(part)]
+            if actors:
+                # a capital is a place too, keyed by its country: the skeletons of Kyiv/Київ/
+                # Киев are too short to keep, and Beijing/Пекин share none
+                keys = [CAPITAL + actor[2:] for actor in actors]
+            else:
+                keys = ["n:" + key for part in word.split("-") for key in name_keys(part)]
             if is_reference or is_start or is_title_case:
                 weak.update(keys)
             else:
@@ -248,12 +247,52 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
             if len(key) >= 3:
                 terms.add("w:" + key)
     if pending_number is not None:
-        terms.add(_number_term(pending_number))
+        terms.add(number_term(pending_number))
+    for key, is_firm, _ in translated_names:
+        # not a title subject: a name one report translates and another leaves out (Union
+        # Shield drills / joint drills) is no sign of another event
+        (strong if is_firm else weak).add(key)
     terms.update(phrase_concepts(folded, is_title))
     terms |= strong
     terms |= {"~" + key for key in weak - strong}
     terms |= {"~" + actor for actor in references - terms}
     return terms
+
+
+def _translated_names(text: str, tokens: list[re.Match[str]],
+                      is_title_case: bool) -> list[tuple[str, bool, range]]:
+    """Names made of words each language translates ("Union Shield", «Щит Союза», «Шчыт
+    Саюза»; "Black Sea", Чёрное море): keyed by the ids of their words ("n:=shield+union"),
+    with whether the name is sure (not at a sentence start, nor in a Title Case headline) and
+    which tokens it spans.
+    A name starts with a capital; in Latin script each of its words has one."""
+    found = []
+    index, count = 0, len(tokens)
+    while index < count:
+        match = tokens[index]
+        token = match.group()
+        if not token[0].isupper() or name_word(fold(token)) is None:
+            index += 1
+            continue
+        latin = not _CYRILLIC_LETTER.match(token)
+        ids = [name_word(fold(token))]
+        end = index + 1
+        while end < count and len(ids) < 3:
+            following = tokens[end].group()
+            word_id = name_word(fold(following))
+            if word_id is None or (latin and not following[0].isupper()) or \
+                    text[tokens[end - 1].end():tokens[end].start()].strip(" -–— "):
+                break
+            ids.append(word_id)
+            end += 1
+        if len(ids) >= 2:
+            is_start = (index == 0 or _SENTENCE_BREAK.search(
+                text, tokens[index - 1].end(), match.start()) is not None) and \
+                not _is_quoted_name(text, match.start())
+            found.append((NAME_WORDS + "+".join(sorted(set(ids))),
+                          not is_start and not is_title_case, range(index, end)))
+        index = end
+    return found
 
 
 def lede(summary: str) -> str:
@@ -305,19 +344,3 @@ def _is_title_case(tokens: list[re.Match[str]]) -> bool:
 def _resolve_weak(terms: set[str]) -> set[str]:
     """A maybe-name ("~n:x") that is a name elsewhere in the item is just that name."""
     return {t for t in terms if not (t[0] == "~" and t[1:] in terms)}
-
-
-def _number(token: str) -> float:
-    """12 → 12; 4,2 / 4.2 → 4.2; 8,000 / 8 000 / 250.000 → 8000 / 250000."""
-    token = token.replace("\u00a0", " ").replace("\u202f", " ")
-    if re.fullmatch(r"\d{1,3}(?:[ ,.]\d{3})+", token):
-        return float(re.sub(r"[ ,.]", "", token))
-    token = token.replace(" ", "").replace(",", ".")
-    try:
-        return float(token)
-    except ValueError:
-        return float(re.sub(r"\D", "", token) or 0)
-
-
-def _number_term(value: float) -> str:
-    return "#" + (f"{value:.0f}" if value == int(value) else f"{value:g}")

@@ -11,12 +11,20 @@ merge costs one extra alert. So besides the threshold, a pair is never merged wh
 - both have a kind of event and the kinds share none (an opening and a fire; a visit and a
   decree; sanctions and a product launch);
 - one recalls an anniversary and the other does not;
-- they share no name, nor a number with an actor or a second number, worth `min_anchor` (words
-  and concepts alone describe a kind of event, a country or a number alone no event at all);
+- nothing anchors them (`_is_anchored`): no shared name with another name, a number, the same
+  kind of event or the same thing; no number with an actor or a second number; no maybe-name
+  with a number and the same kind, worth `min_anchor` together (words and concepts alone
+  describe a kind of event, a country or a number alone no event at all). Reports told by
+  countries and a verb alone ("Lithuania expels Belarusian diplomat") anchor on the same
+  countries, kind and thing when they are close in time and their titles name no two
+  different places (`_is_actor_anchored`);
 - they are the same kind of event and their titles name different actors, neither of which
-  the other report names except by reference (EU and UK sanctions on the same firms).
+  the other report names except by reference (EU and UK sanctions on the same firms);
+- the newer says the event happened again ("…strike Kyiv again") and the other is from more
+  than `repeat_after_hours` before.
 A name in both titles that the other item does not mention at all (Ryazan vs Saratov, Lithuania
-vs Latvia, EU vs UK) lowers the score, and so does the time between the two reports.
+vs Latvia, EU vs UK) lowers the score, and so does the time between the two reports. A
+reaction ("Lithuania alarmed by…") scores by how much of the event it reacts to it covers.
 """
 
 from __future__ import annotations
@@ -25,10 +33,17 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Collection
 
-_KIND_WEIGHTS = {"n": 1.0, "N": 0.8, "#": 1.0, "E": 0.6, "T": 0.6, "w": 0.5}
+_KIND_WEIGHTS = {"n": 1.0, "N": 0.8, "#": 1.0, "E": 0.6, "T": 0.6, "w": 0.5, "R": 0.0}
 _LATIN_LANGUAGES = frozenset({"en"})
 _ANCHOR_KINDS = frozenset("nN#")
 WEAK_NAME_FACTOR = 0.5
+REACTION = "R:reaction"
+AGAIN = "R:again"
+QUOTED_MARK = "'"  # signature.QUOTED (similarity does not import signature)
+# A name keyed by its translated words ("n:=shield+union", signature.NAME_WORDS) counts only
+# when both reports have it: one report's "Black Sea port" where the others say "port" is no
+# sign of another event, but two reports naming "Union Shield" / «Щит Союза» are one.
+TRANSLATED_NAME = "n:="
 
 
 @dataclass(frozen=True)
@@ -42,6 +57,8 @@ class Tuning:
     full_weight_hours: float = 12.0   # no time penalty up to this gap
     weight_at_window: float = 0.4     # the time factor at a gap of one whole window
     idf_floor_items: int = 50         # idf as if the window held at least this many items
+    actor_anchor_hours: float = 18.0  # how close in time reports told by countries alone must be
+    repeat_after_hours: float = 12.0  # "…again": a new occurrence, not a report of this one
 
 
 @dataclass(frozen=True)
@@ -77,8 +94,9 @@ def _weighted(terms: Collection[str], cross_script: bool,
     for term in terms:
         if term[0] == "~":
             name = term[1:]
-            out[name] = max(out.get(name, 0.0), WEAK_NAME_FACTOR * weight(name))
-        elif not (cross_script and term[0] == "w"):
+            if not name.startswith(TRANSLATED_NAME):
+                out[name] = max(out.get(name, 0.0), WEAK_NAME_FACTOR * weight(name))
+        elif not (cross_script and term[0] == "w" or term.startswith(TRANSLATED_NAME)):
             out[term] = weight(term)
     return out
 
@@ -92,23 +110,31 @@ class Prepared:
     anchors: tuple[tuple[str, float], ...]  # its names, actors and numbers with their weights
     kinds: frozenset[str]
     is_anniversary: bool
+    things: tuple[str, ...] = ()  # its T: concepts
+    is_reaction: bool = False
+    translated: tuple[tuple[str, bool], ...] = ()  # its names keyed by translated words, weak?
+    is_repeat: bool = False  # it says "again"
 
 
 def prepare(terms: Collection[str], cross_script: bool,
             weight: Callable[[str], float]) -> Prepared:
     terms = frozenset(terms)
     weights = _weighted(terms, cross_script, weight)
+    translated = tuple((canonical(t), t[0] == "~") for t in terms
+                       if t.startswith(TRANSLATED_NAME, t[0] == "~"))
     return Prepared(terms, weights, tuple((t, w) for t, w in weights.items() if t[0] in "nN#"),
-                    event_kinds(terms), "E:anniversary" in terms)
+                    event_kinds(terms), "E:anniversary" in terms,
+                    tuple(t for t in terms if t[0] == "T"), REACTION in terms, translated,
+                    AGAIN in terms)
 
 
 def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_script: bool,
                title_names_a: Collection[str], title_names_b: Collection[str],
                gap_hours: float, window_hours: float, weight: Callable[[str], float],
                tuning: Tuning, kinds_b: frozenset[str] | None = None) -> PairScore:
-    """Score two items' terms. `weight(term)` is the term's kind weight times its idf. `a` may
-    come `prepare`d (with the same `cross_script`), and `kinds_b` be `event_kinds(b)`, when
-    they are compared with many items."""
+    """Score two items' terms, `a` the report being placed (the newer). `weight(term)` is the
+    term's kind weight times its idf. `a` may come `prepare`d (with the same `cross_script`),
+    and `kinds_b` be `event_kinds(b)`, when they are compared with many items."""
     a = a if isinstance(a, Prepared) else prepare(a, cross_script, weight)
     b = b if isinstance(b, frozenset) else frozenset(b)
     if a.is_anniversary != ("E:anniversary" in b):
@@ -116,6 +142,8 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
     kinds_b = event_kinds(b) if kinds_b is None else kinds_b
     if a.kinds and kinds_b and not a.kinds & kinds_b:
         return PairScore(0.0, "event kinds differ")
+    if a.is_repeat and gap_hours > tuning.repeat_after_hours and a.kinds & kinds_b:
+        return PairScore(0.0, "a repeat of the event, not a report of it")
     # The anchor first, from the names, actors and numbers alone: most candidates stop here.
     # A name both items only maybe-name ("Putin's Russia…" / "Путин и…" at title starts) adds
     # to the score but does not anchor: a name counts when one of them names it for sure.
@@ -128,13 +156,25 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
         elif term[0] == "n" and "~" + term in b:
             anchor[term] = 0.5 * (w + WEAK_NAME_FACTOR * weight(term))
             firm_names += "~" + term not in a.terms
-    if not _is_anchored(anchor, firm_names, bool(a.kinds & kinds_b), tuning):
+    translated = 0.0
+    for term, is_weak in a.translated:
+        if term in b or "~" + term in b:
+            w = weight(term) * (WEAK_NAME_FACTOR if is_weak and term not in b else 1.0)
+            translated += w
+            anchor[term] = w
+            firm_names += term in b or not is_weak
+    same_kind = bool(a.kinds & kinds_b)
+    if not _is_anchored(anchor, firm_names, same_kind, a.things, b, tuning) and not (
+            gap_hours <= tuning.actor_anchor_hours and
+            _is_actor_anchored(anchor, same_kind, a.things, b) and
+            not _titles_conflict(title_names_a, title_names_b, a.weights, b, cross_script)):
         return PairScore(0.0, "no shared name or number")
     if a.kinds & kinds_b and _other_actor(title_names_a, title_names_b, a.terms, b):
         return PairScore(0.0, "the same measure by another actor")
     weights_a, weights_b = a.weights, _weighted(b, cross_script, weight)
     shared = sum(0.5 * (w + weights_b[t]) for t, w in weights_a.items() if t in weights_b)
-    total = 0.5 * (sum(weights_a.values()) + sum(weights_b.values()))
+    total = 0.5 * (sum(weights_a.values()) + sum(weights_b.values())) + translated
+    shared += translated
     score = shared / total if total else 0.0
     missing_in_b = any(_is_missing(group, weights_b, cross_script) for group in title_names_a)
     missing_in_a = any(_is_missing(group, weights_a, cross_script) for group in title_names_b)
@@ -142,6 +182,19 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
         score *= tuning.title_conflict_factor
     elif missing_in_a or missing_in_b:
         score *= tuning.title_missing_factor
+    if a.is_reaction != (REACTION in b) and not (missing_in_a if a.is_reaction else missing_in_b):
+        # A reaction ("Lithuania alarmed by Russian drone plant plans in Belarus") names its
+        # own actor and words besides the event it reacts to, and not the event's details (who
+        # announced it, the figures): it belongs to that event's story when it names every
+        # subject of the event's title and covers what the event is, its kinds, things,
+        # actors and title subjects (the labelling rule: reactions go with what they are about).
+        event, reaction = (weights_b, weights_a) if a.is_reaction else (weights_a, weights_b)
+        subjects = {key for group in (title_names_b if a.is_reaction else title_names_a)
+                    for key in group.lstrip(QUOTED_MARK).split("|")}
+        what = {t: w for t, w in event.items() if t[0] in "ETN" or t in subjects}
+        covered = [t for t in what if t in reaction]
+        if len(covered) >= 3 and any(t[0] in "ET" for t in covered):
+            score = max(score, sum(what[t] for t in covered) / sum(what.values()))
     return PairScore(score * time_factor(gap_hours, window_hours, tuning), None)
 
 
@@ -174,19 +227,55 @@ def _is_missing(group: str, weights: dict[str, float], cross_script: bool = Fals
 
 
 def _is_anchored(anchor: dict[str, float], firm_names: int, same_kind: bool,
-                 tuning: Tuning) -> bool:
+                 things_a: Collection[str], terms_b: Collection[str], tuning: Tuning) -> bool:
     """Whether the shared names, actors and numbers pin one event down: a name with another
-    name, actor or number or with the same kind of event; or a number with an actor or a
-    second number; weighing `min_anchor` together. A country alone ("Turkey", "UK and EU"), a
-    number alone ("200") or one famous name alone is shared by unrelated reports every day
-    (seen on the real feeds of tests/data/feeds interleaved with the dev set)."""
+    name, actor or number, with the same kind of event or the same thing (Novorossiysk and
+    drones; Dnipro and its dead); a number with an actor or a second number; or a name both
+    reports only maybe-name, at their sentence starts, with a number and the same kind of event
+    ("Лукашэнка памілаваў 18…" / "Lukashenko pardons 18…"); weighing `min_anchor` together. A
+    country alone ("Turkey", "UK and EU"), a number alone ("200") or one famous name alone is
+    shared by unrelated reports every day (seen on the real feeds of tests/data/feeds
+    interleaved with the dev set)."""
     if sum(anchor.values()) < tuning.min_anchor:
         return False
     numbers = sum(1 for term in anchor if term[0] == "#")
     actors = sum(1 for term in anchor if term[0] == "N")
     if firm_names == 1 and numbers + actors == 0:
-        return same_kind  # one famous name ("Trump") is in many events a day
+        # one famous name ("Trump") is in many events a day; a thing (drones) anchors only a
+        # name of three consonants or more: two ("gs", Vegas) are shared by chance
+        return same_kind or any(len(t) > 4 and t[0] == "n" for t in anchor) and \
+            any(t in terms_b for t in things_a)
+    if firm_names == 0 and numbers > 0 and same_kind and len(anchor) > numbers + actors:
+        return True  # a maybe-name both share, a figure and a kind of event
     return firm_names > 0 or numbers >= 2 or (numbers > 0 and actors > 0)
+
+
+def _is_actor_anchored(anchor: dict[str, float], same_kind: bool, things_a: Collection[str],
+                       terms_b: Collection[str]) -> bool:
+    """Reports told by countries and a verb alone ("Lithuania expels Belarusian diplomat" /
+    «Литва высылает белорусского дипломата»; "Russia bans petrol exports"): the same actor,
+    the same kind of event and a second actor or the same thing; or three countries and a
+    thing ("Ukraine gets US LNG via Poland"). The caller also wants them close in time and
+    their titles not naming two different places or firms (another target, another day's
+    strike)."""
+    actors = sum(1 for term in anchor if term[0] == "N")
+    if actors == 0 or not same_kind and actors < 3:
+        return False
+    if same_kind and actors >= 2:
+        return True
+    return any(t in terms_b for t in things_a)
+
+
+def _titles_conflict(title_names_a: Collection[str], title_names_b: Collection[str],
+                     weights_a: dict[str, float], terms_b: Collection[str],
+                     cross_script: bool) -> bool:
+    """Whether each title names a subject the other report never mentions (Kyiv's and
+    Kharkiv's power plants; Lithuania's and Latvia's diplomats)."""
+    if not title_names_a or not title_names_b:
+        return False
+    weights_b = {canonical(t): 1.0 for t in terms_b}
+    return any(_is_missing(g, weights_b, cross_script) for g in title_names_a) and \
+        any(_is_missing(g, weights_a, cross_script) for g in title_names_b)
 
 
 def time_factor(gap_hours: float, window_hours: float, tuning: Tuning) -> float:

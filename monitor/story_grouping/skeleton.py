@@ -135,11 +135,14 @@ def name_keys(word: str) -> list[str]:
         base = strip_ending(word)
         keys.append(skeleton(base))
         adjective = _ADJECTIVE.search(base)
-        if adjective and adjective.start() >= 4:
+        if adjective and (adjective.start() >= 4 or
+                          adjective.start() == 3 and base[3:].startswith("ськ")):
             stem = base[:adjective.start()]
             keys.append(skeleton(stem))  # Рязанский → рязан(ь), Гродненском → гродн(о)
             if stem.endswith(("ан", "ян")) and len(stem) > 4:
                 keys.append(skeleton(stem[:-2]))  # Оршанский → орш(а)
+            if base[adjective.start():].startswith("ськ"):
+                keys.append(skeleton(base[:adjective.start() + 1]))  # Одеський → Одес(а)
             if base[adjective.start():].startswith("цк"):
                 keys.append(skeleton(stem + "ч"))  # Баранавіцкі → Баранавічы (ч → ц before к)
         ovka = _OVKA.search(word)

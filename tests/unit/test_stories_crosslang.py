@@ -98,12 +98,12 @@ def test_countries_have_one_actor_in_every_language(word, actor):
 
 
 def test_a_quoted_name_translated_in_english_is_no_title_conflict_across_scripts():
-    # «Великий камень» is "Great Stone" in English: its skeleton is not in the English report,
+    # «Звёздный городок» is "Star City" in English: its skeleton is not in the English report,
     # and that is no sign of another event (between ru and be it still is).
-    ru = signature_of(item("ru", "ru", "Китайская компания построит завод в «Великом камне»",
+    ru = signature_of(item("ru", "ru", "Китайская компания построит завод в «Звёздном городке»",
                            "Инвестиции составят 210 миллионов долларов."))
     en = signature_of(item("en", "en", "Chinese firm to build plant in Belarus",
-                           "The $210 million plant will stand in the Great Stone park."))
+                           "The $210 million plant will stand in Star City."))
     be = signature_of(item("be", "be", "Кітайская кампанія пабудуе завод у Беларусі",
                            "Інвестыцыі складуць 210 мільёнаў даляраў."))
     assert any(g.startswith(QUOTED) for g in ru.title_names), ru.title_names
