@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable
@@ -68,7 +67,7 @@ def story_id_for(root_key: str) -> str:
 
 
 class _Entry:
-    __slots__ = ("signature", "story_id", "terms", "kinds", "at")
+    __slots__ = ("signature", "story_id", "terms", "kinds", "at", "counted")
 
     def __init__(self, signature: Signature, story_id: str, at: float) -> None:
         self.signature = signature
@@ -76,6 +75,9 @@ class _Entry:
         self.terms = frozenset(signature.terms)
         self.kinds = event_kinds(self.terms)
         self.at = at
+        # The terms as the index counts them, made once for _add and evict: a first poll
+        # adds and evicts most of its items at once (dated before the window).
+        self.counted = tuple(map(canonical, self.terms))
 
 
 class _StoryState:
@@ -103,7 +105,9 @@ class StoryIndex:
         self._items: dict[str, _Entry] = {}
         self._stories: dict[str, _StoryState] = {}
         self._postings: dict[str, set[str]] = {}
-        self._document_frequency: Counter[str] = Counter()
+        # A plain dict, not a Counter: Counter's `+= 1` on a new term and `del` are Python
+        # calls, one per term of every item added and evicted.
+        self._document_frequency: dict[str, int] = {}
         self._by_time: list[tuple[float, str]] = []
         self._latest = float("-inf")
 
@@ -148,10 +152,13 @@ class StoryIndex:
             if entry is None:
                 continue
             evicted += 1
-            for term in map(canonical, entry.terms):
-                self._document_frequency[term] -= 1
-                if not self._document_frequency[term]:
-                    del self._document_frequency[term]
+            frequency = self._document_frequency
+            for term in entry.counted:
+                left = frequency[term] - 1
+                if left:
+                    frequency[term] = left
+                else:
+                    del frequency[term]
                 self._unpost(term, key)
             for pair in _actor_kinds(entry.terms, entry.kinds):
                 self._unpost(pair, key)
@@ -280,8 +287,9 @@ class StoryIndex:
         self._items[signature.key] = entry
         heapq.heappush(self._by_time, (at, signature.key))
         self._latest = max(self._latest, at)
-        for term in map(canonical, entry.terms):
-            self._document_frequency[term] += 1
+        frequency = self._document_frequency
+        for term in entry.counted:
+            frequency[term] = frequency.get(term, 0) + 1
             if term[0] in "nN#":
                 self._postings.setdefault(term, set()).add(signature.key)
         for pair in _actor_kinds(entry.terms, entry.kinds):
