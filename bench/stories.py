@@ -18,8 +18,10 @@ after that first look and before those changes; `test3` is the third (phase 2), 
 committed before the engine change for `test`'s distractor merge (the same measure by another
 actor), which was judged on dev and unit examples only; `test4` is the fourth (issue 15's
 cross-language round), written and committed before the changes for cross-language recall,
-which were judged on dev and test (both tuned on by then) and unit examples; `dev` is the set
-the engine was tuned on.
+which were judged on dev and test (both tuned on by then) and unit examples; round 3 tuned on
+`test4` too (its misses studied), watching only test2's and test3's aggregate figures; `test5`
+(tests/support/story_sets.HELD_OUT) was written blind to the engine before round 3's changes
+and is scored only when named in --sets; `dev` is the set the engine was tuned on.
 "+ background" runs each set again with every real feed item of tests/data/feeds (about
 2,600 unrelated items in en/ru/be/uk) interleaved over the same days, and counts labelled
 items that joined a background item's story.

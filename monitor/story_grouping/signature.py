@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, Mapping, Protocol
@@ -271,15 +272,16 @@ def _translated_names(text: str, tokens: list[re.Match[str]],
     while index < count:
         match = tokens[index]
         token = match.group()
-        if not token[0].isupper() or name_word(fold(token)) is None:
+        first_id = _name_word_of(token) if token[0].isupper() else None
+        if first_id is None:
             index += 1
             continue
         latin = not _CYRILLIC_LETTER.match(token)
-        ids = [name_word(fold(token))]
+        ids = [first_id]
         end = index + 1
         while end < count and len(ids) < 3:
             following = tokens[end].group()
-            word_id = name_word(fold(following))
+            word_id = _name_word_of(following)
             if word_id is None or (latin and not following[0].isupper()) or \
                     text[tokens[end - 1].end():tokens[end].start()].strip(" -–— "):
                 break
@@ -293,6 +295,11 @@ def _translated_names(text: str, tokens: list[re.Match[str]],
                           not is_start and not is_title_case, range(index, end)))
         index = end
     return found
+
+
+@lru_cache(maxsize=1 << 14)  # news repeats its words (skeleton.WORD_CACHE)
+def _name_word_of(token: str) -> str | None:
+    return name_word(fold(token))
 
 
 def lede(summary: str) -> str:
