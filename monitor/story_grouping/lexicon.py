@@ -15,6 +15,8 @@ Three kinds of id:
 - `T:` things and topics (refinery = НПЗ = нафтаперапрацоўчы завод).
 - `R:again`: a report of the event's repetition ("drones strike Kyiv again", «знову»): it does
   not join a story of the same kind of event from the day before (`similarity`).
+- `R:rise`: a figure risen ("rose to 12", «зросла до»): with the dead or injured, a toll
+  update, which joins the story of the deadly event it updates (`similarity`).
 - `R:reaction`: words of a reaction (condemns, alarmed, занепокоєна): a neighbour's reaction to
   an announcement belongs to the announcement's story (`similarity` weighs it by how much of
   the announcement it covers).
@@ -65,6 +67,7 @@ E:exchange   swap= swaps= swapped exchang обмен абмен обмін= об
 E:win        win= wins= won= victory выиграл выигра выйграл выйгра перамаг победил победи виграл вигра перемог
 R:reaction   alarm concern condemn denounc slam= slams= criticis criticiz welcom reacts= reacted responds= обеспокоен встревож возмущ раскритик приветств отреагир осуждает осудила занепакоен устрывожан абураны раскрытык прывітал адрэагав асуджае стурбован занепокоєн обурен розкритик привітав відреагув засуджує засудил
 R:again      again= снова вновь опять повторн очередн зноў ізноў зноўку чаргов знову вдруге черговий "new attack" "another attack" "new strike" "новая атака" "новой атаки" "нова атака" "нової атаки" "новий удар" "новы ўдар" "новы удар"
+R:rise       rises= rose= risen= climbs= climbed= зросла= зросло= зріс= выросло= выросла= вырос= возросло= возросла= возрос= увеличилось= увеличилось= павялічылася= павялічыўся= узрасла= узрасло= вырасла= вырасьла= павялічылася=
 E:anniversary anniversary годовщин угодк річниц
 T:drone      drone uav беспилот безпілот беспілот беспілёт дрон
 T:refinery   refinery refineries нпз нефтеперераб нафтаперапрац нафтоперероб

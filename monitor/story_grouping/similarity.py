@@ -39,6 +39,8 @@ _ANCHOR_KINDS = frozenset("nN#")
 WEAK_NAME_FACTOR = 0.5
 REACTION = "R:reaction"
 AGAIN = "R:again"
+RISE = "R:rise"
+CASUALTIES = ("T:dead", "T:injured")
 QUOTED_MARK = "'"  # signature.QUOTED (similarity does not import signature)
 # A name keyed by its translated words ("n:=shield+union", signature.NAME_WORDS) counts only
 # when both reports have it: one report's "Black Sea port" where the others say "port" is no
@@ -114,6 +116,7 @@ class Prepared:
     is_reaction: bool = False
     translated: tuple[tuple[str, bool], ...] = ()  # its names keyed by translated words, weak?
     is_repeat: bool = False  # it says "again"
+    is_toll: bool = False  # a casualty toll risen: "the death toll rose to 12"
 
 
 def prepare(terms: Collection[str], cross_script: bool,
@@ -125,7 +128,7 @@ def prepare(terms: Collection[str], cross_script: bool,
     return Prepared(terms, weights, tuple((t, w) for t, w in weights.items() if t[0] in "nN#"),
                     event_kinds(terms), "E:anniversary" in terms,
                     tuple(t for t in terms if t[0] == "T"), REACTION in terms, translated,
-                    AGAIN in terms)
+                    AGAIN in terms, _is_toll(terms))
 
 
 def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_script: bool,
@@ -188,14 +191,36 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
         # announced it, the figures): it belongs to that event's story when it names every
         # subject of the event's title and covers what the event is, its kinds, things,
         # actors and title subjects (the labelling rule: reactions go with what they are about).
-        event, reaction = (weights_b, weights_a) if a.is_reaction else (weights_a, weights_b)
-        subjects = {key for group in (title_names_b if a.is_reaction else title_names_a)
-                    for key in group.lstrip(QUOTED_MARK).split("|")}
-        what = {t: w for t, w in event.items() if t[0] in "ETN" or t in subjects}
-        covered = [t for t in what if t in reaction]
-        if len(covered) >= 3 and any(t[0] in "ET" for t in covered):
-            score = max(score, sum(what[t] for t in covered) / sum(what.values()))
+        score = max(score, _coverage(a.is_reaction, weights_a, weights_b, title_names_a,
+                                     title_names_b, 3, "ET"))
+    elif a.is_toll != _is_toll(b) and not (missing_in_a if a.is_toll else missing_in_b):
+        # "The death toll in Dnipro rose to 12": a follow-up with new figures names the place
+        # and the dead and little else of the strike's first reports, and comes a day or two
+        # later, by its nature (so the time between them costs nothing)
+        return PairScore(max(score * time_factor(gap_hours, window_hours, tuning), _coverage(
+            a.is_toll, weights_a, weights_b, title_names_a, title_names_b, 2, CASUALTIES)), None)
     return PairScore(score * time_factor(gap_hours, window_hours, tuning), None)
+
+
+def _coverage(a_follows: bool, weights_a: dict[str, float], weights_b: dict[str, float],
+              title_names_a: Collection[str], title_names_b: Collection[str], at_least: int,
+              needed: str | tuple[str, ...]) -> float:
+    """How much of what an event is (its kinds, things, actors and title subjects) a report
+    following it (a reaction, a toll update) covers: 0 unless it covers `at_least` of them,
+    one of them a kind or thing (`needed` prefixes) or one of the `needed` terms."""
+    event, follower = (weights_b, weights_a) if a_follows else (weights_a, weights_b)
+    subjects = {key for group in (title_names_b if a_follows else title_names_a)
+                for key in group.lstrip(QUOTED_MARK).split("|")}
+    what = {t: w for t, w in event.items() if t[0] in "ETN" or t in subjects}
+    covered = [t for t in what if t in follower]
+    if len(covered) < at_least or not any(
+            t in needed if isinstance(needed, tuple) else t[0] in needed for t in covered):
+        return 0.0
+    return sum(what[t] for t in covered) / sum(what.values())
+
+
+def _is_toll(terms: Collection[str]) -> bool:
+    return RISE in terms and any(t in terms for t in CASUALTIES)
 
 
 def _other_actor(title_names_a: Collection[str], title_names_b: Collection[str],

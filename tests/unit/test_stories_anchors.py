@@ -217,3 +217,26 @@ def test_a_thing_anchors_a_name_of_three_consonants_but_not_of_two():
 
     assert veto("n:nrsk") is None
     assert veto("n:gs") == "no shared name or number"
+
+
+# --- a toll update the next day --------------------------------------------------------------
+
+STRIKE_ON_POLTAVA = [
+    item("en", "en", "Missile strike on Poltava hospital kills seven", "Dozens were wounded.", 0),
+    item("ru", "ru", "Ракетный удар по больнице в Полтаве: семеро погибших", "Десятки раненых.", 1),
+]
+
+
+def test_a_death_toll_risen_the_next_day_joins_the_strikes_story():
+    stories = stories_of(STRIKE_ON_POLTAVA + [
+        item("uk", "uk", "Кількість загиблих у Полтаві зросла до 11", "Під завалами шукають людей.", 26),
+        item("be", "be", "У Палтаве колькасць загінулых павялічылася да 11", "Ратавальнікі працуюць.", 27),
+    ])
+    assert stories["en"] == stories["ru"] == stories["uk"] == stories["be"], stories
+
+
+def test_a_death_toll_risen_elsewhere_stays_apart():
+    stories = stories_of(STRIKE_ON_POLTAVA + [
+        item("uk", "uk", "Кількість загиблих у Харкові зросла до 11", "Під завалами шукають людей.", 26),
+    ])
+    assert stories["uk"] != stories["en"], stories
