@@ -182,6 +182,8 @@ def _compile(table: str) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[st
 
 
 _PREFIXES, _EXACT, _PHRASES = _compile(_TABLE)
+_CAPITAL_PREFIXES = tuple(sorted(_CAPITALS))
+_ACTOR_PHRASES = tuple(dict.fromkeys(phrase for phrase, concept in _PHRASES if concept[0] == "N"))
 _MIN_PREFIX = min(map(len, _PREFIXES))
 _MAX_PREFIX = max(map(len, _PREFIXES))
 
@@ -207,7 +209,7 @@ def concepts_of(word: str) -> tuple[str, ...]:
 
 def is_capital_city(word: str) -> bool:
     """Whether a folded word names a capital city listed in the table (a place name too)."""
-    return any(word.startswith(prefix) for prefix in _CAPITALS)
+    return word.startswith(_CAPITAL_PREFIXES)  # one C call, not a generator per prefix
 
 
 def actor_phrase_spans(folded_text: str) -> list[tuple[int, int]]:
@@ -215,12 +217,11 @@ def actor_phrase_spans(folded_text: str) -> list[tuple[int, int]]:
     "Верховна Рада"): the words there are that actor, not names of their own (a capital
     "Світового" or "Рада" would otherwise be a name the other languages never write)."""
     spans = []
-    for phrase, concept in _PHRASES:
-        if concept[0] == "N":
-            start = folded_text.find(phrase)
-            while start >= 0:
-                spans.append((start, start + len(phrase)))
-                start = folded_text.find(phrase, start + 1)
+    for phrase in _ACTOR_PHRASES:
+        start = folded_text.find(phrase)
+        while start >= 0:
+            spans.append((start, start + len(phrase)))
+            start = folded_text.find(phrase, start + 1)
     return spans
 
 

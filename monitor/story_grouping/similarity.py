@@ -167,11 +167,11 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
             anchor[term] = w
             firm_names += term in b or not is_weak
     same_kind = bool(a.kinds & kinds_b)
-    if not _is_anchored(anchor, firm_names, same_kind, a.things, b, tuning) and not (
-            gap_hours <= tuning.actor_anchor_hours and
-            _is_actor_anchored(anchor, same_kind, a.things, b) and
-            not _titles_conflict(title_names_a, title_names_b, a.weights, b, cross_script)):
-        return PairScore(0.0, "no shared name or number")
+    if not _is_anchored(anchor, firm_names, same_kind, a.things, b, tuning) and (
+            gap_hours > tuning.actor_anchor_hours or not (same_kind or len(anchor) >= 3) or
+            not _is_actor_anchored(anchor, same_kind, a.things, b) or
+            _titles_conflict(title_names_a, title_names_b, a.weights, b, cross_script)):
+        return PairScore(0.0, "no shared name or number")  # most candidates stop here
     if a.kinds & kinds_b and _other_actor(title_names_a, title_names_b, a.terms, b):
         return PairScore(0.0, "the same measure by another actor")
     weights_a, weights_b = a.weights, _weighted(b, cross_script, weight)
@@ -193,7 +193,7 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
         # actors and title subjects (the labelling rule: reactions go with what they are about).
         score = max(score, _coverage(a.is_reaction, weights_a, weights_b, title_names_a,
                                      title_names_b, 3, "ET"))
-    elif a.is_toll != _is_toll(b) and not (missing_in_a if a.is_toll else missing_in_b):
+    elif a.is_toll != (RISE in b and _is_toll(b)) and not (missing_in_a if a.is_toll else missing_in_b):
         # "The death toll in Dnipro rose to 12": a follow-up with new figures names the place
         # and the dead and little else of the strike's first reports, and comes a day or two
         # later, by its nature (so the time between them costs nothing)
@@ -283,6 +283,8 @@ def _is_actor_anchored(anchor: dict[str, float], same_kind: bool, things_a: Coll
     thing ("Ukraine gets US LNG via Poland"). The caller also wants them close in time and
     their titles not naming two different places or firms (another target, another day's
     strike)."""
+    if not same_kind and len(anchor) < 3:
+        return False
     actors = sum(1 for term in anchor if term[0] == "N")
     if actors == 0 or not same_kind and actors < 3:
         return False
