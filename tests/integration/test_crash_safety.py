@@ -115,26 +115,27 @@ def receiver():
     rx.stop()
 
 
-def run_of(at: float, runs: list[tuple[float, float, str]]) -> str:
-    """How the run during which the receiver got something at `at` (time.time()) ended."""
-    for started, ended, how in runs:
-        if started <= at <= ended:
-            return how
-    return "none"
-
-
 def test_sigkill_or_sigterm_at_random_moments_beside_status_loses_and_repeats_no_alert(
         feed_server, receiver, tmp_path, request):
     rng = random.Random(SEED)
     how_to_stop = random.Random(SEED + 2)
     source = ItemSource(feed_server, random.Random(SEED + 1), every=0.25)
-    write_config(tmp_path / "config.yaml",
-                 [{"name": f, "url": source.url(f), "interval": "1s"} for f in FEEDS],
-                 rules=[{"name": "drones", "query": "drone"}],
-                 channels=[{"name": "hook", "type": "webhook", "url": receiver.url("/hook")}],
-                 # Every item its own alert: a check after a few quick kills can find more
-                 # new items than the default cap of 20 (which would summarise the rest).
-                 defaults={"max_alerts_per_rule": 1000})
+
+    def configure(run: str) -> None:
+        """The config for the next run: the channel's URL names the run, so the receiver
+        knows which process sent each request (its clock cannot tell: a request a SIGKILLed
+        run wrote just before it died may be read after the next run has started)."""
+        staged = write_config(
+            tmp_path / "config.yaml.new",
+            [{"name": f, "url": source.url(f), "interval": "1s"} for f in FEEDS],
+            rules=[{"name": "drones", "query": "drone"}],
+            channels=[{"name": "hook", "type": "webhook", "url": receiver.url(f"/hook/{run}")}],
+            # Every item its own alert: a check after a few quick kills can find more
+            # new items than the default cap of 20 (which would summarise the rest).
+            defaults={"max_alerts_per_rule": 1000})
+        os.replace(staged, tmp_path / "config.yaml")  # the bystander never reads half a file
+
+    configure("0")
     source.add()
     source.thread.start()
     bystander = Bystander(tmp_path)
@@ -147,6 +148,7 @@ def test_sigkill_or_sigterm_at_random_moments_beside_status_loses_and_repeats_no
     started = time.monotonic()
     try:
         for i in range(KILLS):
+            configure(str(i))
             run_started = time.time()
             daemon = DaemonProcess(tmp_path, "--log-format", "json", tag=f"-{i}")
             time.sleep(rng.uniform(0.4, 2.5))
@@ -178,6 +180,7 @@ def test_sigkill_or_sigterm_at_random_moments_beside_status_loses_and_repeats_no
     kill_phase = time.monotonic() - started
 
     expected = source.expected_alert_ids("drones", "hook")
+    configure("final")
     final_started = time.time()
     final = DaemonProcess(tmp_path, "--log-format", "json", tag="-final")
     try:
@@ -191,17 +194,19 @@ def test_sigkill_or_sigterm_at_random_moments_beside_status_loses_and_repeats_no
     runs.append((final_started, time.time(), "SIGTERM"))
     logged.update(delivered_log_ids(final))
 
-    got = receiver.delivered("/hook")
+    got = receiver.delivered()
     received = Counter(r.headers["webhook-id"] for r in got)
-    first_at = {}
+    first_sender: dict[str, int] = {}  # alert id → the run that sent it first (index in runs)
     for r in got:
-        first_at.setdefault(r.headers["webhook-id"], r.at)
+        run = r.path.rsplit("/", 1)[-1]
+        first_sender.setdefault(r.headers["webhook-id"],
+                                len(runs) - 1 if run == "final" else int(run))
     repeats = {i: n for i, n in received.items() if n > 1}
     # A repeat is "killed between send and mark" only when the alert was logged as delivered
-    # (which happens after it is marked sent) at most once, and it first went out during a run
-    # that was SIGKILLed: it went out, the process died before marking it, the next run sent
-    # it again. A SIGTERMed run marks what it sent before it exits.
-    after_term = {i: n for i, n in repeats.items() if run_of(first_at[i], runs) != "SIGKILL"}
+    # (which happens after it is marked sent) at most once, and the run that sent it first was
+    # SIGKILLed: it went out, the process died before marking it, the next run sent it again.
+    # A SIGTERMed run marks what it sent before it exits.
+    after_term = {i: n for i, n in repeats.items() if runs[first_sender[i]][2] != "SIGKILL"}
     unexplained = {i: n for i, n in repeats.items() if logged[i] > 1 or i in after_term}
     with sqlite3.connect(tmp_path / "monitor.db") as db:
         outbox = dict(db.execute("SELECT status, count(*) FROM outbox GROUP BY status"))
@@ -230,13 +235,13 @@ def test_sigkill_or_sigterm_at_random_moments_beside_status_loses_and_repeats_no
     assert bystander.failures == [], (summary, bystander.failures[:5])
     # Delivery to one channel is sequential, so a kill can catch at most one alert between
     # send and mark: such an alert comes exactly twice, and each SIGKILLed run leaves at most
-    # one (its first copy arrived during that run). (No sender can do better under SIGKILL; the stable
-    # webhook-id is what lets a receiver drop that repeat.)
-    # Counted per run from the receiver's clock: the daemon's own log misses a run killed after
-    # the receiver took an alert and before the log line (seen: 2 repeats, 1 run with a line).
+    # one (its first copy was sent by that run). (No sender can do better under SIGKILL; the
+    # stable webhook-id is what lets a receiver drop that repeat.)
+    # Counted per run from the URL each run sent to: the daemon's own log misses a run killed
+    # after the receiver took an alert and before the log line (seen: 2 repeats, 1 run with a
+    # line), and the receiver's clock may put a dying run's last request in the next run.
     assert all(n == 2 for n in repeats.values()), summary
-    first_runs = Counter(next(n for n, (start, end, _) in enumerate(runs) if start <= first_at[i]
-                              <= end) for i in repeats)
+    first_runs = Counter(first_sender[i] for i in repeats)
     assert all(n == 1 for n in first_runs.values()), (summary, first_runs)
     assert outbox == {"sent": len(expected)}, summary
 
