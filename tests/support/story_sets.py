@@ -16,11 +16,11 @@ from monitor.normalize import normalize_entries
 from monitor.parse import parse_feed
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "stories"
-SETS = ("test", "test2", "test3", "test4", "dev")
+SETS = ("test5", "test", "test2", "test3", "test4", "dev")
 # Held out from bench/stories.py until the lead scores them once, at the end of a round: the bench
 # loops over SETS, so these are kept apart; the set tests (shape, languages, feeds rebuilt) cover
 # SETS + HELD_OUT.
-HELD_OUT = ("test5",)
+HELD_OUT: tuple[str, ...] = ()  # test5 was scored once (2026-12-06) and joined SETS
 
 
 def _load_module(name: str):
