@@ -45,6 +45,12 @@ def items_of(set_name: str) -> tuple[list[dict], list[list[str]]]:
                           "language": language, "event": event["id"], "published_at": at,
                           "title": title, "summary": summary,
                           "orthography": known[outlet].get("orthography", "")})
+    # A misspelt distractor id would otherwise become a pair with no items: silently uncounted.
+    ids = {event["id"] for event in data["events"]}
+    unknown = sorted({name for pair in pairs for name in pair} - ids)
+    if unknown:
+        raise SystemExit(f"{set_name}/events.yaml: distractors name no event of the set: "
+                         f"{', '.join(unknown)} (fix the id)")
     items.sort(key=lambda i: (i["published_at"], i["link"]))
     return items, sorted(map(list, pairs))
 
