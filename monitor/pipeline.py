@@ -26,7 +26,7 @@ import asyncio
 import hashlib
 import logging
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterable, Sequence
 
 from monitor.outbox.caps import cap_matches, more_matches_alerts, recent_matches
@@ -303,7 +303,9 @@ async def _check(feed: FeedConfig, state: FeedState, deps: Deps, now: datetime) 
                           len(new.items), is_bozo=new.is_bozo,
                           elapsed_ms=result.elapsed_ms, left_out=new.left_out)
     return FeedCheck(feed, state, outcome, list(new.items), list(new.matches),
-                     signatures=signatures_of(new.items, {m.item_key for m in new.matches}))
+                     signatures=signatures_of(
+                         new.items, {m.item_key for m in new.matches},
+                         since=now - timedelta(seconds=deps.config.stories.window)))
 
 
 def _failed(feed: FeedConfig, state: FeedState, exc: FeedError, deps: Deps,

@@ -72,15 +72,23 @@ class StoryTracker:
         self._catch_up(index, store, now)
         places: dict[str, StoryPlace] = {}
         signed = signed or {}
+        alone: dict[str, str] = {}  # items placed without a signature → their story
         for items, copies in batches:
             for item in items:
                 if item.key not in matched:
                     continue
                 translation = translations.get(item.key)
+                copy = copies.get(item.key)
+                if copy is None and item.key not in signed and _starts_alone(index, item, now):
+                    # A first poll reads feeds' archives: most of its items are such (the
+                    # workers do not sign them either, `signatures_of`).
+                    places[item.key] = _place_alone(item, translation)
+                    alone[item.key] = places[item.key].story_id
+                    continue
                 signature = with_translation(signed[item.key], translation) \
                     if item.key in signed else signature_of(item, translation)
-                copy = copies.get(item.key)
-                story_id = _story_of_copy(index, store, copy) if copy else None
+                story_id = (alone.get(copy) or _story_of_copy(index, store, copy)) if copy \
+                    else None
                 if story_id is not None:  # a copy joins its copy's story, whatever it says
                     index.restore(signature, story_id, now)
                     is_new = False
@@ -133,8 +141,11 @@ class StoryTracker:
                           for i in story.items))
 
 
-def signatures_of(items: Sequence[Item], matched: set[str]) -> dict[str, Signature]:
-    """The untranslated signatures of the items whose key is in `matched`, for `place`.
+def signatures_of(items: Sequence[Item], matched: set[str], *,
+                  since: datetime | None = None) -> dict[str, Signature]:
+    """The untranslated signatures of the items whose key is in `matched` (and, with `since`,
+    dated from then on: one dated before the window is signed by `place` only if the window
+    holds something it could join), for `place`.
 
     A poll's worker processes call this on the items they read (signatures are pure, 0.2-0.3
     ms an item: on a 1,000-feed first poll, 2,345 matched items): the committing process then
@@ -143,7 +154,29 @@ def signatures_of(items: Sequence[Item], matched: set[str]) -> dict[str, Signatu
     """
     from monitor.story_grouping import signature_of
 
-    return {item.key: signature_of(item) for item in items if item.key in matched}
+    return {item.key: signature_of(item) for item in items if item.key in matched
+            and (since is None or item.published_at >= since)}
+
+
+def _starts_alone(index: StoryIndex, item: Item, now: datetime) -> bool:
+    """Whether `item` is dated before the window while the window holds nothing it could
+    join: then `assign` would start a story of its own, which ages out of the index at once."""
+    if min(item.published_at, now) >= now - timedelta(seconds=index.window_seconds):
+        return False
+    index.evict(now)  # what `assign` does first
+    return len(index) == 0
+
+
+def _place_alone(item: Item, translation: Translation | None) -> StoryPlace:
+    """What `StoryIndex.assign` and `_place_of` give an item that starts a story of its own
+    (titled by its translation when there is one), without signing it."""
+    from monitor.story_grouping import story_id_for
+
+    language = item.language or "und"
+    title = translation.title if translation is not None and translation.title else item.title
+    return StoryPlace(story_id_for(item.key), (), True, title, (language,),
+                      (Source(item.feed, item.title, item.link, item.published_at, language,
+                              item.key),))
 
 
 def _story_of_copy(index: StoryIndex, store: StoryStore, copy: str) -> str | None:
