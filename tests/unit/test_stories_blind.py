@@ -47,3 +47,29 @@ def test_a_measure_that_follows_another_countrys_stays_apart_from_it():
     assert stories["ee-en"] == stories["ee-ru"] == stories["ee-uk"], stories
     assert stories["fi-en"] == stories["fi-ru"], stories
     assert stories["fi-en"] != stories["ee-en"], stories
+
+
+# --- loanwords: the same content word in both scripts ------------------------------------------
+
+def test_loanwords_both_reports_share_across_scripts_join_them():
+    # "tanker", "cable", "terminal", "container": a blind writer uses the international word
+    # where the engine's lexicon has no concept; its skeleton is the same in both scripts
+    stories = stories_of([
+        item("en", "en", "Tanker detained after container terminal cable cut in Klaipeda",
+             "Lithuanian port authorities said the tanker's anchor damaged the power cable to "
+             "Sweden; ferries were diverted to Riga.", 0),
+        item("ru", "ru", "В Клайпеде задержан танкер после обрыва кабеля контейнерного терминала",
+             "По данным порта, кабель повредил якорь танкера.", 2),
+    ])
+    assert stories["en"] == stories["ru"], stories
+
+
+def test_a_loanword_alone_does_not_join_two_events():
+    # the loanword only adds to a pair already anchored (here nothing is: two ports, two days)
+    stories = stories_of([
+        item("en", "en", "Tanker detained after container terminal cable cut in Klaipeda",
+             "Port authorities said the tanker's anchor damaged the cable.", 0),
+        item("ru", "ru", "В Вентспилсе задержан танкер после обрыва кабеля контейнерного терминала",
+             "По данным порта, кабель повредил якорь танкера.", 30),
+    ])
+    assert stories["en"] != stories["ru"], stories
