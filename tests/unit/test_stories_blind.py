@@ -92,3 +92,20 @@ def test_a_report_explaining_the_context_joins_the_plain_one():
              "Брестской области.", 16.5),  # the next morning: scores 0.43
     ])
     assert stories["en"] == stories["ru"], stories
+
+
+# --- a title naming the district where the other names the city ---------------------------------
+
+def test_a_title_naming_the_district_joins_the_report_naming_the_city():
+    # Blind writers name a place at another grain (Pinsk's district, Gomel region vs Rechytsa,
+    # Kharkiv vs Saltivka): one title's name the other report never mentions is no sign of
+    # another event by itself. Two titles each naming a place the other never mentions still are
+    # (Ryazan's and Saratov's refineries: tests/unit/test_stories_*.py keep them apart).
+    stories = stories_of([
+        item("en", "en", "Drone strike on Odesa apartment block injures five",
+             "Russia launched 40 drones at southern Ukraine overnight, Kyiv said; air defence "
+             "downed 31 over the Mykolaiv region, and debris hit the ninth floor.", 0),
+        item("uk", "uk", "Удар дронів по Пересипу: п'ятеро поранених",
+             "Уламки влучили в багатоповерхівку в Одесі, рятувальники працювали всю ніч.", 2),
+    ])
+    assert stories["en"] == stories["uk"], stories
