@@ -109,3 +109,20 @@ def test_a_title_naming_the_district_joins_the_report_naming_the_city():
              "Уламки влучили в багатоповерхівку в Одесі, рятувальники працювали всю ніч.", 2),
     ])
     assert stories["en"] == stories["uk"], stories
+
+
+# --- a capital whose adjective changes its stem --------------------------------------------------
+
+def test_the_port_of_riga_is_riga_in_every_language():
+    # Рига → Рижский, Ризький, Рыжскі: the adjective shares no beginning with the city's name
+    # (test5: "Freeport of Riga" / «в Рижском порту» / «Ризького порту» had no shared place)
+    from monitor.story_grouping.signature import terms_of
+
+    def places(text):
+        return {t for t in terms_of(text) if t.startswith("n:@")}
+
+    riga = places("Cyberattack halts terminal at the Freeport of Riga")
+    assert riga == {"n:@lv"}
+    assert places("Кибератака остановила терминал в Рижском порту") == riga
+    assert places("Кібератака зупинила термінал Ризького порту") == riga
+    assert places("Кібератака спыніла тэрмінал у Рыжскім порце") == riga
