@@ -17,6 +17,7 @@ DATA = Path(__file__).resolve().parent / "data"
 sys.path.insert(0, str(ROOT / "tests"))
 
 from support.feed_server import FeedServer  # noqa: E402
+from support.webhook_receiver import WebhookReceiver  # noqa: E402
 
 
 def pytest_report_header(config):
@@ -58,6 +59,16 @@ def feed_server():
         yield server
     finally:
         server.stop()
+
+
+@pytest.fixture
+def receiver():
+    """A webhook receiver answering 200 to every POST (scripts change that per test)."""
+    rx = WebhookReceiver().start()
+    try:
+        yield rx
+    finally:
+        rx.stop()
 
 
 @pytest.fixture

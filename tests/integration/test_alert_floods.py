@@ -12,16 +12,9 @@ import pytest
 from monitor.store import open_store
 from support.cli import run_cli, write_config
 from support.feed_server import rss
-from support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver("webhook").start()
-    yield rx
-    rx.stop()
 
 
 def flood_items(n):

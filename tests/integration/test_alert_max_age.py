@@ -9,16 +9,9 @@ import pytest
 
 from support.cli import run_cli, write_config
 from support.feed_server import rss
-from support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver("webhook").start()
-    yield rx
-    rx.stop()
 
 
 def dated(days_ago: float) -> str:

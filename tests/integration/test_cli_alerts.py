@@ -15,12 +15,6 @@ pytestmark = pytest.mark.integration
 SECRET = "whsec_" + base64.b64encode(b"end-to-end-secret-of-32-bytes!!").decode()
 
 
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver("webhook").start()
-    yield rx
-    rx.stop()
-
 
 def items(start, stop):
     return [{"guid": f"g{i}", "title": f"Drone story {i}", "link": f"https://e.org/{i}",

@@ -36,7 +36,6 @@ from monitor.render import alert_id
 from support.cli import run_cli, write_config
 from support.daemon import DaemonProcess, delivered_log_ids, wait_for
 from support.feed_server import rss
-from support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -107,12 +106,6 @@ class Bystander:
                     self.failures.append(f"monitor {command}: exit {result.code}: "
                                          f"{result.stderr.strip()[-500:]}")
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver().start()
-    yield rx
-    rx.stop()
 
 
 def test_sigkill_or_sigterm_at_random_moments_beside_status_loses_and_repeats_no_alert(

@@ -21,19 +21,13 @@ from monitor.render import alert_id
 from support.cli import write_config
 from support.daemon import DaemonProcess, wait_for
 from support.feed_server import rss
-from support.webhook_receiver import Reply, WebhookReceiver
+from support.webhook_receiver import Reply
 
 pytestmark = pytest.mark.integration
 
 DOCKER_STOP_TIMEOUT_SECONDS = 10.0  # `docker stop` sends SIGKILL after this by default
 ALERTS = 30
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver().start()
-    yield rx
-    rx.stop()
 
 
 def setup(tmp_path, feed_server, receiver, *, items: int = ALERTS) -> set[str]:

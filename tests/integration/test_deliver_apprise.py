@@ -9,17 +9,11 @@ from support.channel_configs import channel_config
 from monitor.deliver.apprise import AppriseChannel
 from monitor.errors import DeliveryError
 from support.alerts import make_alert
-from support.webhook_receiver import Reply, WebhookReceiver
+from support.webhook_receiver import Reply
 
 pytest.importorskip("apprise", reason="the apprise extra is not installed")
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver("webhook").start()
-    yield rx
-    rx.stop()
 
 
 def channel(*urls):

@@ -16,17 +16,11 @@ from monitor.deliver import Resources
 from monitor.deliver.webhook import WebhookChannel
 from monitor.errors import DeliveryError
 from support.alerts import make_alert
-from support.webhook_receiver import Reply, WebhookReceiver
+from support.webhook_receiver import Reply
 
 pytestmark = pytest.mark.integration
 SECRET = "whsec_" + base64.b64encode(b"monitor-test-secret-32-bytes-long").decode()
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver("webhook").start()
-    yield rx
-    rx.stop()
 
 
 def channel(url, secret=SECRET, timeout=5.0):

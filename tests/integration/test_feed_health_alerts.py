@@ -9,16 +9,9 @@ import pytest
 
 from support.cli import run_cli, write_config
 from support.feed_server import rss
-from support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver().start()
-    yield rx
-    rx.stop()
 
 
 def test_feed_failing_then_recovered_alerts_each_arrive_exactly_once(

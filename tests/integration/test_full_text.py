@@ -18,18 +18,11 @@ import pytest
 
 from support.cli import run_cli, write_config
 from support.feed_server import FeedServer, rss
-from support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
 PAGES = Path(__file__).resolve().parents[1] / "data" / "articles"
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver("webhook").start()
-    yield rx
-    rx.stop()
 
 
 def page(server: FeedServer, name: str, **kwargs) -> str:

@@ -19,7 +19,7 @@ from monitor.runtime import build_deps
 from monitor.store import open_store
 from support.alerts import NOW, make_alert
 from support.records import queue_alerts
-from support.webhook_receiver import Reply, WebhookReceiver
+from support.webhook_receiver import Reply
 
 pytestmark = pytest.mark.integration
 
@@ -38,12 +38,6 @@ class Clock:
         self.slept = getattr(self, "slept", []) + [seconds]
         self.advance(seconds)
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver("webhook").start()
-    yield rx
-    rx.stop()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ from monitor.runtime import build_deps
 from monitor.store import open_store
 from support.alerts import NOW, make_alert
 from support.records import queue_alerts
-from support.webhook_receiver import Reply, WebhookReceiver
+from support.webhook_receiver import Reply
 
 pytestmark = pytest.mark.integration
 SECRET = "whsec_" + base64.b64encode(b"another-secret-for-outbox-tests").decode()
@@ -30,12 +30,6 @@ class Clock:
     def advance(self, seconds):
         self.now += timedelta(seconds=seconds)
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver("webhook").start()
-    yield rx
-    rx.stop()
 
 
 def make_deps(tmp_path, channels_yaml, clock, state):

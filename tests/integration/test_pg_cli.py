@@ -12,16 +12,9 @@ import pytest
 from support.cli import run_cli, write_config
 from support.daemon import DaemonProcess, wait_for
 from support.feed_server import rss
-from support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver().start()
-    yield rx
-    rx.stop()
 
 
 @pytest.fixture

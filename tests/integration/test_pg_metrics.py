@@ -12,7 +12,6 @@ from support.cli import write_config
 from support.daemon import DaemonProcess, wait_for
 from support.feed_server import rss
 from support.ports import free_port
-from support.webhook_receiver import WebhookReceiver
 from test_health import get, samples
 
 pytestmark = pytest.mark.integration
@@ -20,12 +19,6 @@ pytestmark = pytest.mark.integration
 FAST = 12
 SLOW_SECONDS = 20.0  # the slow feed's answer: its lease is held that long, well after the rest
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver().start()
-    yield rx
-    rx.stop()
 
 
 def scrape(port: int) -> dict:

@@ -14,7 +14,6 @@ import pytest
 from support.cli import run_cli, write_config
 from support.daemon import DaemonProcess, wait_for
 from support.feed_server import rss
-from support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -41,12 +40,6 @@ def age_state(path, days: int, where: str = "1") -> None:
 def item(key: str) -> dict[str, str]:
     return {"guid": key, "title": f"Drone report {key}", "link": f"https://example.org/{key}"}
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver().start()
-    yield rx
-    rx.stop()
 
 
 @pytest.fixture

@@ -19,7 +19,6 @@ from support.cli import run_cli, write_config
 from support.daemon import DaemonProcess, wait_for
 from support.feed_server import rss
 from support.small_disk import SmallDisk
-from support.webhook_receiver import WebhookReceiver
 
 pytestmark = [pytest.mark.integration, pytest.mark.slow]
 
@@ -32,12 +31,6 @@ def disk(tmp_path):
     yield disk
     disk.stop()
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver().start()
-    yield rx
-    rx.stop()
 
 
 def item(n: int) -> dict[str, str]:

@@ -15,7 +15,6 @@ import pytest
 
 from support.cli import run_cli, write_config
 from support.feed_server import rss
-from support.webhook_receiver import WebhookReceiver
 
 pytestmark = pytest.mark.integration
 
@@ -67,12 +66,6 @@ def update(feed_server, wire=(), ria=(), svaboda=()) -> None:
     for name, items in (("wire", wire), ("ria", ria), ("svaboda", svaboda)):
         feed_server.update(f"/{name}.xml", rss(list(items), title=name))
 
-
-@pytest.fixture
-def receiver():
-    rx = WebhookReceiver("webhook").start()
-    yield rx
-    rx.stop()
 
 
 def hooks(receiver, *modes: str) -> list[dict]:

@@ -2,26 +2,16 @@
 the vetoes that keep such reports of different events apart. Each example is new text written
 for the rule it tests, not an item of a labelled set."""
 
-from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
+from datetime import datetime, timezone
 
-from monitor.story_grouping import StoryIndex, signature_of
+from monitor.story_grouping import signature_of
+from support.story_reports import reports_from, stories_of
 from monitor.story_grouping.signature import terms_of
 from monitor.story_grouping.similarity import Tuning, kind_weight, pair_score
 from monitor.story_grouping.skeleton import name_keys
 
 T0 = datetime(2026, 11, 9, 8, 0, tzinfo=timezone.utc)
-
-
-def item(key, language, title, summary="", hours=0.0):
-    return SimpleNamespace(key=key, feed=f"feed-{language}", language=language, title=title,
-                           summary=summary, link=f"https://{key}.example/",
-                           published_at=T0 + timedelta(hours=hours))
-
-
-def stories_of(items):
-    index = StoryIndex()
-    return {i.key: index.assign(signature_of(i), i.published_at).story_id for i in items}
+item = reports_from(T0)
 
 
 # --- told by countries and a verb alone ------------------------------------------------------

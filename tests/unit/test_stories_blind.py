@@ -2,23 +2,12 @@
 it missed or merged wrongly. Each example is new text written for the rule it tests, not an item
 of a labelled set."""
 
-from datetime import datetime, timedelta, timezone
-from types import SimpleNamespace
+from datetime import datetime, timezone
 
-from monitor.story_grouping import StoryIndex, signature_of
+from support.story_reports import reports_from, stories_of
 
 T0 = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
-
-
-def item(key, language, title, summary="", hours=0.0):
-    return SimpleNamespace(key=key, feed=f"feed-{language}", language=language, title=title,
-                           summary=summary, link=f"https://{key}.example/",
-                           published_at=T0 + timedelta(hours=hours))
-
-
-def stories_of(items):
-    index = StoryIndex()
-    return {i.key: index.assign(signature_of(i), i.published_at).story_id for i in items}
+item = reports_from(T0)
 
 
 # --- "X follows Y": the same measure by another actor, naming the first by reference ----------

@@ -2,29 +2,20 @@
 that the engine missed on the tuned-on sets (tests/data/stories/dev and test). Each example is
 new text written for the rule it tests, not an item of a labelled set."""
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 from dataclasses import replace
-from types import SimpleNamespace
 
 import pytest
 
-from monitor.story_grouping import StoryIndex, signature_of
+from monitor.story_grouping import signature_of
+from support.story_reports import reports_from, stories_of
 from monitor.story_grouping.lexicon import concepts_of
 from monitor.story_grouping.signature import QUOTED, terms_of
 from monitor.story_grouping.similarity import Tuning, kind_weight, pair_score
 from monitor.story_grouping.skeleton import name_keys, skeleton
 
 T0 = datetime(2026, 11, 2, 8, 0, tzinfo=timezone.utc)
-
-
-def item(key, language, title, summary="", hours=0.0):
-    return SimpleNamespace(key=key, feed=f"feed-{language}", language=language, title=title,
-                           summary=summary, link=f"https://{key}.example/", published_at=T0 + timedelta(hours=hours))
-
-
-def stories_of(items):
-    index = StoryIndex()
-    return {i.key: index.assign(signature_of(i), i.published_at).story_id for i in items}
+item = reports_from(T0)
 
 
 # --- Cyrillic headlines are written in sentence case: capitals there are names ------------
