@@ -45,3 +45,54 @@ def test_a_fire_days_after_an_opening_stays_apart_from_it():
     ])
     assert stories["open-en"] == stories["open-ru"], stories
     assert stories["fire-ru"] != stories["open-ru"], stories
+
+
+# --- lexicon gaps: a kind or thing told in words the table lacked ------------------------------
+
+def test_persona_non_grata_in_any_case_is_an_expulsion():
+    # «персоною нон грата» (uk, instrumental): only the nominative and one Belarusian case were
+    # listed, so the Ukrainian report had no kind of event and nothing anchored it to the others
+    stories = stories_of([
+        item("en", "en", "Estonia expels Belarusian consul",
+             "Tallinn ordered the consul to leave within five days.", 0),
+        item("uk", "uk", "Естонія оголосила білоруського консула персоною нон грата",
+             "Консул має залишити країну протягом п'яти днів.", 2),
+    ])
+    assert stories["en"] == stories["uk"], stories
+
+
+def test_barring_is_a_restriction():
+    stories = stories_of([
+        item("en", "en", "Finland barring Russian fishing trawlers from its ports",
+             "Helsinki said the trawlers will no longer be allowed to unload from March.", 0),
+        item("ru", "ru", "Финляндия запретит заход российских траулеров в свои порты",
+             "Ограничение вступит в силу в марте.", 1),
+    ])
+    assert stories["en"] == stories["ru"], stories
+
+
+def test_a_blizzard_is_weather_in_every_language():
+    from monitor.story_grouping import signature_of
+    for language, title in (("be", "Завіруха на Гродзеншчыне"), ("uk", "Хуртовина на Волині"),
+                            ("ru", "Метель в Гродно"), ("en", "Blizzard hits Hrodna")):
+        terms = signature_of(item(language, language, title)).terms
+        assert "E:weather" in terms, (title, terms)
+
+
+def test_a_tanker_is_a_ship():
+    from monitor.story_grouping import signature_of
+    for language, title in (("en", "Tanker held off Gotland"), ("ru", "Танкер задержан у Готланда"),
+                            ("be", "Танкер затрымалі ля Готланда")):
+        assert "T:ship" in signature_of(item(language, language, title)).terms, title
+
+
+def test_a_delay_a_warehouse_and_an_inspector_are_not_what_their_first_letters_say():
+    # longest-match exclusion: задержка (a delay) is no detention, склад (a warehouse) no glass
+    # (скло), "inspectors" are no visit, «призвал» (urged) no call-up
+    from monitor.story_grouping import signature_of
+    terms = signature_of(item(
+        "ru", "ru", "Инспекторы МАГАТЭ сменились после задержки на складе",
+        "Глава агентства призвал стороны обеспечить доступ. Inspectors arrived late.")).terms
+    assert not {"E:detain", "T:glass", "E:visit", "E:mobilise"} & set(terms), terms
+    assert "E:detain" in signature_of(item("uk", "uk", "У Києві затримали посадовця")).terms
+    assert "T:glass" in signature_of(item("uk", "uk", "Завод скла зупинили")).terms
