@@ -24,8 +24,9 @@ from datetime import datetime
 from typing import Callable, Iterable
 
 from monitor.story_grouping.signature import Signature
-from monitor.story_grouping.similarity import (Tuning, canonical, event_kinds, idf, is_cross_script,
-                                        Prepared, kind_weight, pair_score, prepare)
+from monitor.story_grouping.similarity import (Tuning, aliases_of, canonical, event_kinds, idf,
+                                               is_cross_script, Prepared, kind_weight,
+                                               pair_score, prepare)
 
 DEFAULT_WINDOW_SECONDS = 72 * 3600.0
 
@@ -67,13 +68,14 @@ def story_id_for(root_key: str) -> str:
 
 
 class _Entry:
-    __slots__ = ("signature", "story_id", "terms", "kinds", "at", "counted")
+    __slots__ = ("signature", "story_id", "terms", "kinds", "aliases", "at", "counted")
 
     def __init__(self, signature: Signature, story_id: str, at: float) -> None:
         self.signature = signature
         self.story_id = story_id
         self.terms = frozenset(signature.terms)
         self.kinds = event_kinds(self.terms)
+        self.aliases = aliases_of(self.terms)
         self.at = at
         # The terms as the index counts them, made once for _add and evict: a first poll
         # adds and evicts most of its items at once (dated before the window).
@@ -257,7 +259,7 @@ class StoryIndex:
                 mine, other.terms,
                 cross_script=cross_script, title_names_a=signature.title_names, title_names_b=other.signature.title_names,
                 gap_hours=abs(at - other.at) / 3600, window_hours=window_hours,
-                weight=weight, tuning=self.tuning, kinds_b=other.kinds)
+                weight=weight, tuning=self.tuning, kinds_b=other.kinds, aliases_b=other.aliases)
             if result.veto is None and result.score >= self.tuning.threshold:
                 if best is None or result.score > best[0]:
                     best = (result.score, other.story_id, key)

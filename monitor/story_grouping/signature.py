@@ -11,6 +11,9 @@ Terms, each a short string with its kind as prefix:
 - `N:<id>`        an actor named by a demonym, an alias or a capital (`lexicon.py`);
 - `E:<kind>`      the kind of event; `T:<thing>` things and topics (`lexicon.py`);
 - `#<value>`      a number, with its scale (4,2 млрд = 4.2 billion = 4200000000);
+- `a:<skeleton>`  another spelling's key of a name (`skeleton.alias_keys`: Ваўкавыск's
+                  Russian-like "lksk", Медиці's "mdk"); it matches `n:` and counts only when
+                  the other report has it;
 - `~n:<skeleton>` a maybe-name: a capital at a summary's sentence start ("Lukashenko
                   pardoned…", but also "Ночью…"); it matches `n:` at half weight;
 - `w:<skeleton>`  any other content word, as a skeleton: matches within a language and
@@ -30,13 +33,14 @@ from monitor.story_grouping.lexicon import (actor_phrase_spans, concepts_of, is_
                                             name_word, phrase_concepts)
 from monitor.story_grouping.numbers import (LARGE_NUMBER_WORDS, NUMBER_WORDS, SCALES, UNIT_WORDS,
                                            number_term, number_value)
-from monitor.story_grouping.skeleton import name_keys, skeleton, strip_ending
+from monitor.story_grouping.skeleton import alias_keys, name_keys, skeleton, strip_ending
 from monitor.normalize.text import fold
 
 SIGNATURE_VERSION = 1
 QUOTED = "'"  # marks a title subject named in quotation marks
 NAME_WORDS = "n:="  # a name keyed by its translated words: "n:=shield+union"
 CAPITAL = "n:@"  # a capital city as a place: "n:@ua" is Kyiv in every spelling
+ALIAS = "a:"  # another spelling's key of a name ("a:lksk": Ваўкавыск's Russian-like key)
 WORD_SKELETON = 4
 LEDE_CHARS = 400
 
@@ -146,6 +150,7 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
     text = unicodedata.normalize("NFKC", text)
     terms: set[str] = set()
     strong: set[str] = set()  # names
+    aliases: set[str] = set()  # other spellings' keys of the names (`skeleton.alias_keys`)
     weak: set[str] = set()    # maybe names: capitals at sentence starts, names after "after"
     references: set[str] = set()  # actors named after "after", "follows"…
     reference_until = -1
@@ -237,11 +242,15 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
                 weak.update(keys)
             else:
                 strong.update(keys)
+                other_spellings = [ALIAS + key for part in word.split("-")
+                                   for key in alias_keys(part)] if not actors else []
+                aliases.update(other_spellings)
                 if name_groups is not None and keys:
                     # a quoted name («Щит Союза», «Великий камень») is often translated in
                     # English ("Union Shield"): marked, so only its own script misses it
                     quoted = _in_short_quotation(text, match.start())
-                    name_groups.append(QUOTED * quoted + "|".join(keys))
+                    name_groups.append(QUOTED * quoted + "|".join(
+                        keys + ["n:" + a[len(ALIAS):] for a in other_spellings]))
             reference_until = -1 if is_reference else reference_until
         elif not concepts and len(word) >= 4:
             key = skeleton(strip_ending(word), WORD_SKELETON)
@@ -255,6 +264,7 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
         (strong if is_firm else weak).add(key)
     terms.update(phrase_concepts(folded, is_title))
     terms |= strong
+    terms |= {a for a in aliases if "n:" + a[len(ALIAS):] not in strong}
     terms |= {"~" + key for key in weak - strong}
     terms |= {"~" + actor for actor in references - terms}
     return terms
@@ -349,5 +359,7 @@ def _is_title_case(tokens: list[re.Match[str]]) -> bool:
 
 
 def _resolve_weak(terms: set[str]) -> set[str]:
-    """A maybe-name ("~n:x") that is a name elsewhere in the item is just that name."""
-    return {t for t in terms if not (t[0] == "~" and t[1:] in terms)}
+    """A maybe-name ("~n:x") that is a name elsewhere in the item is just that name; another
+    spelling's key ("a:x") that is a name of the item ("n:x") is that name."""
+    return {t for t in terms if not (t[0] == "~" and t[1:] in terms or
+                                     t[0] == "a" and "n" + t[1:] in terms)}

@@ -98,8 +98,10 @@ def event_kinds(terms: Collection[str]) -> frozenset[str]:
 
 
 def canonical(term: str) -> str:
-    """A maybe-name "~n:x" stands for the name "n:x" (at half weight)."""
-    return term[1:] if term[0] == "~" else term
+    """A maybe-name "~n:x" stands for the name "n:x" (at half weight), and another spelling's
+    key "a:x" for it too (counted only when the other report has it)."""
+    first = term[0]
+    return term[1:] if first == "~" else "n" + term[1:] if first == "a" else term
 
 
 def _weighted(terms: Collection[str], cross_script: bool,
@@ -110,7 +112,8 @@ def _weighted(terms: Collection[str], cross_script: bool,
             name = term[1:]
             if not name.startswith(TRANSLATED_NAME):
                 out[name] = max(out.get(name, 0.0), WEAK_NAME_FACTOR * weight(name))
-        elif not (cross_script and term[0] == "w" or term.startswith(TRANSLATED_NAME)):
+        elif not (cross_script and term[0] == "w" or term[0] == "a" or
+                  term.startswith(TRANSLATED_NAME)):
             out[term] = weight(term)
     return out
 
@@ -130,6 +133,7 @@ class Prepared:
     is_repeat: bool = False  # it says "again"
     is_toll: bool = False  # a casualty toll risen: "the death toll rose to 12"
     loanwords: tuple[str, ...] = ()  # its content words that may be loanwords, across scripts
+    aliases: tuple[str, ...] = ()  # its names' other spellings' keys, as names ("n:lksk")
 
 
 def prepare(terms: Collection[str], cross_script: bool,
@@ -143,16 +147,23 @@ def prepare(terms: Collection[str], cross_script: bool,
                     tuple(t for t in terms if t[0] == "T"), REACTION in terms, translated,
                     AGAIN in terms, _is_toll(terms),
                     tuple(t for t in terms if t[0] == "w" and len(t) >= LOANWORD_MIN_LENGTH)
-                    if cross_script else ())
+                    if cross_script else (), aliases_of(terms))
+
+
+def aliases_of(terms: Collection[str]) -> tuple[str, ...]:
+    """The keys of another spelling of an item's names ("a:lksk"), as the names ("n:lksk")."""
+    return tuple("n" + t[1:] for t in terms if t[0] == "a")
 
 
 def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_script: bool,
                title_names_a: Collection[str], title_names_b: Collection[str],
                gap_hours: float, window_hours: float, weight: Callable[[str], float],
-               tuning: Tuning, kinds_b: frozenset[str] | None = None) -> PairScore:
+               tuning: Tuning, kinds_b: frozenset[str] | None = None,
+               aliases_b: tuple[str, ...] | None = None) -> PairScore:
     """Score two items' terms, `a` the report being placed (the newer). `weight(term)` is the
     term's kind weight times its idf. `a` may come `prepare`d (with the same `cross_script`),
-    and `kinds_b` be `event_kinds(b)`, when they are compared with many items."""
+    and `kinds_b` be `event_kinds(b)`, `aliases_b` `aliases_of(b)`, when they are compared with
+    many items."""
     a = a if isinstance(a, Prepared) else prepare(a, cross_script, weight)
     b = b if isinstance(b, frozenset) else frozenset(b)
     if a.is_anniversary != ("E:anniversary" in b):
@@ -181,6 +192,17 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
             translated += w
             anchor[term] = w
             firm_names += term in b or not is_weak
+    # Another spelling of a name (Ваўкавыск's "lksk", Волковыск's key) is that name when the
+    # other report has it, and costs nothing when it has not: counted like a translated name.
+    aliases_b = aliases_of(b) if aliases_b is None else aliases_b
+    for term in a.aliases:
+        if term not in anchor and (term in b or term in aliases_b):
+            translated += _add_alias(anchor, term, weight)
+            firm_names += 1
+    for term in aliases_b:
+        if term not in anchor and term in a.terms:
+            translated += _add_alias(anchor, term, weight)
+            firm_names += 1
     same_kind = bool(a.kinds & kinds_b)
     if not _is_anchored(anchor, firm_names, same_kind, a.things, b, tuning) and (
             gap_hours > tuning.actor_anchor_hours or not (same_kind or len(anchor) >= 3) or
@@ -197,8 +219,10 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
     shared += loanwords
     total += loanwords
     score = shared / total if total else 0.0
-    missing_in_b = any(_is_missing(group, weights_b, cross_script) for group in title_names_a)
-    missing_in_a = any(_is_missing(group, weights_a, cross_script) for group in title_names_b)
+    named_b = {**weights_b, **dict.fromkeys(aliases_b, 0.0)} if aliases_b else weights_b
+    named_a = {**weights_a, **dict.fromkeys(a.aliases, 0.0)} if a.aliases else weights_a
+    missing_in_b = any(_is_missing(group, named_b, cross_script) for group in title_names_a)
+    missing_in_a = any(_is_missing(group, named_a, cross_script) for group in title_names_b)
     if missing_in_a and missing_in_b:
         score *= tuning.title_conflict_factor
     elif missing_in_a or missing_in_b:
@@ -218,6 +242,11 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
         return PairScore(max(score * time_factor(gap_hours, window_hours, tuning), _coverage(
             a.is_toll, weights_a, weights_b, title_names_a, title_names_b, 2, CASUALTIES)), None)
     return PairScore(score * time_factor(gap_hours, window_hours, tuning), None)
+
+
+def _add_alias(anchor: dict[str, float], term: str, weight: Callable[[str], float]) -> float:
+    anchor[term] = w = weight(term)
+    return w
 
 
 def _coverage(a_follows: bool, weights_a: dict[str, float], weights_b: dict[str, float],

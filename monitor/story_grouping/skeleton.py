@@ -107,6 +107,13 @@ _ADJECTIVE = re.compile("(?:ьск|ск|цк|ськ)[аеёиіїоуыэюяй�
 # Комаровский рынок): the key of the stem without the -к.
 _OVKA = re.compile("(?:ов|оў|ав|аў|ев|еў|ёў|ів|їв)к[аеёиіїоуыэюяйьў]{0,2}$")
 _REGION = re.compile("(?:шчын|щин|чын|чин)[аеёиіїоуыэюяйьў]{0,2}$")
+# Belarusian аў/оў before a consonant where Russian has ол (Ваўкавыск / Волковыск, Воўчын /
+# Волчин): the ў is dropped from the skeleton and the Russian л is not, so the two skeletons
+# differ ("ksk" / "lksk": test5's Volkovysk reports were never candidates of each other).
+_BELARUSIAN_OL = re.compile("(?<=^[вбгджзклмнпрстфхцчш])[ао]ў(?=[бвгджзклмнпрстфхцчш])")
+# Ukrainian and Belarusian change к/г to ц/з before the locative and dative і/ы/е (Медика → у
+# Медиці / у Медыцы; test6's Medyka blockade): the name's key of its к/г form.
+_PALATALISED = re.compile("(?<=[аеиіоуыэяюї])(?:ц[іы]|з[іе])$")
 
 
 _ENDINGS_BY_LENGTH = {n: frozenset(e for e in _ENDINGS if len(e) == n)
@@ -161,3 +168,24 @@ def name_keys(word: str) -> list[str]:
         if word.endswith(("sky", "ski", "skiy")) and len(word) > 6:
             keys.append(skeleton(word[:word.rindex("sk")]))
     return [k for k in dict.fromkeys(keys) if len(k) >= 2]
+
+
+def alias_keys(word: str) -> list[str]:
+    """Other skeleton keys one folded Cyrillic name may have in another language, beside its
+    `name_keys`: the Russian ол of a Belarusian аў (Ваўкавыск → "lksk", Волковыск's key) and the
+    к/г of a Ukrainian or Belarusian locative ц/з (Медиці → "mdk", Medyka's key). They are
+    other spellings of one name, not more names: `similarity` counts one only when the other
+    report has it, so a report gains nothing and loses nothing by having them."""
+    if not _CYRILLIC.search(word):
+        return []
+    keys = []
+    if "ў" in word:
+        russian_like = _BELARUSIAN_OL.sub("ол", word)
+        if russian_like != word:
+            keys.append(skeleton(strip_ending(russian_like)))
+    palatalised = _PALATALISED.search(word)
+    if palatalised and palatalised.start() >= 3:
+        keys.append(skeleton(word[:palatalised.start()] +
+                             ("к" if word[palatalised.start()] == "ц" else "г")))
+    own = name_keys(word)
+    return [k for k in dict.fromkeys(keys) if len(k) >= 3 and k not in own]
