@@ -116,8 +116,9 @@ T:hockey     hockey хоккей хакей хокей
 T:grain      grain зерн збожж
 T:balloon    balloon шар= шары шарам шарами шарамі кул= кулі
 T:smuggling  smuggl контрабанд кантрабанд
-T:bank       bank= банк= банка банку нацбанк
+T:bank       bank= банк= банка банку нацбанк нбу= нбрб= nbu= nbrb=
 T:imf        imf мвф
+T:graft      anti-graft anti-corruption антикоррупц антикорупц антыкарупц набу= nabu= хабар= хабара= хабарі= хабару= хабарем= хабарів= хабарн хабарам= взятк bribe
 T:nuclear    nuclear атомн атамн ядер аэс= аес= аэс-
 T:missile    missile ракет
 T:invest     invest инвест інвест
@@ -125,9 +126,9 @@ T:rehab      rehabilit реабил рэабіл реабіл
 N:eu         eu= european євросоюз евросоюз еўрасаюз эўразьвяз ес= єс= эз= ез=
 N:uk         uk= britain british великобритан британ вялікабрытан брытан лондон+ london+
 N:us         us= usa= american америк амэрык америк сша= зша= washington+ вашингтон+
-N:by         belarus беларус белорус білорус бялорус minsk+ мінск+ минск+ менск+ мінськ+ минськ+
+N:by         belarus беларус белорус білорус бялорус нбрб= nbrb= minsk+ мінск+ минск+ менск+ мінськ+ минськ+
 N:ru         russia русск росси расей расі расія расеі росі moscow+ москв+ маскв+ рф= "russian federation"
-N:ua         ukrain украін украин україн kyiv+ киев+ кіев+ київ+ києв+ kiev+
+N:ua         ukrain украін украин україн нбу= nbu= набу= nabu= kyiv+ киев+ кіев+ київ+ києв+ kiev+
 N:pl         poland polish польш польск польшч польщ польськ варшав+ warsaw+
 N:lt         lithuania литв літв летув литовс літоўс литовськ vilnius+ вильнюс+ вільн+ віленск+ виленск+
 N:lv         latvia латви латві латвійс латвийс riga+ рига+ рыг+ риг=+ рижск+ ризьк+ рыжск+ ризі=+ рызе=+

@@ -33,6 +33,7 @@ from monitor.story_grouping.lexicon import (actor_phrase_spans, concepts_of, is_
                                             name_word, phrase_concepts)
 from monitor.story_grouping.numbers import (LARGE_NUMBER_WORDS, NUMBER_WORDS, SCALES, UNIT_WORDS,
                                            number_term, number_value)
+from monitor.story_grouping.sites import sites_of
 from monitor.story_grouping.skeleton import alias_keys, name_keys, skeleton, strip_ending
 from monitor.normalize.text import fold
 
@@ -158,6 +159,12 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
     folded = fold(text)
     # offsets of the folded text are the text's when folding kept the length (almost always)
     actor_phrases = actor_phrase_spans(folded) if len(folded) == len(text) else []
+    # well-known sites named by country or letters (БелАЭС, Запорізька АЕС): their town's key
+    sites = sites_of(folded)
+    for _, _, key, concepts in sites:
+        aliases.add(ALIAS + key)
+        terms.update(concepts)
+    site_spans = sites if len(folded) == len(text) else []
     is_title_case = is_title and _is_title_case(tokens)
     pending_number: float | None = None
     pending_was_word = False
@@ -244,6 +251,8 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
                 strong.update(keys)
                 other_spellings = [ALIAS + key for part in word.split("-")
                                    for key in alias_keys(part)] if not actors else []
+                other_spellings += [ALIAS + key for start, end, key, _ in site_spans
+                                    if start <= match.start() < end]
                 aliases.update(other_spellings)
                 if name_groups is not None and keys:
                     # a quoted name («Щит Союза», «Великий камень») is often translated in

@@ -195,13 +195,14 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
     # Another spelling of a name (Ваўкавыск's "lksk", Волковыск's key) is that name when the
     # other report has it, and costs nothing when it has not: counted like a translated name.
     aliases_b = aliases_of(b) if aliases_b is None else aliases_b
+    # A sure spelling meets a maybe-name ("Astravets…" at a title start) at the maybe's weight.
     for term in a.aliases:
-        if term not in anchor and (term in b or term in aliases_b):
-            translated += _add_alias(anchor, term, weight)
+        if term not in anchor and (term in b or term in aliases_b or "~" + term in b):
+            translated += _add_alias(anchor, term, weight, term in b or term in aliases_b)
             firm_names += 1
     for term in aliases_b:
-        if term not in anchor and term in a.terms:
-            translated += _add_alias(anchor, term, weight)
+        if term not in anchor and (term in a.terms or "~" + term in a.terms):
+            translated += _add_alias(anchor, term, weight, term in a.terms)
             firm_names += 1
     same_kind = bool(a.kinds & kinds_b)
     if not _is_anchored(anchor, firm_names, same_kind, a.things, b, tuning) and (
@@ -244,8 +245,9 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
     return PairScore(score * time_factor(gap_hours, window_hours, tuning), None)
 
 
-def _add_alias(anchor: dict[str, float], term: str, weight: Callable[[str], float]) -> float:
-    anchor[term] = w = weight(term)
+def _add_alias(anchor: dict[str, float], term: str, weight: Callable[[str], float],
+               is_sure: bool) -> float:
+    anchor[term] = w = weight(term) * (1.0 if is_sure else WEAK_NAME_FACTOR)
     return w
 
 

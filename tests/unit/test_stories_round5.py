@@ -143,3 +143,38 @@ def test_another_spelling_the_other_report_lacks_costs_nothing():
                           weight=lambda t: 2.0, tuning=Tuning()).score
 
     assert score(be | {"a:lksk"}) == score(be) > 0
+
+
+# --- a site named by its country or letters is its town; an organisation by its letters -------
+
+def test_a_plant_named_by_its_country_is_the_plant_at_its_town():
+    # «БелАЭС» / "Astravets": no shared name until the gazetteer keys the plant by its town
+    stories = stories_of([
+        item("ru", "ru", "На БелАЭС второй энергоблок остановили на плановый ремонт",
+             "Ремонт продлится около месяца, сообщили в Минэнерго.", 0),
+        item("en", "en", "Astravets nuclear plant takes second unit offline for repairs",
+             "The maintenance of the Belarusian plant's reactor will last about a month.", 2),
+    ])
+    assert stories["ru"] == stories["en"], stories
+
+
+def test_a_plant_named_by_its_letters_is_the_plant_named_by_its_town():
+    # «ЗАЕС» (uk letters) / «Запорожская АЭС» / "Zaporizhzhia nuclear plant"
+    stories = stories_of([
+        item("uk", "uk", "На ЗАЕС знову пошкоджено лінію електропередачі",
+             "Станція працює на дизель-генераторах, заявили в МАГАТЕ.", 0),
+        item("ru", "ru", "Запорожская АЭС снова на дизель-генераторах",
+             "Повреждена линия электропередачи, сообщили в МАГАТЭ.", 2),
+    ])
+    assert stories["uk"] == stories["ru"], stories
+
+
+def test_a_central_bank_named_by_its_letters_is_its_country():
+    # «НБУ» is the National Bank of Ukraine: its country and a bank, as "Ukraine's central bank"
+    stories = stories_of([
+        item("uk", "uk", "НБУ підвищив облікову ставку до 15,5%",
+             "Рішення пояснили прискоренням інфляції.", 0),
+        item("en", "en", "Ukraine's central bank raises key rate to 15.5%",
+             "The regulator cited faster inflation.", 1),
+    ])
+    assert stories["uk"] == stories["en"], stories
