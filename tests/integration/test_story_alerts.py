@@ -191,3 +191,31 @@ def test_later_reports_join_the_story_as_each_channel_says(tmp_path, feed_server
     for mode in ("default", "each", "none"):
         assert [d["data"]["link"] for d in later[mode] if d["type"] == "alert.matched"] == \
             [STRIKE_EN["link"]]
+
+
+# A third drone story, for a busy first feed.
+SHOW_EN = {"guid": "w3", "link": "https://wire.example/2026/drone-show-tallinn",
+           "title": "A drone light show opens the Tallinn song festival",
+           "description": "Five hundred drones drew the festival's emblem over the song "
+                          "festival grounds, the organisers said."}
+
+
+def test_a_follow_up_arrives_after_the_alert_it_follows(tmp_path, feed_server, receiver):
+    """Alerts go out round-robin across feeds. The story's first alert stands third in the
+    wire's lane, its follow-up first in ria's: it used to arrive second, before its story (and
+    a chat service could not reply to a message not yet sent)."""
+    feeds = serve(feed_server, wire=[dated(STRIKE_EN, 3), dated(SHOW_EN, 4), dated(FACTORY_EN, 6)],
+                  ria=[dated(FACTORY_RU, 5)])
+    write_config(tmp_path / "config.yaml", feeds, rules=RULE,
+                 channels=hooks(receiver, "default"))
+    result = run_cli("poll", cwd=tmp_path)
+    assert result.code == 0, result.stderr
+    got = delivered(receiver)
+    order = [(d["type"], d["data"]["link"]) for d in got]
+    assert sorted(order) == sorted([("alert.matched", STRIKE_EN["link"]),
+                                    ("alert.matched", SHOW_EN["link"]),
+                                    ("alert.matched", FACTORY_EN["link"]),
+                                    ("alert.follow_up", FACTORY_RU["link"])]), order
+    [follow_up] = [d["data"] for d in got if d["type"] == "alert.follow_up"]
+    first = next(i for i, d in enumerate(got) if d["data"]["id"] == follow_up["follows"]["id"])
+    assert first < order.index(("alert.follow_up", FACTORY_RU["link"])), order

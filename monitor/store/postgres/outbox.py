@@ -22,6 +22,7 @@ import psycopg
 
 from monitor.model import Alert
 from monitor.store.postgres.items import pg_text
+from monitor.store.turns import lane_of, outbox_turns
 
 CHANNEL_LEASE_SECONDS = 60.0  # longer than any send's total deadline; renewed every drain
 _ROW = ("id, alert_id, channel, rule, item_key, kind, status, attempts, next_attempt_at, "
@@ -66,10 +67,6 @@ def send_leases(db: psycopg.Connection) -> dict[str, str]:
                            "WHERE lease_until > now()").fetchall())
 
 
-def lane(alert: Alert) -> str:
-    return alert.feed if alert.kind != "digest" else ""
-
-
 def enqueue(db: psycopg.Connection, alerts: Sequence[Alert], now: datetime,
             to_json: Any) -> int:
     """Insert alert rows (inside the caller's transaction); how many were new."""
@@ -85,32 +82,33 @@ def enqueue(db: psycopg.Connection, alerts: Sequence[Alert], now: datetime,
                 "VALUES (%s,%s,%s,%s,%s,%s,'pending',0,%s,%s,%s,%s) "
                 "ON CONFLICT (alert_id) DO NOTHING",
                 (a.id, a.channel, a.rule, a.item_key, a.kind,
-                 json.dumps(to_json(a), ensure_ascii=False), now, a.created_at or now, lane(a),
+                 json.dumps(to_json(a), ensure_ascii=False), now, a.created_at or now, lane_of(a),
                  turn))
             inserted += cur.rowcount
     return inserted
 
 
 def _turns(db: psycopg.Connection, alerts: Sequence[Alert]) -> list[int]:
-    """Each new row's turn (the SQLite store's rule: after its feed's last pending row on the
-    channel, never before the channel's first). Two nodes enqueueing at once may give equal
-    turns; rows of one turn go out by id."""
-    front: dict[str, int] = {}
-    last: dict[tuple[str, str], int] = {}
-    turns = []
-    for a in alerts:
-        key = (a.channel, lane(a))
-        if key not in last:
-            if a.channel not in front:
-                front[a.channel] = db.execute(
-                    "SELECT min(turn) FROM outbox WHERE status = 'pending' AND channel = %s",
-                    (a.channel,)).fetchone()[0] or 0
-            tail = db.execute("SELECT max(turn) FROM outbox WHERE status = 'pending' "
-                              "AND channel = %s AND feed = %s", key).fetchone()[0]
-            last[key] = max(front[a.channel] - 1, tail if tail is not None else -1)
-        last[key] += 1
-        turns.append(last[key])
-    return turns
+    """Each new row's turn (monitor/store/turns.py says the rule). Two nodes enqueueing at
+    once may give equal turns; rows of one turn go out by id."""
+    def first_pending(channel: str) -> int | None:
+        return db.execute("SELECT min(turn) FROM outbox WHERE status = 'pending' "
+                          "AND channel = %s", (channel,)).fetchone()[0]
+
+    def last_pending(channel: str, lane: str) -> int | None:
+        return db.execute("SELECT max(turn) FROM outbox WHERE status = 'pending' "
+                          "AND channel = %s AND feed = %s", (channel, lane)).fetchone()[0]
+
+    def waiting_turn(channel: str, alert_id: str) -> int | None:
+        row = db.execute(
+            "SELECT CASE r.status WHEN 'pending' THEN r.turn ELSE d.turn END FROM outbox r "
+            "LEFT JOIN outbox d ON r.status = 'batched' AND d.id = r.batch_id "
+            "AND d.status = 'pending' WHERE r.alert_id = %s AND r.channel = %s",
+            (alert_id, channel)).fetchone()
+        return row[0] if row else None
+
+    return outbox_turns(alerts, first_pending=first_pending, last_pending=last_pending,
+                        waiting_turn=waiting_turn)
 
 
 def due_rows(db: psycopg.Connection, now: datetime, *, channels: Sequence[str] | None,

@@ -16,6 +16,7 @@ from monitor.model import Alert
 from monitor.store.codec import alert_from_json, alert_to_json, from_iso, iso
 from monitor.store import OutboxRow
 from monitor.store.sqlite.connection import chunks
+from monitor.store.turns import lane_of, outbox_turns
 
 
 class OutboxRows:
@@ -176,37 +177,31 @@ def enqueue(db: sqlite3.Connection, alerts: Sequence[Alert], now: datetime) -> i
         "status, attempts, next_attempt_at, created_at, feed, turn) "
         "VALUES (?,?,?,?,?,?,'pending',0,?,?,?,?)",
         [(a.id, a.channel, a.rule, a.item_key, a.kind, json.dumps(alert_to_json(a),
-          ensure_ascii=False), iso(now), iso(a.created_at or now), _lane(a), turn)
+          ensure_ascii=False), iso(now), iso(a.created_at or now), lane_of(a), turn)
          for a, turn in zip(alerts, turns)])
     return db.total_changes - before
 
 
-def _lane(alert: Alert) -> str:
-    """The feed whose turn an outbox row takes (a digest spans feeds: a lane of its own)."""
-    return alert.feed if alert.kind != "digest" else ""
-
-
 def _turns(db: sqlite3.Connection, alerts: Sequence[Alert]) -> list[int]:
-    """Each new row's turn: after its feed's last pending row on the channel, and never before
-    the channel's first pending row. Rows go out in turn order, so a feed whose first alert
-    arrives behind another feed's backlog of thousands is sent next, and two feeds with
-    backlogs alternate (start-time fair queuing with one slot per row)."""
-    front: dict[str, int] = {}
-    last: dict[tuple[str, str], int] = {}
-    turns = []
-    for a in alerts:
-        lane = (a.channel, _lane(a))
-        if lane not in last:
-            if a.channel not in front:
-                front[a.channel] = db.execute(
-                    "SELECT min(turn) FROM outbox WHERE status = 'pending' AND channel = ?",
-                    (a.channel,)).fetchone()[0] or 0
-            tail = db.execute("SELECT max(turn) FROM outbox WHERE status = 'pending' "
-                              "AND channel = ? AND feed = ?", lane).fetchone()[0]
-            last[lane] = max(front[a.channel] - 1, tail if tail is not None else -1)
-        last[lane] += 1
-        turns.append(last[lane])
-    return turns
+    """Each new row's turn (monitor/store/turns.py says the rule)."""
+    def first_pending(channel: str) -> int | None:
+        return db.execute("SELECT min(turn) FROM outbox WHERE status = 'pending' "
+                          "AND channel = ?", (channel,)).fetchone()[0]
+
+    def last_pending(channel: str, lane: str) -> int | None:
+        return db.execute("SELECT max(turn) FROM outbox WHERE status = 'pending' "
+                          "AND channel = ? AND feed = ?", (channel, lane)).fetchone()[0]
+
+    def waiting_turn(channel: str, alert_id: str) -> int | None:
+        row = db.execute(
+            "SELECT CASE r.status WHEN 'pending' THEN r.turn ELSE d.turn END FROM outbox r "
+            "LEFT JOIN outbox d ON r.status = 'batched' AND d.id = r.batch_id "
+            "AND d.status = 'pending' WHERE r.alert_id = ? AND r.channel = ?",
+            (alert_id, channel)).fetchone()
+        return row[0] if row else None
+
+    return outbox_turns(alerts, first_pending=first_pending, last_pending=last_pending,
+                        waiting_turn=waiting_turn)
 
 
 def outbox_row(r: sqlite3.Row) -> OutboxRow:

@@ -158,6 +158,53 @@ def test_due_outbox_takes_a_channels_rows_round_robin_across_feeds(store):
     assert order == ["big", "small", "big", "big"]
 
 
+def follow_up(it, root, channel="c"):
+    from monitor.model import StoryRoot
+    return replace(alert(it, channel=channel, kind="follow_up"),
+                   follows=StoryRoot(root.id, root.item_key, root.title, root.feed, root.link))
+
+
+def test_a_follow_up_never_goes_out_before_the_alert_it_follows(store):
+    # Round-robin across feeds put a small feed's follow-up ahead of its story's first alert
+    # when that alert stood third in a busy feed's lane: the reader got "more on this story"
+    # before the story, and Telegram/Matrix could not reply in its thread (no message yet).
+    busy = [item(feed="big", id=str(n), title=f"Busy feed title {n}") for n in range(3)]
+    roots = [alert(i) for i in busy]
+    other = item(feed="small", id="1", title="Another outlet's report of the third story")
+    commit(store, FeedState(name="big", url="u"), busy, [], roots)
+    commit(store, FeedState(name="small", url="u"), [other], [], [follow_up(other, roots[2])])
+    order = [r.alert.id for r in store.due_outbox(NOW, channel="c")]
+    assert order.index(roots[2].id) < order.index(follow_up(other, roots[2]).id), order
+    # in one commit too (a poll commits several feeds' checks at once)
+    assert order[:2] == [roots[0].id, roots[1].id]  # the rest keep their round-robin
+
+
+def test_a_follow_up_in_the_same_commit_as_its_root_goes_out_after_it(store):
+    from monitor.store import CheckRecord  # noqa: F401  (commit_polls takes plain tuples too)
+    busy = [item(feed="big", id=str(n), title=f"Busy feed title {n}") for n in range(3)]
+    roots = [alert(i) for i in busy]
+    other = item(feed="small", id="1", title="Another outlet's report of the third story")
+    later = follow_up(other, roots[2])
+    store.commit_polls([(FeedState(name="big", url="u"), busy, {}, [], roots),
+                        (FeedState(name="small", url="u"), [other], {}, [], [later])], now=NOW)
+    order = [r.alert.id for r in store.due_outbox(NOW, channel="c")]
+    assert order.index(roots[2].id) < order.index(later.id), order
+
+
+def test_a_follow_up_whose_root_went_out_long_ago_is_not_held_back(store):
+    first = item(feed="big", id="0", title="Busy feed title 0")
+    root = alert(first)
+    commit(store, FeedState(name="big", url="u"), [first], [], [root])
+    (row,) = store.due_outbox(NOW, channel="c")
+    store.mark_sent([row.id], NOW)
+    busy = [item(feed="big", id=str(n), title=f"Busy feed title {n}") for n in range(1, 4)]
+    commit(store, FeedState(name="big", url="u"), busy, [], [alert(i) for i in busy])
+    other = item(feed="small", id="1", title="Another outlet's report of the first story")
+    commit(store, FeedState(name="small", url="u"), [other], [], [follow_up(other, root)])
+    order = [r.alert.feed for r in store.due_outbox(NOW, channel="c")]
+    assert order == ["big", "small", "big", "big"]  # round-robin as for any new feed
+
+
 def test_a_digest_batches_its_members_and_is_sent_with_them(store):
     found = [item(id=str(n), title=f"Digest title {n}") for n in range(3)]
     commit(store, FeedState(name="f", url="u"), found, [], [alert(i) for i in found])
