@@ -218,6 +218,10 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
     secrets: list[str] = []
     refs: dict[str, str] = {}
     _substitute_env(tree, env, (), problems, secrets, tree, refs)
+    # A value whose ${VAR} is not set was read as "": its checks would fail on that, in words
+    # about the value ("must start with http://") the operator did not write.
+    unset = {loc for loc, _ in problems}
+    env_problems = len(problems)
 
     context = {"base_dir": base_dir, "feed_defaults": _feed_defaults(tree)}
     parts = {section: _validate_items(tree, section, context, problems)
@@ -231,6 +235,7 @@ def parse_config(text: str, *, label: str = "config.yaml", base_dir: Path | None
     problems.extend(cross_check(tree, languages))
     compiled = _compile_rules(tree, problems)
 
+    problems[env_problems:] = [p for p in problems[env_problems:] if p[0] not in unset]
     if problems:
         raise ConfigError(_error_lines(problems, tree, label, secrets))
     assert model is not None and compiled is not None

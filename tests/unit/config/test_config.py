@@ -115,9 +115,14 @@ BAD = [
     pytest.param(
         "feeds:\n  - {name: a, url: 'https://x.org/f'}\nchannels:\n  - name: m\n    type: email\n"
         "    host: smtp.x.org\n    from: a@x.org\n    to: [b@x.org]\n    password: ${PW}\n",
-        ["c.yaml:9: channels[0].password: environment variable PW is not set",
-         "c.yaml:9: channels[0].password: username and password must both be set, or neither"],
-        id="missing env var and cross-field rule"),
+        ["c.yaml:9: channels[0].password: environment variable PW is not set"],
+        id="missing env var: not also the checks of the empty value it left"),
+    pytest.param(
+        "feeds:\n  - {name: a, url: 'https://x.org/f'}\nchannels:\n  - name: s\n    type: slack\n"
+        "    url: ${SLACK_URL}\n  - name: t\n    type: slack\n    url: 'hooks.slack.com/x'\n",
+        ["c.yaml:6: channels[0].url: environment variable SLACK_URL is not set",
+         "c.yaml:9: channels[1].url: must start with http:// or https://"],
+        id="missing env var in a URL: one line for it, the other URL's own check stays"),
     pytest.param(
         "feeds:\n  - {name: a, url: 'https://x.org/f'}\nrules:\n  - name: r\n"
         "    query: {de: Drohne}\n",

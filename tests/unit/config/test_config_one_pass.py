@@ -98,7 +98,6 @@ EXPECTED = [
     "c.yaml:34: channels[2].port: must be a whole number, got text",
     "c.yaml:36: channels[2].to: must be a list, got text",
     "c.yaml:37: channels[2].password: environment variable PW is not set",
-    "c.yaml:37: channels[2].password: username and password must both be set, or neither",
     "c.yaml:40: channels[3].type: unknown channel type 'slak' (did you mean 'slack'?)",
     "c.yaml:43: channels[4].token: environment variable TOKEN is not set",
     "c.yaml:44: channels[4].chat_id: must be a chat id: a number like -1001234567890 or "
