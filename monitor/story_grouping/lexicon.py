@@ -42,7 +42,7 @@ E:collapse   collaps обрушил обрушен абрынуў абваліў
 E:open       open= opens= opened opening launch inaugurat unveil откры откро запуст адкры адчын запусьц запусці відкри запуск запрацю заработа
 E:open       reopen
 E:reopen     reopen возобнов аднавіл аднаві адновіць відновив відновил
-E:close      close= closes closed closure shut закры закро зачын зачыні закри disconnect halted отключ адключ відключ спыні спынен зупини зупинен остановл
+E:close      close= closes closed closure shut закры закро зачын зачыні закри disconnect offline= halt= halts= halted отключ остановил адключ відключ спыні спынен зупини зупинен остановл
 E:visit      visit tour= tours toured inspect посетил посещ визит наведа наведв візіт відвіда агледз осмотр огляну
 E:decree     decree resolution указ= указа указе указу указом декрет дэкрэт постановлен пастанов постанов
 E:sanction   sanction санкц санкцы санкці
@@ -74,7 +74,7 @@ E:anniversary anniversary годовщин угодк річниц
 -            склад inspector задержк затрымк затримк призвал= призвала=
 T:drone      drone uav беспилот безпілот беспілот беспілёт дрон
 T:refinery   refinery refineries нпз нефтеперераб нафтаперапрац нафтоперероб
-T:plant      factory factories plant= plants works= аэс= аес= завод фабрик комбинат предприят прадпрыем підприєм
+T:plant      factory factories plant= plants works= mill= mills= аэс= аес= завод фабрик комбинат камбінат комбінат предприят прадпрыем підприєм
 T:troops     troop military soldier войск войска вайсков воен ваен військ servicemen военнослуж ваеннаслуж
 T:border     border frontier границ гранич мяж кордон
 T:crossing   checkpoint crossing кпп пункт пропуск пераход

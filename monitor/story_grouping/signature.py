@@ -33,7 +33,7 @@ from monitor.story_grouping.lexicon import (actor_phrase_spans, concepts_of, is_
                                             name_word, phrase_concepts)
 from monitor.story_grouping.numbers import (LARGE_NUMBER_WORDS, NUMBER_WORDS, SCALES, UNIT_WORDS,
                                            number_term, number_value)
-from monitor.story_grouping.sites import sites_of
+from monitor.story_grouping.sites import region_of, sites_of
 from monitor.story_grouping.skeleton import alias_keys, name_keys, skeleton, strip_ending
 from monitor.normalize.text import fold
 
@@ -254,6 +254,10 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
                 other_spellings += [ALIAS + key for start, end, key, _ in site_spans
                                     if start <= match.start() < end]
                 aliases.update(other_spellings)
+                # the town's region, which the other reports may name instead (Речица / Gomel
+                # region); not a title subject: a report naming the region does not name the town
+                aliases.update(ALIAS + region for region in map(region_of, (k[2:] for k in keys))
+                               if region)
                 if name_groups is not None and keys:
                     # a quoted name («Щит Союза», «Великий камень») is often translated in
                     # English ("Union Shield"): marked, so only its own script misses it

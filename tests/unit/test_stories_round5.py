@@ -178,3 +178,27 @@ def test_a_central_bank_named_by_its_letters_is_its_country():
              "The regulator cited faster inflation.", 1),
     ])
     assert stories["uk"] == stories["en"], stories
+
+
+# --- a town and its region -----------------------------------------------------------------
+
+def test_a_town_is_in_the_region_another_report_names():
+    # Светлогорск / «на Гомельшчыне»: no shared name until the gazetteer gives the town its region
+    stories = stories_of([
+        item("ru", "ru", "В Светлогорске на две недели остановили целлюлозно-картонный комбинат",
+             "Комбинат встал на внеплановый ремонт.", 0),
+        item("be", "be", "На Гомельшчыне на два тыдні спынілі цэлюлозна-кардонны камбінат",
+             "Камбінат спынены на пазапланавы рамонт.", 2),
+    ])
+    assert stories["ru"] == stories["be"], stories
+
+
+def test_a_plant_stopped_is_closed_in_every_language():
+    from monitor.story_grouping import signature_of
+    for language, title in (("ru", "В Гродно остановили азотный комбинат"),
+                            ("be", "У Гродне спынілі азотны камбінат"),
+                            ("uk", "У Рівному зупинили азотний комбінат"),
+                            ("en", "Grodno fertiliser mill halts"),
+                            ("en", "Grodno plant taken offline")):
+        terms = signature_of(item(language, language, title)).terms
+        assert {"E:close", "T:plant"} <= set(terms), (title, terms)
