@@ -67,7 +67,7 @@ E:expel      expel expuls "persona non grata" "нон грата" высыла �
 E:restrict   ban= bans= banned banning barring barred embargo limit= limits= limiting restrict quota запрет запрэт забарон забаран заборон эмбарго огранич абмеж обмеж квот
 E:exchange   swap= swaps= swapped exchang обмен абмен обмін= обміну обмінял обміня обменя абмяня
 E:win        win= wins= won= victory выиграл выигра выйграл выйгра перамаг победил победи виграл вигра перемог
-R:reaction   alarm concern condemn denounc slam= slams= criticis criticiz welcom reacts= reacted responds= обеспокоен встревож возмущ раскритик приветств отреагир осуждает осудила занепакоен устрывожан абураны раскрытык прывітал адрэагав асуджае стурбован занепокоєн обурен розкритик привітав відреагув засуджує засудил
+R:reaction   alarm concern condemn unhappy dissatisf discontent недовол незадавол невдовол denounc slam= slams= criticis criticiz welcom reacts= reacted responds= обеспокоен встревож возмущ раскритик приветств отреагир осуждает осудила занепакоен устрывожан абураны раскрытык прывітал адрэагав асуджае стурбован занепокоєн обурен розкритик привітав відреагув засуджує засудил
 R:again      again= снова вновь опять повторн очередн зноў ізноў зноўку чаргов знову вдруге черговий "new attack" "another attack" "new strike" "новая атака" "новой атаки" "нова атака" "нової атаки" "новий удар" "новы ўдар" "новы удар"
 R:rise       rises= rose= risen= climbs= climbed= зросла= зросло= зріс= выросло= выросла= вырос= возросло= возросла= возрос= увеличилось= увеличилось= павялічылася= павялічыўся= узрасла= узрасло= вырасла= вырасьла= павялічылася=
 E:anniversary anniversary годовщин угодк річниц
@@ -83,6 +83,7 @@ T:truck      truck lorr фур= фуры фура самазвал самосв�
 T:ship       ship= vessel carrier tanker судн сухогруз суховантаж танкер
 T:prisoner   prisoner pow= pows= политзаключ палітвязн політв'язн політвязн пленн палонн полонен военнопл ваеннапал військовополон
 T:journalist journalist журналист журналіст
+T:spy        spy= spies= spying espionage шпион шпіён шпіян шпигун шпигунств
 T:diplomat   diplomat дипломат дыплямат дыпламат
 T:fertiliser fertilis fertiliz удобрен угнаен угнаень угноєн добрив
 T:injured    wounded injur hurt= поранен паранен ранен ранил пострадав пострадал пацярпел пацярпеў постраждал травмир
