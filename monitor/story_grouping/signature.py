@@ -33,7 +33,7 @@ from monitor.story_grouping.lexicon import (actor_phrase_spans, concepts_of, is_
                                             name_word, phrase_concepts)
 from monitor.story_grouping.numbers import (LARGE_NUMBER_WORDS, NUMBER_WORDS, SCALES, UNIT_WORDS,
                                            number_term, number_value)
-from monitor.story_grouping.sites import region_of, sites_of
+from monitor.story_grouping.sites import exonym_key, region_of, sites_of
 from monitor.story_grouping.skeleton import alias_keys, name_keys, skeleton, strip_ending
 from monitor.normalize.text import fold
 
@@ -253,6 +253,9 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
                                    for key in alias_keys(part)] if not actors else []
                 other_spellings += [ALIAS + key for start, end, key, _ in site_spans
                                     if start <= match.start() < end]
+                exonym = exonym_key(word)  # Коўна is Kaunas
+                if exonym:
+                    other_spellings.append(ALIAS + exonym)
                 aliases.update(other_spellings)
                 # the town's region, which the other reports may name instead (Речица / Gomel
                 # region); not a title subject: a report naming the region does not name the town

@@ -112,3 +112,18 @@ _REGION_OF = _region_index()
 def region_of(name_key: str) -> str | None:
     """The skeleton key of the region a town's name key ("rCt", Речица) is in ("gml"), or None."""
     return _REGION_OF.get(name_key)
+
+
+# Towns another language calls by another name (an exonym), whose skeletons share nothing:
+# Belarusian Коўна and old Russian Ковно are Kaunas (test6: «у Коўні» / "Kaunas" / «у
+# Каунасі»), Двинск / Дзвінск Daugavpils. Folded beginnings → the key of the town's usual name.
+_EXONYMS = (("коўн", "kns"), ("ковн", "kns"), ("двинск", "dgpl"), ("дзвінск", "dgpl"),
+            ("дзьвінск", "dgpl"))
+
+
+def exonym_key(folded_word: str) -> str | None:
+    """The usual name's key of a town named by its exonym ("коўні" → "kns"), or None."""
+    for beginning, key in _EXONYMS:
+        if folded_word.startswith(beginning):
+            return key
+    return None

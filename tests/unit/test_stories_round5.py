@@ -226,3 +226,15 @@ def test_spying_is_espionage_in_every_language():
              "Польская прокуратура обвиняет его в шпионаже в пользу белорусского КГБ.", 2),
     ])
     assert stories["en"] == stories["ru"], stories
+
+
+def test_a_town_named_by_its_belarusian_exonym_is_the_town():
+    # Коўна is Kaunas: their skeletons share nothing, and each title naming a town the other
+    # never mentions kept the two reports of one arrest apart
+    stories = stories_of([
+        item("en", "en", "Lithuania detains two Russians over Kaunas rail sabotage plot",
+             "Prosecutors say the men were recruited online to damage a signal box.", 0),
+        item("be", "be", "У Коўне затрымалі двух расейцаў, якія рыхтавалі дывэрсію на чыгунцы",
+             "Паводле пракуратуры Летувы, іх завэрбавалі праз інтэрнэт.", 2),
+    ])
+    assert stories["en"] == stories["be"], stories
