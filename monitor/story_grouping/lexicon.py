@@ -98,7 +98,7 @@ T:power      power= electricity аэс= аес= электр енерг энер
 T:gas        gas= газ= lng= спг= зпг=
 T:fuel       fuel petrol diesel бензин бэнзін паливо палів топлив дизел дызел
 T:oil        oil= нефт нафт
-T:metro      metro метро
+T:metro      metro метро мэтро
 T:hotel      hotel гостиниц отель гасцініц готел
 T:battery    battery батаре аккумулят акумулят
 T:polymer    polymer polyester полимер палімер палімэр полімер полиэфир поліэфір

@@ -189,9 +189,8 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
             if tens in LARGE_NUMBER_WORDS and unit in UNIT_WORDS:
                 value = LARGE_NUMBER_WORDS[tens] + UNIT_WORDS[unit]
         if value:
-            if pending_number is not None and pending_was_word and value < 10 and \
-                    20 <= pending_number < 100 and pending_number % 10 == 0:
-                pending_number += value  # "twenty two", "дваццаць пяць"
+            if pending_number is not None and pending_was_word and _adds_up(pending_number, value):
+                pending_number += value  # "twenty two", "дваццаць пяць", «триста сорок»
                 continue
             if pending_number is not None:
                 terms.add(number_term(pending_number))
@@ -284,6 +283,16 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
     terms |= {"~" + key for key in weak - strong}
     terms |= {"~" + actor for actor in references - terms}
     return terms
+
+
+def _adds_up(written: float, following: int) -> bool:
+    """Whether a number word after number words adds to them: a unit after a tens word
+    (twenty-two), tens or a unit after a hundreds word (триста сорок, сто пять)."""
+    if written < 20 or written >= 1000 or following >= 100:
+        return False
+    if written % 100 == 0:
+        return True
+    return written % 10 == 0 and written % 100 >= 20 and following < 10
 
 
 def _translated_names(text: str, tokens: list[re.Match[str]],

@@ -238,3 +238,22 @@ def test_a_town_named_by_its_belarusian_exonym_is_the_town():
              "Паводле пракуратуры Летувы, іх завэрбавалі праз інтэрнэт.", 2),
     ])
     assert stories["en"] == stories["be"], stories
+
+
+# --- numbers written as words: taraškievica, the hundreds -------------------------------------
+
+def test_numbers_in_taraskievica_and_the_hundreds_are_numbers():
+    from monitor.story_grouping.signature import terms_of
+
+    def numbers(text, is_title=True):
+        return {t for t in terms_of(text, is_title=is_title) if t[0] == "#"}
+
+    assert numbers("У Менску адчынілі дзьве новыя станцыі мэтро") == {"#2"}
+    assert numbers("Шэсьць рэйсаў перанакіравалі ў Рыгу") == {"#6"}
+    # the hundreds count in a lede, as the tens do, and in their genitive
+    assert numbers("Без сьвятла засталіся каля трохсот вёсак.", is_title=False) == {"#300"}
+    assert numbers("Без світла близько трьохсот сіл.", is_title=False) == {"#300"}
+    # and add up with the tens and units after them, as twenty-two does
+    assert numbers("Эвакуированы двести пятьдесят человек") == {"#250"}
+    assert numbers("Сто двадцать пять рейсов отменены") == {"#125"}
+    assert "T:metro" in terms_of("станцыі мэтро")
