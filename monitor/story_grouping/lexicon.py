@@ -42,7 +42,7 @@ E:collapse   collaps обрушил обрушен абрынуў абваліў
 E:open       open= opens= opened opening launch inaugurat unveil откры откро запуст адкры адчын запусьц запусці відкри запуск запрацю заработа
 E:open       reopen
 E:reopen     reopen возобнов аднавіл аднаві адновіць відновив відновил
-E:close      close= closes closed closure shut закры закро зачын зачыні закри disconnect offline= halt= halts= halted отключ остановил адключ відключ спыні спынен зупини зупинен остановл
+E:close      close= closes closed closure shut закры закро зачын зачыні закри disconnect halt= halts= halted отключ остановил адключ відключ спыні спынен зупини зупинен остановл
 E:visit      visit tour= tours toured inspect посетил посещ визит наведа наведв візіт відвіда агледз осмотр огляну
 E:decree     decree resolution указ= указа указе указу указом декрет дэкрэт постановлен пастанов постанов
 E:sanction   sanction санкц санкцы санкці
