@@ -83,6 +83,8 @@ T:truck      truck lorr фур= фуры фура самазвал самосв�
 T:ship       ship= vessel carrier tanker судн сухогруз суховантаж танкер
 T:prisoner   prisoner pow= pows= политзаключ палітвязн політв'язн політвязн пленн палонн полонен военнопл ваеннапал військовополон
 T:journalist journalist журналист журналіст
+T:flu        flu= influenza avian грипп грып= грыпу грыпа грип= грипу грипа
+T:poultry    poultry птицефабр птушкафабр птахофабр птицевод птушкагад птахівн
 T:spy        spy= spies= spying espionage шпион шпіён шпіян шпигун шпигунств
 T:diplomat   diplomat дипломат дыплямат дыпламат
 T:fertiliser fertilis fertiliz удобрен угнаен угнаень угноєн добрив

@@ -256,3 +256,14 @@ def test_numbers_in_taraskievica_and_the_hundreds_are_numbers():
     assert numbers("Эвакуированы двести пятьдесят человек") == {"#250"}
     assert numbers("Сто двадцать пять рейсов отменены") == {"#125"}
     assert "T:metro" in terms_of("станцыі мэтро")
+
+
+def test_bird_flu_at_a_poultry_farm_is_the_same_outbreak_in_every_language():
+    # the disease and the farm are what anchor a town's name shared by the two reports
+    stories = stories_of([
+        item("ru", "ru", "Птичий грипп выявили на птицефабрике под Мозырем",
+             "На предприятии введён карантин.", 0),
+        item("en", "en", "Bird flu found at poultry farm near Mozyr",
+             "A quarantine has been imposed at the farm.", 3),
+    ])
+    assert stories["ru"] == stories["en"], stories
