@@ -33,6 +33,7 @@ from monitor.story_grouping.lexicon import (actor_phrase_spans, concepts_of, is_
                                             name_word, phrase_concepts)
 from monitor.story_grouping.numbers import (LARGE_NUMBER_WORDS, NUMBER_WORDS, SCALES, UNIT_WORDS,
                                            number_term, number_value)
+from monitor.story_grouping.roles import implied_country
 from monitor.story_grouping.sites import exonym_key, region_of, sites_of
 from monitor.story_grouping.skeleton import alias_keys, name_keys, skeleton, strip_ending
 from monitor.normalize.text import fold
@@ -119,6 +120,11 @@ def signature_of(item: StoryInput, translation: Any = None) -> Signature:
     title_names: list[str] = []
     terms = terms_of(item.title, is_title=True, name_groups=title_names)
     terms = _resolve_weak(terms | terms_of(lede(item.summary)))
+    # «Нацбанк знізіў стаўку», «Рада продовжила…»: a state body without a country is the
+    # writer's own country (`roles`)
+    implied = implied_country(item.language or "", fold(item.title), terms)
+    if implied:
+        terms.add(implied)
     signature = Signature(key=item.key, feed=item.feed, language=item.language or "und",
                           link=item.link, title=item.title, published_at=item.published_at,
                           terms=tuple(sorted(terms)),

@@ -1,0 +1,41 @@
+"""Story grouping, sixth round (issue 15): what test7, written blind to the engine, missed.
+Each example is new text written for the rule it tests, not an item of a labelled set."""
+
+from datetime import datetime, timezone
+
+from monitor.story_grouping import signature_of
+from support.story_reports import reports_from, stories_of
+
+T0 = datetime(2026, 12, 1, 8, 0, tzinfo=timezone.utc)
+item = reports_from(T0)
+
+
+# --- a state body named without its country is the writer's country ----------------------------
+
+def test_a_belarusian_government_named_without_its_country_is_belarus():
+    # a Belarusian outlet writes «Урад», a foreign one "Belarus's government": one decision
+    stories = stories_of([
+        item("be", "be", "Урад павысіў мінімальную пенсію да 412 рублёў",
+             "Пастанова набывае сілу з першага студзеня.", 0),
+        item("en", "en", "Belarus raises minimum pension to 412 roubles",
+             "The cabinet in Minsk signed the increase on Tuesday.", 2),
+    ])
+    assert stories["be"] == stories["en"], stories
+
+
+def test_the_rada_without_ukraine_is_ukraines_parliament():
+    stories = stories_of([
+        item("uk", "uk", "Рада ухвалила закон про 37 нових митних постів",
+             "Депутати підтримали документ у другому читанні.", 0),
+        item("en", "en", "Ukraine's parliament backs 37 new customs posts",
+             "Lawmakers in Kyiv passed the bill at second reading.", 3),
+    ])
+    assert stories["uk"] == stories["en"], stories
+
+
+def test_a_state_body_of_another_country_keeps_that_country():
+    # «МЗС Літвы» is Lithuania's ministry: no Belarus is added to a Belarusian outlet's report
+    terms = signature_of(item("be", "be", "МЗС Літвы выклікаў расійскага пасла")).terms
+    assert "N:lt" in terms and "N:by" not in terms, terms
+    # and a Russian-language title says nothing of whose government it is
+    assert "N:by" not in signature_of(item("ru", "ru", "Нацбанк снизил ставку")).terms
