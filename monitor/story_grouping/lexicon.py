@@ -154,6 +154,9 @@ N:hu         hungary hungarian венгри венгерск вугоршчын 
 N:sk         slovakia slovak словаки словацк славакі славацк словаччин словацьк
 N:ro         romania romanian румыни румынск румыні румынск румуні румунськ
 N:fi         finland finnish финлянд фінлянд фінлянд финск фінск фінськ helsinki+ хельсинк+ хельсінк+ гельсінк+
+N:se         sweden swedish швец швед швэц stockholm+ стокгольм+ стакгольм+
+N:no         norway norwegian норвег нарвег oslo+
+N:dk         denmark danish дания= дании= данию= данией= данія= даніі= данію= данії= датск дацк данськ copenhagen+ копенгаген+
 N:il         israel израил ізраіл ізраїл
 N:am         armenia armenian армени армян армэні армянск вірмен єреван+ ереван+ yerevan+
 N:az         azerbaijan azerbaijani азербайджан азэрбайджан baku+ баку=+

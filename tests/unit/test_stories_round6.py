@@ -39,3 +39,22 @@ def test_a_state_body_of_another_country_keeps_that_country():
     assert "N:lt" in terms and "N:by" not in terms, terms
     # and a Russian-language title says nothing of whose government it is
     assert "N:by" not in signature_of(item("ru", "ru", "Нацбанк снизил ставку")).terms
+
+
+# --- the Nordic countries are actors in every language ------------------------------------------
+
+def test_sweden_norway_and_denmark_are_actors_in_every_language():
+    stories = stories_of([
+        item("en", "en", "Norway bans Russian trawlers from its northern ports",
+             "The ban covers fishing vessels of two Russian companies.", 0),
+        item("ru", "ru", "Норвегия запретила российским траулерам заходить в свои порты",
+             "Запрет касается судов двух рыболовецких компаний.", 2),
+    ])
+    assert stories["en"] == stories["ru"], stories
+    for language, title, actor in (
+            ("en", "Swedish navy escorts the ferry", "N:se"),
+            ("be", "Швэцыя павялічыць выдаткі на абарону", "N:se"),
+            ("uk", "Данія передасть ще два літаки", "N:dk"),
+            ("ru", "В Копенгагене прошли переговоры", "N:dk"),
+            ("uk", "Норвегія закриває кордон", "N:no")):
+        assert actor in signature_of(item("x", language, title)).terms, (title, actor)
