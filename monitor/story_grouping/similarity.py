@@ -33,7 +33,7 @@ import math
 from dataclasses import dataclass
 from typing import Callable, Collection
 
-_KIND_WEIGHTS = {"n": 1.0, "N": 0.8, "#": 1.0, "E": 0.6, "T": 0.6, "w": 0.5, "R": 0.0}
+_KIND_WEIGHTS = {"n": 1.0, "N": 0.8, "#": 1.0, "E": 0.6, "T": 0.6, "P": 0.6, "w": 0.5, "R": 0.0}
 _LATIN_LANGUAGES = frozenset({"en"})
 _ANCHOR_KINDS = frozenset("nN#")
 WEAK_NAME_FACTOR = 0.5

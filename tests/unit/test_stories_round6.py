@@ -58,3 +58,29 @@ def test_sweden_norway_and_denmark_are_actors_in_every_language():
             ("ru", "В Копенгагене прошли переговоры", "N:dk"),
             ("uk", "Норвегія закриває кордон", "N:no")):
         assert actor in signature_of(item("x", language, title)).terms, (title, actor)
+
+
+# --- roles instead of names: a deputy, a governor, a minister, a head, a mayor ------------------
+
+def test_a_deputy_envoy_expelled_is_one_event_told_by_roles():
+    # no name: the person is told by role (deputy, envoy), the verb is Ukrainian «видворяє»
+    stories = stories_of([
+        item("uk", "uk", "Латвія видворяє заступника посла Білорусі",
+             "Дипломат має залишити країну протягом двох діб.", 0),
+        item("ru", "ru", "Латвия высылает заместителя посла Белоруссии",
+             "Дипломату дали двое суток, чтобы покинуть страну.", 2),
+    ])
+    assert stories["uk"] == stories["ru"], stories
+
+
+def test_roles_are_read_in_every_language_and_a_mayor_is_no_thing():
+    for language, title, role in (
+            ("en", "Deputy governor detained", "P:deputy"),
+            ("ru", "Вице-губернатор задержан", "P:governor"),
+            ("be", "Намеснік міністра звольнены", "P:minister"),
+            ("uk", "Очільника області затримали", "P:chief"),
+            ("ru", "Мэр города подал в отставку", "P:mayor")):
+        assert role in signature_of(item("x", language, title)).terms, (title, role)
+    # an envoy and an embassy are diplomats; «видворяє» expels
+    terms = signature_of(item("x", "uk", "Естонія видворяє посла")).terms
+    assert {"E:expel", "T:diplomat"} <= set(terms), terms
