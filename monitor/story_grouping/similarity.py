@@ -9,7 +9,8 @@ actors, numbers and concepts can match, so content words are left out of both si
 Precision first: a wrong merge hides an event (its first report does not alert), a missed
 merge costs one extra alert. So besides the threshold, a pair is never merged when
 - both have a kind of event and the kinds share none (an opening and a fire; a visit and a
-  decree; sanctions and a product launch);
+  decree; sanctions and a product launch), when both titles name a kind (`kinds_decide`: the
+  index asks that; a kind in a summary alone is often background, see `index._title_has_kind`);
 - one recalls an anniversary and the other does not;
 - nothing anchors them (`_is_anchored`): no shared name with another name, a number, the same
   kind of event or the same thing; no number with an actor or a second number; no maybe-name
@@ -159,7 +160,7 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
                title_names_a: Collection[str], title_names_b: Collection[str],
                gap_hours: float, window_hours: float, weight: Callable[[str], float],
                tuning: Tuning, kinds_b: frozenset[str] | None = None,
-               aliases_b: tuple[str, ...] | None = None) -> PairScore:
+               aliases_b: tuple[str, ...] | None = None, kinds_decide: bool = True) -> PairScore:
     """Score two items' terms, `a` the report being placed (the newer). `weight(term)` is the
     term's kind weight times its idf. `a` may come `prepare`d (with the same `cross_script`),
     and `kinds_b` be `event_kinds(b)`, `aliases_b` `aliases_of(b)`, when they are compared with
@@ -169,7 +170,7 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
     if a.is_anniversary != ("E:anniversary" in b):
         return PairScore(0.0, "anniversary")
     kinds_b = event_kinds(b) if kinds_b is None else kinds_b
-    if a.kinds and kinds_b and not a.kinds & kinds_b:
+    if kinds_decide and a.kinds and kinds_b and not a.kinds & kinds_b:
         return PairScore(0.0, "event kinds differ")
     if a.is_repeat and gap_hours > tuning.repeat_after_hours and a.kinds & kinds_b:
         return PairScore(0.0, "a repeat of the event, not a report of it")
