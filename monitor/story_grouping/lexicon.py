@@ -39,7 +39,7 @@ import re
 from functools import lru_cache
 
 _TABLE = """
-E:attack     attack strike= strikes= struck атак удар обстрел абстрэл обстріл вразил вразив shelling вдарил вдарив вдари
+E:attack     attack strike= strikes= struck pounded pounding атак удар обстрел абстрэл обстріл вразил вразив shelling вдарил вдарив вдари
 E:fire       fire= blaze ablaze пожар возгоран горит горел загорел пажар гарыць гарэў гарэл загарэл пожеж горить горів горіл загорі
 E:explosion  explosion explode blast взрыв выбух вибух подорвал падарвал підірвал підірвав
 E:leak       leak утечк уцечк витік витоку уцек= уцекл утек= утекл вытек витекл
@@ -140,7 +140,7 @@ N:eu         eu= european євросоюз евросоюз еўрасаюз э�
 N:uk         uk= britain british великобритан британ вялікабрытан брытан лондон+ london+
 N:us         us= usa= american америк амэрык америк сша= зша= washington+ вашингтон+
 N:by         belarus беларус белорус білорус бялорус нбрб= nbrb= minsk+ мінск+ минск+ менск+ мінськ+ минськ+
-N:ru         russia русск росси расей расі расія расеі росі moscow+ москв+ маскв+ рф= "russian federation"
+N:ru         russia русск росси расей расі расія расеі расея= расею= расеяй= росі moscow+ москв+ маскв+ рф= "russian federation"
 N:ua         ukrain украін украин україн нбу= nbu= набу= nabu= kyiv+ киев+ кіев+ київ+ києв+ kiev+
 N:pl         poland polish польш польск польшч польщ польськ варшав+ warsaw+
 N:lt         lithuania литв літв летув литовс літоўс литовськ vilnius+ вильнюс+ вільн+ віленск+ виленск+

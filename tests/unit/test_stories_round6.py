@@ -110,3 +110,12 @@ def test_an_opening_and_a_fire_both_titled_stay_apart():
              "Огонь охватил новый цех хлебозавода в Брянске.", 20),
     ])
     assert stories["open"] != stories["fire"], stories
+
+
+def test_pounding_is_an_attack_and_rasieja_is_russia():
+    # "pounds" alone stays out: it is money as often as shelling
+    assert "E:attack" in signature_of(item("x", "en", "Russia pounded Odesa port overnight")).terms
+    # taraškievica's nominative and accusative of Russia
+    for title in ("Расея ўзмацніла абстрэлы", "Санкцыі супраць Расеі і Беларусі",
+                  "Літва заклікала ціснуць на Расею"):
+        assert "N:ru" in signature_of(item("x", "be", title)).terms, title
