@@ -292,7 +292,8 @@ class StoryIndex:
             entry = self._items[key]
             if ("E:anniversary" in entry.terms) != is_anniversary:
                 return True
-            story_kinds |= entry.kinds
+            if entry.title_has_kind:  # a kind only a summary names decides nothing
+                story_kinds |= entry.kinds
         return bool(kinds and story_kinds and not kinds & story_kinds)
 
     def _add(self, signature: Signature, story_id: str, at: float,

@@ -70,6 +70,7 @@ E:mine       mine= mines= мин= мине= мину= міні= міну= мін
 E:flood      flood= floods flooded flooding наводнен паводк павадк повен повін затоп подтоп падтоп підтоп
 E:expel      expel expuls "persona non grata" "нон грата" высыла высыл выслал выслан высла= висила вислал вислан висил видвор выдвар
 E:restrict   ban= bans= banned banning barring barred embargo limit= limits= limiting restrict quota запрет запрэт забарон забаран заборон эмбарго огранич абмеж обмеж квот
+E:summon     summon вызвал= вызвала= вызвали= выклікаў выклікала выклікалі викликав викликала викликали
 E:exchange   swap= swaps= swapped exchang обмен абмен обмін= обміну обмінял обміня обменя абмяня
 E:win        win= wins= won= victory выиграл выигра выйграл выйгра перамаг победил победи виграл вигра перемог
 R:reaction   alarm concern condemn unhappy dissatisf discontent недовол незадавол невдовол denounc slam= slams= criticis criticiz welcom reacts= reacted responds= обеспокоен встревож возмущ раскритик приветств отреагир осуждает осудила занепакоен устрывожан абураны раскрытык прывітал адрэагав асуджае стурбован занепокоєн обурен розкритик привітав відреагув засуджує засудил
@@ -96,7 +97,7 @@ P:governor   governor губернатор губэрнатар губернат
 P:minister   minister министр міністр
 P:chief      chief= head= экс-глав глава= главы= главе= главу= кіраўнік очільник керівник руководител кіраўніц
 P:mayor      mayor мэр= мэра= мэру= мэрам= мер= мера= меру=
-T:diplomat   diplomat envoy ambassador embass дипломат дыплямат дыпламат посол= посла= послу= послом= посольств пасол= пасла= пасольств пасольств амбасад
+T:diplomat   diplomat envoy ambassador embass consul консул дипломат дыплямат дыпламат посол= посла= послу= послом= посольств пасол= пасла= пасольств пасольств амбасад
 T:fertiliser fertilis fertiliz удобрен угнаен угнаень угноєн добрив
 T:injured    wounded injur hurt= поранен паранен ранен ранил пострадав пострадал пацярпел пацярпеў постраждал травмир
 T:dead       killed kills= kill= dead= death died погиб загибл загинул загинули загінул загіну гибел памерл помер загиб

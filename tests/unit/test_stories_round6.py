@@ -119,3 +119,44 @@ def test_pounding_is_an_attack_and_rasieja_is_russia():
     for title in ("Расея ўзмацніла абстрэлы", "Санкцыі супраць Расеі і Беларусі",
                   "Літва заклікала ціснуць на Расею"):
         assert "N:ru" in signature_of(item("x", "be", title)).terms, title
+
+
+# --- a verb the lexicon does not read is no other kind of event ---------------------------------
+
+def test_two_countries_and_a_diplomat_anchor_a_report_whose_verb_is_not_read():
+    # "orders … out" is read as no kind; the Russian report expels. Same two countries, the same
+    # thing (a diplomat), hours apart: one expulsion.
+    stories = stories_of([
+        item("en", "en", "Latvia orders Belarusian consul out",
+             "The consul must leave the country within two days.", 0),
+        item("ru", "ru", "Латвия высылает белорусского дипломата",
+             "Консулу дали двое суток на выезд.", 2),
+    ])
+    assert stories["en"] == stories["ru"], stories
+
+
+def test_a_summons_and_an_expulsion_the_same_day_stay_apart():
+    # the guard: a summons is a kind of its own, so the two are not "a verb not read"
+    stories = stories_of([
+        item("summon", "en", "Latvia summons Belarusian diplomat over border incident",
+             "The foreign ministry handed a protest note.", 0),
+        item("expel", "ru", "Латвия высылает белорусского дипломата",
+             "Дипломату дали двое суток на выезд.", 3),
+    ])
+    assert stories["summon"] != stories["expel"], stories
+    assert "E:summon" in signature_of(item("x", "be", "Літва выклікала расійскага пасла")).terms
+    # Belarusian вызваліў is a release, not a summons
+    assert "E:release" in signature_of(item("x", "be", "Лукашэнка вызваліў 18 палітвязьняў")).terms
+
+
+def test_a_story_whose_kind_only_a_summary_names_takes_a_report_titled_with_another():
+    # the same two reports as above, the English one first: the story's kind (a deal, from a
+    # contract in its summary) is no kind its title names, so it does not refuse the detention
+    stories = stories_of([
+        item("en", "en", "Former Bryansk mayor held over bribe",
+             "Ivan Petrov is suspected of taking a bribe over a road-building contract in Bryansk.",
+             0),
+        item("ru", "ru", "Бывший мэр Брянска задержан по делу о взятке",
+             "Следователи подозревают экс-мэра Брянска Ивана Петрова в получении взятки.", 2),
+    ])
+    assert stories["ru"] == stories["en"], stories
