@@ -14,6 +14,8 @@ Terms, each a short string with its kind as prefix:
 - `a:<skeleton>`  another spelling's key of a name (`skeleton.alias_keys`: Ваўкавыск's
                   Russian-like "lksk", Медиці's "mdk"); it matches `n:` and counts only when
                   the other report has it;
+- `j:<skeleton>`  a town's key read from a lowercase adjective (рязанской → "j:rzn"); it
+                  counts only when the other report names the town (`n:` or `a:`);
 - `~n:<skeleton>` a maybe-name: a capital at a summary's sentence start ("Lukashenko
                   pardoned…", but also "Ночью…"); it matches `n:` at half weight;
 - `w:<skeleton>`  any other content word, as a skeleton: matches within a language and
@@ -35,13 +37,15 @@ from monitor.story_grouping.numbers import (LARGE_NUMBER_WORDS, NUMBER_WORDS, SC
                                            number_term, number_value)
 from monitor.story_grouping.roles import implied_country
 from monitor.story_grouping.sites import exonym_key, region_of, sites_of
-from monitor.story_grouping.skeleton import alias_keys, name_keys, skeleton, strip_ending
+from monitor.story_grouping.skeleton import (alias_keys, name_keys, place_adjective_keys,
+                                             skeleton, strip_ending)
 from monitor.normalize.text import fold
 
 SIGNATURE_VERSION = 1
 QUOTED = "'"  # marks a title subject named in quotation marks
 NAME_WORDS = "n:="  # a name keyed by its translated words: "n:=shield+union"
 CAPITAL = "n:@"  # a capital city as a place: "n:@ua" is Kyiv in every spelling
+PLACE_ADJECTIVE = "j:"  # a town's key read from a lowercase adjective ("j:rzn": рязанской)
 ALIAS = "a:"  # another spelling's key of a name ("a:lksk": Ваўкавыск's Russian-like key)
 WORD_SKELETON = 4
 LEDE_CHARS = 400
@@ -277,6 +281,9 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
             key = skeleton(strip_ending(word), WORD_SKELETON)
             if len(key) >= 3:
                 terms.add("w:" + key)
+            # a town named as a lowercase adjective (рязанской нефтебазе): that town only when
+            # another report names it (`similarity` counts it like another spelling's key)
+            terms.update(PLACE_ADJECTIVE + k for k in place_adjective_keys(word))
     if pending_number is not None:
         terms.add(number_term(pending_number))
     for key, is_firm, _ in translated_names:

@@ -102,7 +102,7 @@ def canonical(term: str) -> str:
     """A maybe-name "~n:x" stands for the name "n:x" (at half weight), and another spelling's
     key "a:x" for it too (counted only when the other report has it)."""
     first = term[0]
-    return term[1:] if first == "~" else "n" + term[1:] if first == "a" else term
+    return term[1:] if first == "~" else "n" + term[1:] if first in "aj" else term
 
 
 def _weighted(terms: Collection[str], cross_script: bool,
@@ -113,7 +113,7 @@ def _weighted(terms: Collection[str], cross_script: bool,
             name = term[1:]
             if not name.startswith(TRANSLATED_NAME):
                 out[name] = max(out.get(name, 0.0), WEAK_NAME_FACTOR * weight(name))
-        elif not (cross_script and term[0] == "w" or term[0] == "a" or
+        elif not (cross_script and term[0] == "w" or term[0] in "aj" or
                   term.startswith(TRANSLATED_NAME)):
             out[term] = weight(term)
     return out
@@ -149,6 +149,11 @@ def prepare(terms: Collection[str], cross_script: bool,
                     AGAIN in terms, _is_toll(terms),
                     tuple(t for t in terms if t[0] == "w" and len(t) >= LOANWORD_MIN_LENGTH)
                     if cross_script else (), aliases_of(terms))
+
+
+def place_adjectives_of(terms: Collection[str]) -> tuple[str, ...]:
+    """The towns an item names as lowercase adjectives ("j:rzn"), as the names ("n:rzn")."""
+    return tuple("n" + t[1:] for t in terms if t[0] == "j")
 
 
 def aliases_of(terms: Collection[str]) -> tuple[str, ...]:
@@ -204,6 +209,16 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
     for term in aliases_b:
         if term not in anchor and (term in a.terms or "~" + term in a.terms):
             translated += _add_alias(anchor, term, weight, term in a.terms)
+            firm_names += 1
+    # A town named as an adjective (рязанской нефтебазе) is that town when the other report
+    # names it; two adjectives alone are no name (городской, политический read as places).
+    for term in place_adjectives_of(a.terms):
+        if term not in anchor and (term in b or term in aliases_b):
+            translated += _add_alias(anchor, term, weight, True)
+            firm_names += 1
+    for term in place_adjectives_of(b):
+        if term not in anchor and (term in a.terms or term in a.aliases):
+            translated += _add_alias(anchor, term, weight, True)
             firm_names += 1
     same_kind = bool(a.kinds & kinds_b)
     # one report's verb the lexicon does not read ("orders … out") is no other kind of event;

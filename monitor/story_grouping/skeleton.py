@@ -141,17 +141,7 @@ def name_keys(word: str) -> list[str]:
     if _CYRILLIC.search(word):
         base = strip_ending(word)
         keys.append(skeleton(base))
-        adjective = _ADJECTIVE.search(base)
-        if adjective and (adjective.start() >= 4 or
-                          adjective.start() == 3 and base[3:].startswith("ськ")):
-            stem = base[:adjective.start()]
-            keys.append(skeleton(stem))  # Рязанский → рязан(ь), Гродненском → гродн(о)
-            if stem.endswith(("ан", "ян")) and len(stem) > 4:
-                keys.append(skeleton(stem[:-2]))  # Оршанский → орш(а)
-            if base[adjective.start():].startswith("ськ"):
-                keys.append(skeleton(base[:adjective.start() + 1]))  # Одеський → Одес(а)
-            if base[adjective.start():].startswith("цк"):
-                keys.append(skeleton(stem + "ч"))  # Баранавіцкі → Баранавічы (ч → ц before к)
+        keys += _adjective_place_keys(base)
         ovka = _OVKA.search(word)
         if ovka and ovka.start() >= 3:
             stem_key = skeleton(word[:ovka.start() + 2])
@@ -168,6 +158,34 @@ def name_keys(word: str) -> list[str]:
         if word.endswith(("sky", "ski", "skiy")) and len(word) > 6:
             keys.append(skeleton(word[:word.rindex("sk")]))
     return [k for k in dict.fromkeys(keys) if len(k) >= 2]
+
+
+def place_adjective_keys(word: str) -> list[str]:
+    """The place's keys of a lowercase Cyrillic adjective made from a place name (рязанской
+    нефтебазе, бабруйскім камбінаце, харківській друкарні): how ru/be/uk reports name a town
+    in passing, where another report names the town itself. Empty for any other word."""
+    if not _CYRILLIC.search(word):
+        return []
+    base = strip_ending(word)
+    keys = _adjective_place_keys(base)
+    # a town in -ск keeps it in its adjective (бабруйскім: Бобруйск)
+    return [k for k in dict.fromkeys([skeleton(base)] + keys) if len(k) >= 2] if keys else []
+
+
+def _adjective_place_keys(base: str) -> list[str]:
+    adjective = _ADJECTIVE.search(base)
+    if not adjective or not (adjective.start() >= 4 or
+                             adjective.start() == 3 and base[3:].startswith("ськ")):
+        return []
+    stem = base[:adjective.start()]
+    keys = [skeleton(stem)]  # Рязанский → рязан(ь), Гродненском → гродн(о)
+    if stem.endswith(("ан", "ян")) and len(stem) > 4:
+        keys.append(skeleton(stem[:-2]))  # Оршанский → орш(а)
+    if base[adjective.start():].startswith("ськ"):
+        keys.append(skeleton(base[:adjective.start() + 1]))  # Одеський → Одес(а)
+    if base[adjective.start():].startswith("цк"):
+        keys.append(skeleton(stem + "ч"))  # Баранавіцкі → Баранавічы (ч → ц before к)
+    return keys
 
 
 def alias_keys(word: str) -> list[str]:

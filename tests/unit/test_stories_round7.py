@@ -1,0 +1,46 @@
+"""Story grouping, seventh round (issue 15): what test8, written blind to the engine, missed.
+Each example is new text written for the rule it tests, not an item of a labelled set."""
+
+from datetime import datetime, timezone
+
+from monitor.story_grouping import signature_of
+from support.story_reports import reports_from, stories_of
+
+T0 = datetime(2027, 4, 1, 8, 0, tzinfo=timezone.utc)
+item = reports_from(T0)
+
+
+# --- a town named as a lowercase adjective is that town -----------------------------------------
+
+def test_a_town_named_as_an_adjective_is_the_town_another_report_names():
+    # «смоленском складе»: the Russian report names the town only as an adjective
+    stories = stories_of([
+        item("en", "en", "Warehouse fire in Smolensk burns for nine hours",
+             "Firefighters in Smolensk fought the blaze at a timber warehouse overnight.", 0),
+        item("ru", "ru", "Пожар на смоленском лесоскладе потушен",
+             "Огонь на лесоскладе тушили девять часов.", 3),
+    ])
+    assert stories["en"] == stories["ru"], stories
+
+
+def test_place_adjectives_are_read_in_ru_be_uk_and_only_from_adjectives():
+    for language, title, key in (
+            ("ru", "Пожар на смоленском лесоскладе потушен", "j:smln"),
+            ("be", "Выбух на магілёўскім заводзе", "j:mgl"),
+            ("uk", "Удар по одеській нафтобазі", "j:ds")):
+        terms = signature_of(item("x", language, title)).terms
+        assert key in terms, (title, terms)
+    # a noun in -овка is no adjective: «остановка», «подготовка» name no place
+    terms = signature_of(item("x", "ru", "Подготовка и остановка завода")).terms
+    assert not [t for t in terms if t.startswith("j:")], terms
+
+
+def test_two_reports_sharing_only_an_adjective_are_not_anchored_by_it():
+    # «городской» read as a place: two adjectives are no name, these are two events
+    stories = stories_of([
+        item("a", "ru", "Городской совет утвердил бюджет на 2028 год",
+             "Депутаты проголосовали единогласно.", 0),
+        item("b", "ru", "Городской транспорт подорожает с июля",
+             "Проезд в автобусе будет стоить дороже.", 2),
+    ])
+    assert stories["a"] != stories["b"], stories
