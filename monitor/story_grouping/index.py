@@ -25,8 +25,8 @@ from typing import Callable, Iterable
 
 from monitor.story_grouping.signature import Signature, terms_of
 from monitor.story_grouping.similarity import (Tuning, aliases_of, canonical, event_kinds, idf,
-                                               is_cross_script, Prepared, kind_weight,
-                                               pair_score, prepare)
+                                               is_cross_script, place_adjectives_of,
+                                               Prepared, kind_weight, pair_score, prepare)
 
 DEFAULT_WINDOW_SECONDS = 72 * 3600.0
 
@@ -68,7 +68,7 @@ def story_id_for(root_key: str) -> str:
 
 
 class _Entry:
-    __slots__ = ("signature", "story_id", "terms", "kinds", "aliases", "at", "counted",
+    __slots__ = ("signature", "story_id", "terms", "kinds", "aliases", "places", "at", "counted",
                  "title_has_kind")
 
     def __init__(self, signature: Signature, story_id: str, at: float,
@@ -80,6 +80,7 @@ class _Entry:
         self.title_has_kind = _title_has_kind(signature, self.kinds) \
             if title_has_kind is None else title_has_kind
         self.aliases = aliases_of(self.terms)
+        self.places = place_adjectives_of(self.terms)
         self.at = at
         # The terms as the index counts them, made once for _add and evict: a first poll
         # adds and evicts most of its items at once (dated before the window).
@@ -267,7 +268,7 @@ class StoryIndex:
                 cross_script=cross_script, title_names_a=signature.title_names, title_names_b=other.signature.title_names,
                 gap_hours=abs(at - other.at) / 3600, window_hours=window_hours,
                 weight=weight, tuning=self.tuning, kinds_b=other.kinds, aliases_b=other.aliases,
-                kinds_decide=titled and other.title_has_kind)
+                kinds_decide=titled and other.title_has_kind, places_b=other.places)
             if result.veto is None and result.score >= self.tuning.threshold:
                 if best is None or result.score > best[0]:
                     best = (result.score, other.story_id, key)

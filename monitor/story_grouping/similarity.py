@@ -135,6 +135,7 @@ class Prepared:
     is_toll: bool = False  # a casualty toll risen: "the death toll rose to 12"
     loanwords: tuple[str, ...] = ()  # its content words that may be loanwords, across scripts
     aliases: tuple[str, ...] = ()  # its names' other spellings' keys, as names ("n:lksk")
+    places: tuple[str, ...] = ()  # the towns it names as adjectives, as names ("n:rzn")
 
 
 def prepare(terms: Collection[str], cross_script: bool,
@@ -148,7 +149,7 @@ def prepare(terms: Collection[str], cross_script: bool,
                     tuple(t for t in terms if t[0] == "T"), REACTION in terms, translated,
                     AGAIN in terms, _is_toll(terms),
                     tuple(t for t in terms if t[0] == "w" and len(t) >= LOANWORD_MIN_LENGTH)
-                    if cross_script else (), aliases_of(terms))
+                    if cross_script else (), aliases_of(terms), place_adjectives_of(terms))
 
 
 def place_adjectives_of(terms: Collection[str]) -> tuple[str, ...]:
@@ -165,7 +166,8 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
                title_names_a: Collection[str], title_names_b: Collection[str],
                gap_hours: float, window_hours: float, weight: Callable[[str], float],
                tuning: Tuning, kinds_b: frozenset[str] | None = None,
-               aliases_b: tuple[str, ...] | None = None, kinds_decide: bool = True) -> PairScore:
+               aliases_b: tuple[str, ...] | None = None, kinds_decide: bool = True,
+               places_b: tuple[str, ...] | None = None) -> PairScore:
     """Score two items' terms, `a` the report being placed (the newer). `weight(term)` is the
     term's kind weight times its idf. `a` may come `prepare`d (with the same `cross_script`),
     and `kinds_b` be `event_kinds(b)`, `aliases_b` `aliases_of(b)`, when they are compared with
@@ -212,11 +214,11 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
             firm_names += 1
     # A town named as an adjective (рязанской нефтебазе) is that town when the other report
     # names it; two adjectives alone are no name (городской, политический read as places).
-    for term in place_adjectives_of(a.terms):
+    for term in a.places:
         if term not in anchor and (term in b or term in aliases_b):
             translated += _add_alias(anchor, term, weight, True)
             firm_names += 1
-    for term in place_adjectives_of(b):
+    for term in place_adjectives_of(b) if places_b is None else places_b:
         if term not in anchor and (term in a.terms or term in a.aliases):
             translated += _add_alias(anchor, term, weight, True)
             firm_names += 1
