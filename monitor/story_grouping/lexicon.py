@@ -65,7 +65,7 @@ E:budget     budget бюджет
 E:rate       refinancing ставк стаўк
 E:price      price= prices подорож падаражэ дорожа цен= цена цены цене цену ціна= ціну= ціни= ціні= цін= цана= цану= цаны= цане= кошт=
 E:weather    snow storm hurricane snowfall blizzard снег сьнег снеж ураган буря бура= шторм завіру заверюх хуртовин метел= метели= метель мяцел
-E:blackout   blackout outage обесточ "без света" "бяз сьвятла" "без святла" "без світла" "without power" "lost power" "without electricity" блэкаўт знеструм
+E:blackout   blackout outage обесточ "без света" "бяз сьвятла" "без святла" "без світла" "without power" "lost power" "without electricity" блэкаўт знеструм "без электричества" "без электрычнасці" "без электрычнасьці" "без електроенергії" "без електрики"
 E:mine       mine= mines= мин= мине= мину= міні= міну= міна
 E:flood      flood= floods flooded flooding наводнен паводк павадк повен повін затоп подтоп падтоп підтоп
 E:expel      expel expuls "persona non grata" "нон грата" высыла высыл выслал выслан высла= висила вислал вислан висил видвор выдвар

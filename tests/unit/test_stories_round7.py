@@ -44,3 +44,26 @@ def test_two_reports_sharing_only_an_adjective_are_not_anchored_by_it():
              "Проезд в автобусе будет стоить дороже.", 2),
     ])
     assert stories["a"] != stories["b"], stories
+
+
+# --- "without electricity" is an outage in every language ----------------------------------------
+
+def test_without_electricity_is_an_outage_in_ru_be_uk():
+    for language, title in (
+            ("ru", "Полгорода осталось без электричества"),
+            ("be", "Сто вёсак засталіся без электрычнасьці"),
+            ("be", "Сто вёсак засталіся без электрычнасці"),
+            ("uk", "Дві громади залишилися без електроенергії"),
+            ("uk", "Село без електрики третю добу")):
+        assert "E:blackout" in signature_of(item("x", language, title)).terms, title
+
+
+def test_a_storm_told_by_its_outage_is_one_event_with_the_outage():
+    # one writer titles the weather and the electricity, another only the lights out
+    stories = stories_of([
+        item("ru", "ru", "Непогода оставила без света 45 деревень Брестской области",
+             "Энергетики восстанавливают линии.", 0),
+        item("be", "be", "Сьнег і вецер: на Берасьцейшчыне без электрычнасьці 45 вёсак",
+             "Энэргетыкі аднаўляюць лініі.", 2),
+    ])
+    assert stories["ru"] == stories["be"], stories
