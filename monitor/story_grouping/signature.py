@@ -14,8 +14,7 @@ Terms, each a short string with its kind as prefix:
 - `a:<skeleton>`  another spelling's key of a name (`skeleton.alias_keys`: Ваўкавыск's
                   Russian-like "lksk", Медиці's "mdk"); it matches `n:` and counts only when
                   the other report has it;
-- `j:<skeleton>`  a town's key read from a lowercase adjective (рязанской → "j:rzn"); it
-                  counts only when the other report names the town (`n:` or `a:`);
+- `j:<skeleton>`  a town's key from a lowercase adjective (рязанской): counts only against `n:`/`a:`;
 - `~n:<skeleton>` a maybe-name: a capital at a summary's sentence start ("Lukashenko
                   pardoned…", but also "Ночью…"); it matches `n:` at half weight;
 - `w:<skeleton>`  any other content word, as a skeleton: matches within a language and
@@ -281,8 +280,6 @@ def terms_of(text: str, is_title: bool = False, name_groups: list[str] | None = 
             key = skeleton(strip_ending(word), WORD_SKELETON)
             if len(key) >= 3:
                 terms.add("w:" + key)
-            # a town named as a lowercase adjective (рязанской нефтебазе): that town only when
-            # another report names it (`similarity` counts it like another spelling's key)
             terms.update(PLACE_ADJECTIVE + k for k in place_adjective_keys(word))
     if pending_number is not None:
         terms.add(number_term(pending_number))
