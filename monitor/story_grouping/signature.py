@@ -67,10 +67,10 @@ what when where why how all any some other another both each during against betw
 було були буде може також який які
 """.split())
 
-
+# the name after them is not the report's subject ("a night after Volgograd"; "Gulf of Finland": a sea)
 _REFERENCE_MARKERS = frozenset("""
 after following follows followed после вслед следом пасля пасьля услед усьлед сьледам
-следам після слідом услід
+следам після слідом услід gulf
 """.split())
 
 

@@ -67,3 +67,19 @@ def test_a_storm_told_by_its_outage_is_one_event_with_the_outage():
              "Энэргетыкі аднаўляюць лініі.", 2),
     ])
     assert stories["ru"] == stories["be"], stories
+
+
+# --- a country in a sea's name is a place, not who acts -----------------------------------------
+
+def test_the_gulf_of_finland_is_a_sea_not_finland_acting():
+    # "in the Gulf of Finland" named Finland as an actor beside Latvia: "the same measure by
+    # another actor" kept the English report from the Russian and Ukrainian ones
+    stories = stories_of([
+        item("uk", "uk", "Латвія затримала вантажне судно з Росії",
+             "Судно прямувало з Усть-Луги.", 0),
+        item("en", "en", "Latvian coast guard detains cargo ship in Gulf of Finland",
+             "The vessel had sailed from Ust-Luga with fertiliser.", 2),
+    ])
+    assert stories["uk"] == stories["en"], stories
+    names = signature_of(item("x", "en", "Latvia detains ship in Gulf of Finland")).title_names
+    assert "N:fi" not in names and "N:lv" in names, names
