@@ -83,3 +83,26 @@ def test_the_gulf_of_finland_is_a_sea_not_finland_acting():
     assert stories["uk"] == stories["en"], stories
     names = signature_of(item("x", "en", "Latvia detains ship in Gulf of Finland")).title_names
     assert "N:fi" not in names and "N:lv" in names, names
+
+
+# --- lenders named by their translated letters are one actor ----------------------------------
+
+def test_the_ebrd_and_the_eib_are_actors_in_every_language():
+    for language, title, actor in (
+            ("en", "EBRD lends to a Moldovan utility", "N:ebrd"),
+            ("uk", "ЄБРР надасть кредит", "N:ebrd"),
+            ("be", "ЭБРР пазычыць грошы", "N:ebrd"),
+            ("ru", "ЕИБ выделит кредит", "N:eib"),
+            ("uk", "ЄІБ профінансує мости", "N:eib")):
+        assert actor in signature_of(item("x", language, title)).terms, (title, actor)
+
+
+def test_a_loan_told_by_the_lenders_letters_is_one_event():
+    stories = stories_of([
+        # no number, no country: the lender is what the two reports share besides the loan
+        item("en", "en", "EIB loan to replace the capital's water pipes",
+             "The bank will also fund new pumping stations.", 0),
+        item("ru", "ru", "ЕИБ выделит кредит на замену столичных водопроводов",
+             "Банк также профинансирует новые насосные станции.", 2),
+    ])
+    assert stories["en"] == stories["ru"], stories
