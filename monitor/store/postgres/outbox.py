@@ -91,24 +91,11 @@ def enqueue(db: psycopg.Connection, alerts: Sequence[Alert], now: datetime,
 def _turns(db: psycopg.Connection, alerts: Sequence[Alert]) -> list[int]:
     """Each new row's turn (monitor/store/turns.py says the rule). Two nodes enqueueing at
     once may give equal turns; rows of one turn go out by id."""
-    def first_pending(channel: str) -> int | None:
-        return db.execute("SELECT min(turn) FROM outbox WHERE status = 'pending' "
-                          "AND channel = %s", (channel,)).fetchone()[0]
-
-    def last_pending(channel: str, lane: str) -> int | None:
-        return db.execute("SELECT max(turn) FROM outbox WHERE status = 'pending' "
-                          "AND channel = %s AND feed = %s", (channel, lane)).fetchone()[0]
-
-    def waiting_turn(channel: str, alert_id: str) -> int | None:
-        row = db.execute(
-            "SELECT CASE r.status WHEN 'pending' THEN r.turn ELSE d.turn END FROM outbox r "
-            "LEFT JOIN outbox d ON r.status = 'batched' AND d.id = r.batch_id "
-            "AND d.status = 'pending' WHERE r.alert_id = %s AND r.channel = %s",
-            (alert_id, channel)).fetchone()
+    def value(sql: str, args: tuple) -> int | None:
+        row = db.execute(sql, args).fetchone()
         return row[0] if row else None
 
-    return outbox_turns(alerts, first_pending=first_pending, last_pending=last_pending,
-                        waiting_turn=waiting_turn)
+    return outbox_turns(alerts, value, "%s")
 
 
 def due_rows(db: psycopg.Connection, now: datetime, *, channels: Sequence[str] | None,
