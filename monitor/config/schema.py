@@ -80,7 +80,7 @@ FullText = Annotated[Union[bool, str], BeforeValidator(_full_text)]
 
 
 class Section(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, strict=False)
+    model_config = ConfigDict(extra="forbid", frozen=True, strict=False, defer_build=True)
 
 
 class FeedConfig(Section):
