@@ -28,6 +28,7 @@ def add_parser(sub, common) -> None:
 def cmd_poll(args, stdout, stderr) -> int:
     from monitor.check_scheduler import lease_seconds, poll_leases
     from monitor.outbox.drain import drain_outbox
+    from monitor.outbox.health import DeliveryTracker
     from monitor.pipeline import poll
     from monitor.runtime import Runtime
     from monitor.store import is_shared
@@ -74,19 +75,39 @@ def cmd_poll(args, stdout, stderr) -> int:
                 # Everything due goes out (no row cap: a first poll of 10,000 feeds had 24,261
                 # alerts); a rate-limited channel gets one window of waiting, then its rows
                 # wait for the next run.
-                drained = await drain_outbox(deps, max_rows=None, rate_limit_wait_seconds=65.0)
+                drained = await drain_outbox(deps, max_rows=None, rate_limit_wait_seconds=65.0,
+                                             tracker=tracker)
             return report, drained
 
+    tracker = DeliveryTracker()
     report, drained = asyncio.run(go())
+    failing = _failing_channels(tracker, config) if drained is not None else {}
     seen = _seen_in_state(config, report.items) if args.dry_run else set()
     if args.json:
-        json.dump(_poll_json(report, seen, config), stdout, ensure_ascii=False, indent=2)
+        document = _poll_json(report, seen, config)
+        if drained is not None:
+            document["alerts"] = {"sent": drained.sent, "waiting": drained.pending,
+                                  "dead": drained.dead, "channel_errors": failing}
+        json.dump(document, stdout, ensure_ascii=False, indent=2)
         stdout.write("\n")
     else:
         if args.dry_run:
             _print_dry_run_matches(report, seen, stdout)
         _print_poll_summary(report, drained, args.dry_run, stdout, seen)
+        for error in failing.values():
+            stdout.write(error + "\n")
     return EXIT_OK
+
+
+def _failing_channels(tracker, config) -> dict[str, str]:
+    """Each channel whose last send in this poll failed: its error, without secrets. The
+    summary's "N waiting" alone would leave a cron user guessing why (the warning that
+    names it is below the poll's default log level)."""
+    from monitor.redact import scrubber_for
+
+    scrub = scrubber_for(config.secrets)
+    return {name: scrub.scrub(status.last_error)
+            for name, status in sorted(tracker.channels.items()) if status.last_error}
 
 
 def _seen_in_state(config, items) -> set[str]:

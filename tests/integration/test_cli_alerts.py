@@ -58,6 +58,9 @@ def test_receiver_down_for_one_poll_then_every_alert_arrives_once_oldest_first(
     first = run_cli("poll", cwd=tmp_path, env=env)
     assert first.code == 0, first.stderr
     assert "3 waiting (`monitor outbox` lists them)" in first.stdout
+    # Why they wait, in the poll's own output (the warning is below its default log level).
+    assert first.stdout.splitlines()[-1].startswith(
+        "channel hook: cannot connect to http://127.0.0.1"), first.stdout
     assert "s3cr3t-path" not in first.stdout + first.stderr
     listing = run_cli("outbox", "--json", cwd=tmp_path, env=env).json()
     assert [a["status"] for a in listing["alerts"]] == ["pending"] * 3
@@ -81,6 +84,26 @@ def test_receiver_down_for_one_poll_then_every_alert_arrives_once_oldest_first(
     assert len(set(ids)) == 5
     status = run_cli("outbox", cwd=tmp_path, env=env)
     assert "0 pending" in status.stdout and "5 sent" in status.stdout
+
+
+def test_poll_json_says_what_was_sent_what_waits_and_why(tmp_path, feed_server, receiver):
+    env = configure(tmp_path, feed_server, receiver)
+    receiver.stop()
+    down = run_cli("poll", "--json", cwd=tmp_path, env=env)
+    assert down.code == 0, down.stderr
+    alerts = down.json()["alerts"]
+    assert (alerts["sent"], alerts["waiting"], alerts["dead"]) == (0, 3, 0)
+    assert list(alerts["channel_errors"]) == ["hook"]
+    assert alerts["channel_errors"]["hook"].startswith("channel hook: cannot connect to ")
+    assert "s3cr3t-path" not in down.stdout + down.stderr
+    receiver.start()
+    flushed = run_cli("outbox", "flush", cwd=tmp_path, env=env)
+    assert flushed.code == 0, flushed.stderr
+    feed_server.update("/feed.xml", rss(items(0, 4)))
+    up = run_cli("poll", "--json", cwd=tmp_path, env=env).json()["alerts"]
+    assert up == {"sent": 1, "waiting": 0, "dead": 0, "channel_errors": {}}
+    assert run_cli("poll", "--dry-run", "--json", cwd=tmp_path, env=env).json().get(
+        "alerts") is None  # a dry run sends nothing
 
 
 def test_dead_alerts_are_listed_and_retried_by_the_id_every_log_and_webhook_shows(
