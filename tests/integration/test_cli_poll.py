@@ -70,7 +70,8 @@ def test_poll_json_schema_and_windows_1251_cyrillic(feed_server, data_dir, tmp_p
     write_config(tmp_path / "config.yaml", [{"name": "newsru", "url": url, "language": "ru"}],
                  rules=[{"name": "ministry", "query": {"ru": "Минюста"}}])
     doc = run_cli("poll", "--json", cwd=tmp_path).json()
-    assert set(doc) == {"feeds", "items", "matches", "stories"}
+    assert set(doc) == {"feeds", "items", "matches", "stories", "alerts"}
+    assert set(doc["alerts"]) == {"sent", "waiting", "dead", "channel_errors"}
     assert set(doc["feeds"][0]) == {"name", "url", "status", "http_status", "new_items", "error",
                                     "error_kind", "left_out"}
     item = doc["items"][0]
