@@ -18,7 +18,9 @@ MAX_LIMIT = 10_000
 def add_parser(sub, common) -> None:
     p = sub.add_parser("matches", parents=[common],
                        help="recorded matches, newest first (filters: --since, --rule, …)")
-    p.add_argument("--since", metavar="DURATION", help="only matches of the last 1h, 1d, 2w …")
+    p.add_argument("--since", metavar="WHEN",
+                   help="only matches of the last 1h, 1d, 2w …, or since a UTC date or time "
+                        "(2026-12-01, 2026-12-01T08:00, with +03:00 for another zone)")
     p.add_argument("--rule", metavar="NAME", help="only this rule's matches")
     p.add_argument("--feed", metavar="NAME", help="only this feed's matches")
     p.add_argument("--language", metavar="CODE", help="only items in this language")
@@ -40,18 +42,12 @@ def add_parser(sub, common) -> None:
 
 
 def cmd_matches(args, stdout, stderr) -> int:
-    from monitor.config.values import parse_duration
     from monitor.model import MatchFilter
     from monitor.store import open_store
 
     config = read_config(args)
     limit = _limit(args.limit)
-    since = None
-    if args.since is not None:
-        try:
-            since = datetime.now(timezone.utc) - timedelta(seconds=parse_duration(args.since))
-        except ValueError as exc:
-            raise ConfigError(f"--since {args.since}: {exc}") from None
+    since = None if args.since is None else since_time(args.since, datetime.now(timezone.utc))
     for option, value, known in (("--rule", args.rule, [r.name for r in config.rules]),
                                  ("--feed", args.feed, [f.name for f in config.feeds])):
         if value is not None and value not in known:
@@ -73,6 +69,25 @@ def cmd_matches(args, stdout, stderr) -> int:
     stdout.write(f"{counted(len(found), 'match', 'matches')}"
                  f"{' (the newest; --limit for more)' if len(found) == limit else ''}\n")
     return EXIT_OK
+
+
+def since_time(text: str, now: datetime) -> datetime:
+    """`--since`: a duration back from `now` (1d), or a date or time, UTC unless it names its
+    zone (2026-12-01, 2026-12-01T08:00, 2026-12-01 08:00+03:00): a reader checking what came
+    in since a given day thinks in dates."""
+    from monitor.config.values import parse_duration
+
+    try:
+        return now - timedelta(seconds=parse_duration(text))
+    except ValueError as exc:
+        if not text[:1].isdigit() or "-" not in text:
+            raise ConfigError(f"--since {text}: {exc}; or give a date like 2026-12-01") from None
+    try:
+        when = datetime.fromisoformat(text)
+    except ValueError:
+        raise ConfigError(f"--since {text}: not a duration (1h, 1d, 2w) nor a date or time "
+                          f"like 2026-12-01 or 2026-12-01T08:00") from None
+    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
 
 
 def cmd_search(args, stdout, stderr) -> int:
