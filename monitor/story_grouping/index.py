@@ -26,7 +26,8 @@ from typing import Callable, Iterable
 from monitor.story_grouping.signature import Signature, terms_of
 from monitor.story_grouping.similarity import (Tuning, aliases_of, canonical, event_kinds, idf,
                                                is_cross_script, place_adjectives_of,
-                                               Prepared, kind_weight, pair_score, prepare)
+                                               PairScore, Prepared, kind_weight, pair_score,
+                                               prepare)
 
 DEFAULT_WINDOW_SECONDS = 72 * 3600.0
 
@@ -60,6 +61,17 @@ class StoryAssignment:
     score: float               # against the item it joined (0.0 for a new story)
     matched_key: str | None    # the item it joined, None for a new story
     story: Story
+
+
+@dataclass(frozen=True)
+class PairSeen:
+    """A candidate pair as an assignment scored it: the item placed, the earlier item."""
+
+    key: str
+    other_key: str
+    result: PairScore
+    gap_hours: float
+    cross_script: bool
 
 
 def story_id_for(root_key: str) -> str:
@@ -103,12 +115,16 @@ class StoryIndex:
     """Online story grouping. Not thread-safe: one owner (the pipeline) calls it."""
 
     def __init__(self, window_seconds: float = DEFAULT_WINDOW_SECONDS, *,
-                 target_language: str = "en", tuning: Tuning | None = None) -> None:
+                 target_language: str = "en", tuning: Tuning | None = None,
+                 observe: Callable[[PairSeen], None] | None = None) -> None:
+        """`observe`: called with every candidate pair an assignment scores (bench/story_band.py
+        fits the band's model on them); None in the monitor."""
         if window_seconds <= 0:
             raise ValueError("window_seconds must be positive")
         self.window_seconds = float(window_seconds)
         self.target_language = target_language
         self.tuning = tuning or Tuning()
+        self._observe = observe
         self._items: dict[str, _Entry] = {}
         self._stories: dict[str, _StoryState] = {}
         self._postings: dict[str, set[str]] = {}
@@ -227,7 +243,7 @@ class StoryIndex:
         found = {key for key, total in reach.items() if total >= floor}
         # reports told by countries and a verb ("Lithuania expels Belarusian diplomat"): a
         # country's weight alone may not reach the floor, its pairing with the kind of event
-        # finds them (`similarity._is_actor_anchored` decides)
+        # finds them (`anchors.is_actor_anchored` decides)
         terms = frozenset(signature.terms)
         pairs = _actor_kinds(terms, event_kinds(terms))
         if pairs:
@@ -240,8 +256,9 @@ class StoryIndex:
 
     def _best_story(self, signature: Signature, at: float,
                     titled: bool) -> tuple[str | None, float, str | None]:
-        """The story of the most similar item in the window, if one scores over the threshold.
-        `titled`: whether the item's title names a kind of event (`_title_has_kind`)."""
+        """The story of the most similar item in the window, if the pair is one event (over the
+        threshold, or in the band under it when the band's model says so). `titled`: whether
+        the item's title names a kind of event (`_title_has_kind`)."""
         terms = frozenset(signature.terms)
         window_hours = self.window_seconds / 3600
         memo: dict[str, float] = {}
@@ -263,13 +280,16 @@ class StoryIndex:
             mine = prepared.get(cross_script)
             if mine is None:
                 mine = prepared[cross_script] = prepare(terms, cross_script, weight)
+            gap_hours = abs(at - other.at) / 3600
             result = pair_score(
                 mine, other.terms,
                 cross_script=cross_script, title_names_a=signature.title_names, title_names_b=other.signature.title_names,
-                gap_hours=abs(at - other.at) / 3600, window_hours=window_hours,
+                gap_hours=gap_hours, window_hours=window_hours,
                 weight=weight, tuning=self.tuning, kinds_b=other.kinds, aliases_b=other.aliases,
                 kinds_decide=titled and other.title_has_kind, places_b=other.places)
-            if result.veto is None and result.score >= self.tuning.threshold:
+            if self._observe is not None:
+                self._observe(PairSeen(signature.key, key, result, gap_hours, cross_script))
+            if result.veto is None and self._accepts(result, gap_hours, cross_script):
                 if best is None or result.score > best[0]:
                     best = (result.score, other.story_id, key)
         if best is None:
@@ -278,6 +298,13 @@ class StoryIndex:
         if titled and self._conflicts_with_story(terms, story_id):
             return None, 0.0, None
         return story_id, score, key
+
+    def _accepts(self, result: PairScore, gap_hours: float, cross_script: bool) -> bool:
+        """Whether an unvetoed pair is one event: over the threshold, or in the band under it
+        when the band's model says so (band.py)."""
+        tuning = self.tuning
+        return result.score >= tuning.threshold or result.score >= tuning.band_floor and \
+            tuning.band.accepts(result.score, gap_hours, cross_script, result.shares_number)
 
     def _conflicts_with_story(self, terms: frozenset[str], story_id: str) -> bool:
         """Whether the item's kind of event contradicts the story's: one close neighbour must

@@ -12,13 +12,13 @@ merge costs one extra alert. So besides the threshold, a pair is never merged wh
   decree; sanctions and a product launch), when both titles name a kind (`kinds_decide`: the
   index asks that; a kind in a summary alone is often background, see `index._title_has_kind`);
 - one recalls an anniversary and the other does not;
-- nothing anchors them (`_is_anchored`): no shared name with another name, a number, the same
+- nothing anchors them (`anchors.is_anchored`): no shared name with another name, a number, the same
   kind of event or the same thing; no number with an actor or a second number; no maybe-name
   with a number and the same kind, worth `min_anchor` together (words and concepts alone
   describe a kind of event, a country or a number alone no event at all). Reports told by
   countries and a verb alone ("Lithuania expels Belarusian diplomat") anchor on the same
   countries, kind and thing when they are close in time and their titles name no two
-  different places (`_is_actor_anchored`);
+  different places (`anchors.is_actor_anchored`);
 - they are the same kind of event and their titles name different actors, neither of which
   the other report names except by reference (EU and UK sanctions on the same firms);
 - the newer says the event happened again ("…strike Kyiv again") and the other is from more
@@ -33,6 +33,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Callable, Collection
+
+from monitor.story_grouping.anchors import is_actor_anchored, is_anchored
+from monitor.story_grouping.band import BAND, BandModel
 
 _KIND_WEIGHTS = {"n": 1.0, "N": 0.8, "#": 1.0, "E": 0.6, "T": 0.6, "P": 0.6, "w": 0.5, "R": 0.0}
 _LATIN_LANGUAGES = frozenset({"en"})
@@ -74,12 +77,16 @@ class Tuning:
     idf_floor_items: int = 50         # idf as if the window held at least this many items
     actor_anchor_hours: float = 18.0  # how close in time reports told by countries alone must be
     repeat_after_hours: float = 12.0  # "…again": a new occurrence, not a report of this one
+    # Under the threshold, from this score up, `band` decides (monitor/story_grouping/band.py)
+    band_floor: float = 0.30
+    band: BandModel = BAND
 
 
 @dataclass(frozen=True)
 class PairScore:
     score: float
     veto: str | None  # why the pair can never be one event, or None
+    shares_number: bool = False  # a number anchors the pair (band.BandModel reads it)
 
 
 def kind_weight(term: str) -> float:
@@ -226,14 +233,15 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
     # one report's verb the lexicon does not read ("orders … out") is no other kind of event;
     # nor is a kind its summary alone names (`kinds_decide`)
     kind_unknown = not kinds_decide or not a.kinds or not kinds_b
-    if not _is_anchored(anchor, firm_names, same_kind, a.things, b, tuning) and (
+    if not is_anchored(anchor, firm_names, same_kind, a.things, b, tuning) and (
             gap_hours > tuning.actor_anchor_hours or
             not (same_kind or kind_unknown or len(anchor) >= 3) or
-            not _is_actor_anchored(anchor, same_kind, a.things, b, kind_unknown) or
+            not is_actor_anchored(anchor, same_kind, a.things, b, kind_unknown) or
             _titles_conflict(title_names_a, title_names_b, a.weights, b, cross_script)):
         return PairScore(0.0, "no shared name or number")  # most candidates stop here
     if a.kinds & kinds_b and _other_actor(title_names_a, title_names_b, a.terms, b):
         return PairScore(0.0, "the same measure by another actor")
+    numbers = any(term[0] == "#" for term in anchor)
     weights_a, weights_b = a.weights, _weighted(b, cross_script, weight)
     shared = sum(0.5 * (w + weights_b[t]) for t, w in weights_a.items() if t in weights_b)
     total = 0.5 * (sum(weights_a.values()) + sum(weights_b.values())) + translated
@@ -263,8 +271,9 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
         # and the dead and little else of the strike's first reports, and comes a day or two
         # later, by its nature (so the time between them costs nothing)
         return PairScore(max(score * time_factor(gap_hours, window_hours, tuning), _coverage(
-            a.is_toll, weights_a, weights_b, title_names_a, title_names_b, 2, CASUALTIES)), None)
-    return PairScore(score * time_factor(gap_hours, window_hours, tuning), None)
+            a.is_toll, weights_a, weights_b, title_names_a, title_names_b, 2, CASUALTIES)), None,
+            numbers)
+    return PairScore(score * time_factor(gap_hours, window_hours, tuning), None, numbers)
 
 
 def _add_alias(anchor: dict[str, float], term: str, weight: Callable[[str], float],
@@ -327,50 +336,6 @@ def _is_missing(group: str, weights: dict[str, float], cross_script: bool = Fals
             return False
         group = group[1:]
     return all(key not in weights for key in group.split("|"))
-
-
-def _is_anchored(anchor: dict[str, float], firm_names: int, same_kind: bool,
-                 things_a: Collection[str], terms_b: Collection[str], tuning: Tuning) -> bool:
-    """Whether the shared names, actors and numbers pin one event down: a name with another
-    name, actor or number, with the same kind of event or the same thing (Novorossiysk and
-    drones; Dnipro and its dead); a number with an actor or a second number; or a name both
-    reports only maybe-name, at their sentence starts, with a number and the same kind of event
-    ("Лукашэнка памілаваў 18…" / "Lukashenko pardons 18…"); weighing `min_anchor` together. A
-    country alone ("Turkey", "UK and EU"), a number alone ("200") or one famous name alone is
-    shared by unrelated reports every day (seen on the real feeds of tests/data/feeds
-    interleaved with the dev set)."""
-    if sum(anchor.values()) < tuning.min_anchor:
-        return False
-    numbers = sum(1 for term in anchor if term[0] == "#")
-    actors = sum(1 for term in anchor if term[0] == "N")
-    if firm_names == 1 and numbers + actors == 0:
-        # one famous name ("Trump") is in many events a day; a thing (drones) anchors only a
-        # name of three consonants or more: two ("gs", Vegas) are shared by chance
-        return same_kind or any(len(t) > 4 and t[0] == "n" for t in anchor) and \
-            any(t in terms_b for t in things_a)
-    if firm_names == 0 and numbers > 0 and same_kind and len(anchor) > numbers + actors:
-        return True  # a maybe-name both share, a figure and a kind of event
-    return firm_names > 0 or numbers >= 2 or (numbers > 0 and actors > 0)
-
-
-def _is_actor_anchored(anchor: dict[str, float], same_kind: bool, things_a: Collection[str],
-                       terms_b: Collection[str], kind_unknown: bool = False) -> bool:
-    """Reports told by countries and a verb alone ("Lithuania expels Belarusian diplomat" /
-    «Литва высылает белорусского дипломата»; "Russia bans petrol exports"): the same actor,
-    the same kind of event and a second actor or the same thing; or three countries and a
-    thing ("Ukraine gets US LNG via Poland"). The caller also wants them close in time and
-    their titles not naming two different places or firms (another target, another day's
-    strike). When one report's verb is one the lexicon does not read (`kind_unknown`: "Estonia
-    orders Russian deputy envoy out"), two actors and the same thing (test7, written blind).
-    """
-    if not same_kind and len(anchor) < 3 and not kind_unknown:
-        return False
-    actors = sum(1 for term in anchor if term[0] == "N")
-    if actors == 0 or not same_kind and actors < (2 if kind_unknown else 3):
-        return False
-    if same_kind and actors >= 2:
-        return True
-    return any(t in terms_b for t in things_a)
 
 
 def _titles_conflict(title_names_a: Collection[str], title_names_b: Collection[str],
