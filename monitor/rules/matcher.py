@@ -91,9 +91,6 @@ class _LanguageMatcher:
 
     def _learn(self, words: list[str]) -> tuple[dict[str, tuple[int, ...]], set[str]]:
         """Record, for each new word, the atoms whose first element it matches."""
-        if len(self._word_atoms) > _WORD_CACHE_LIMIT:
-            # New objects rather than clear(): a caller holding the old ones stays consistent.
-            self._word_atoms, self._triggering = {}, set()
         word_atoms, triggering = self._word_atoms, self._triggering
         index, analyzer, needs_forms = self.index, self.analyzer, self.needs_forms
         single_key, seq_by_key = index.single_key, index.seq_by_key
@@ -129,6 +126,11 @@ class _LanguageMatcher:
         an item none of whose words matter costs a few set operations.
         """
         wordset = set(words)
+        if len(self._word_atoms) > _WORD_CACHE_LIMIT:
+            # Forgotten before this item's words are looked up, never between: emptied after,
+            # the words it already knew would be missing and their rules would not match.
+            # New objects rather than clear(): a caller holding the old ones stays consistent.
+            self._word_atoms, self._triggering = {}, set()
         word_atoms, triggering = self._word_atoms, self._triggering
         new = wordset.difference(word_atoms)  # O(len(wordset)) for a dict argument
         if new:

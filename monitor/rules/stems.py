@@ -220,12 +220,14 @@ class Analyzer:
         if self._key is None and self._batch is None:
             return words
         cache = self._keys
+        if len(cache) > _CACHE_LIMIT:
+            # Emptied before the lookups, never between them and the answer: a word found
+            # before the clear would come back without its key (and its rule unmatched).
+            cache.clear()
         get = cache.get
         out = [get(w) for w in words]
         if None in out:
             missing = list(dict.fromkeys(w for w, k in zip(words, out) if k is None))
-            if len(cache) > _CACHE_LIMIT:
-                cache.clear()
             computed = self._batch(missing) if self._batch is not None else \
                 [self._key(w) for w in missing]  # type: ignore[misc]
             for word, key in zip(missing, computed):
@@ -237,11 +239,11 @@ class Analyzer:
         if self._form is None:
             return words
         cache = self._forms
+        if len(cache) > _CACHE_LIMIT:
+            cache.clear()  # before the lookups, as in keys()
         get = cache.get
         out = [get(w) for w in words]
         if None in out:
-            if len(cache) > _CACHE_LIMIT:
-                cache.clear()
             for w in words:
                 if w not in cache:
                     cache[w] = self._form(w)
