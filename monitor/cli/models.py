@@ -42,7 +42,8 @@ def add_parsers(sub, common) -> None:
 
     p = sub.add_parser("translate", parents=[common, models_dir],
                        help="translate TEXT (or stdin) offline with the installed models")
-    p.add_argument("--from", dest="source", required=True, metavar="LANG")
+    p.add_argument("--from", dest="source", metavar="LANG",
+                   help="source language (default: detected, among the config's languages)")
     p.add_argument("--to", dest="target", metavar="LANG",
                    help="target language (default: the config's target_language, else en)")
     p.add_argument("text", nargs="?", default="-", metavar="TEXT|-",
@@ -141,12 +142,28 @@ def cmd_translate(args, stdout, stderr) -> int:
     settings, config = _translation_settings(args, stderr)
     target = args.target or (config.target_language if config else "en")
     text = sys.stdin.read() if args.text == "-" else args.text
+    source = args.source or _detected_language(text, config)
+    if not args.source:
+        stderr.write(f"monitor: translating from {source} (detected; --from LANG to say)\n")
     translator = ModelTranslator(settings)
-    [translation], route = translator.translate_texts([text.rstrip("\n")], args.source, target)
+    [translation], route = translator.translate_texts([text.rstrip("\n")], source, target)
     if args.json:
-        json.dump({"translation": translation, "route": route, "source": args.source,
+        json.dump({"translation": translation, "route": route, "source": source,
                    "target": target}, stdout, ensure_ascii=False)
         stdout.write("\n")
     else:
         stdout.write(translation + "\n")
     return EXIT_OK
+
+
+def _detected_language(text: str, config) -> str:
+    """The language of `text` among the config's languages (en, ru, be, uk without one), as
+    the poll detects an item's: pasting a headline should not need its language named."""
+    from monitor.config.schema import DEFAULT_LANGUAGES
+    from monitor.language import detect
+
+    language, _ = detect(text, languages=config.languages if config else DEFAULT_LANGUAGES)
+    if language == "und":
+        raise ConfigError("translate: the text has no letters to tell its language by; "
+                          "say it with --from LANG")
+    return language

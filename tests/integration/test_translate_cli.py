@@ -124,6 +124,22 @@ def test_translate_command_text_stdin_and_json(tmp_path, tiny_archives):
                                "install uk en`; or install a uk→ru and a ru→en package\n")
 
 
+def test_translate_without_from_detects_the_language_and_says_so(tmp_path, tiny_archives):
+    config(tmp_path, apertium=False)
+    assert run_cli("models", "install", str(tiny_archives["ru-en"]), cwd=tmp_path).code == 0
+    text = run_cli("translate", "Лукашенко посетил завод.", cwd=tmp_path)
+    assert (text.code, text.stdout) == (0, "Lukashenko посетил factory.\n"), text.stderr
+    assert text.stderr == "monitor: translating from ru (detected; --from LANG to say)\n"
+    doc = json.loads(run_cli("translate", "--json", "-", cwd=tmp_path, input="дрон.").stdout)
+    assert doc["source"] == "ru" and doc["translation"] == "drone."
+    ukrainian = run_cli("translate", "Київ і Харків отримали нові дрони", cwd=tmp_path)
+    assert ukrainian.code == 1 and "no uk→en route" in ukrainian.stderr
+    digits = run_cli("translate", "2026 — 42", cwd=tmp_path)
+    assert digits.code == 2
+    assert digits.stderr == ("monitor: error: translate: the text has no letters to tell its "
+                             "language by; say it with --from LANG\n")
+
+
 def test_translate_command_needs_no_config_with_models_dir(tmp_path, tiny_archives):
     models = tmp_path / "elsewhere"
     assert run_cli("models", "install", str(tiny_archives["ru-en"]), "--models-dir",
