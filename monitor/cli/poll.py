@@ -22,6 +22,9 @@ def add_parser(sub, common) -> None:
                         "list the matches; record nothing, send nothing")
     p.add_argument("--force", action="store_true", help="also check feeds that are backing off")
     p.add_argument("--feed", action="append", metavar="NAME", help="only this feed (repeatable)")
+    p.add_argument("--quiet", "-q", action="store_true",
+                   help="print nothing unless a feed failed or alerts could not be sent "
+                        "(for cron, which mails any output)")
     p.set_defaults(func=cmd_poll)
 
 
@@ -93,10 +96,17 @@ def cmd_poll(args, stdout, stderr) -> int:
     else:
         if args.dry_run:
             _print_dry_run_matches(report, seen, stdout)
-        _print_poll_summary(report, drained, args.dry_run, stdout, seen)
-        for error in failing.values():
-            stdout.write(error + "\n")
+        if not (args.quiet and _all_went_well(report, drained, failing)):
+            _print_poll_summary(report, drained, args.dry_run, stdout, seen)
+            for error in failing.values():
+                stdout.write(error + "\n")
     return EXIT_OK
+
+
+def _all_went_well(report, drained, failing: dict[str, str]) -> bool:
+    """No feed failed, and every alert due was sent (none waits, none failed for good)."""
+    return (not report.feed_counts.get("error") and not failing
+            and (drained is None or not (drained.failed or drained.pending or drained.dead)))
 
 
 def _failing_channels(tracker, config) -> dict[str, str]:

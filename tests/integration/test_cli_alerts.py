@@ -106,6 +106,27 @@ def test_poll_json_says_what_was_sent_what_waits_and_why(tmp_path, feed_server, 
         "alerts") is None  # a dry run sends nothing
 
 
+def test_poll_quiet_prints_only_when_something_needs_attention(tmp_path, feed_server,
+                                                                receiver):
+    env = configure(tmp_path, feed_server, receiver)
+    fine = run_cli("poll", "--quiet", cwd=tmp_path, env=env)
+    assert (fine.code, fine.stdout, fine.stderr) == (0, "", "")
+    assert len(receiver.delivered()) == 3  # it did poll and send
+    receiver.stop()
+    feed_server.update("/feed.xml", rss(items(0, 4)))
+    down = run_cli("poll", "-q", cwd=tmp_path, env=env)
+    assert down.code == 0, down.stderr
+    assert down.stdout.splitlines()[0].endswith("alerts: 0 sent, 1 waiting (`monitor outbox` "
+                                                "lists them)")
+    assert down.stdout.splitlines()[1].startswith("channel hook: cannot connect to ")
+    receiver.start()
+    assert run_cli("outbox", "flush", cwd=tmp_path, env=env).code == 0
+    feed_server.set("/feed.xml", b"", status=500)
+    broken = run_cli("poll", "-q", "--force", cwd=tmp_path, env=env)
+    assert broken.stdout == ("fetch news: HTTP 500 Internal Server Error\n"
+                             "1 feed (1 failed); 0 new items; 0 matches; alerts: 0 sent\n")
+
+
 def test_dead_alerts_are_listed_and_retried_by_the_id_every_log_and_webhook_shows(
         tmp_path, feed_server, receiver):
     env = configure(tmp_path, feed_server, receiver)
