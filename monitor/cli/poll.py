@@ -23,7 +23,7 @@ def add_parser(sub, common) -> None:
     p.add_argument("--force", action="store_true", help="also check feeds that are backing off")
     p.add_argument("--feed", action="append", metavar="NAME", help="only this feed (repeatable)")
     p.add_argument("--quiet", "-q", action="store_true",
-                   help="print nothing unless a feed failed or alerts could not be sent "
+                   help="no summary unless a feed failed or alerts could not be sent "
                         "(for cron, which mails any output)")
     p.set_defaults(func=cmd_poll)
 
