@@ -109,5 +109,5 @@ def build(set_name: str, out: Path | None = None) -> None:
 
 
 if __name__ == "__main__":
-    for name in sys.argv[1:] or ["test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "dev"]:
+    for name in sys.argv[1:] or ["test", "test2", "test3", "test4", "test5", "test6", "test7", "test8", "test9", "test10", "test11", "dev"]:
         build(name)
