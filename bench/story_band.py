@@ -53,7 +53,8 @@ def pairs_of(set_name: str, background: list) -> list[tuple[list[float], bool, f
         for item in stream:
             index.assign(signature_of(item), item.published_at)
         for pair in seen:
-            if pair.result.veto is not None or pair.result.score < tuning.band_floor:
+            if pair.result.veto is not None or pair.result.score < tuning.band_floor or \
+                    not pair.result.anchored:  # decided before the band (similarity.Tuning)
                 continue
             a, b = labelled.get(pair.key), labelled.get(pair.other_key)
             if not with_background and a and b:

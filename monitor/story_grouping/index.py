@@ -301,9 +301,11 @@ class StoryIndex:
 
     def _accepts(self, result: PairScore, gap_hours: float, cross_script: bool) -> bool:
         """Whether an unvetoed pair is one event: over the threshold, or in the band under it
-        when the band's model says so (band.py)."""
+        when the band's model says so (band.py). A pair nothing anchors is unvetoed only when
+        `pair_score` found it one event (`Tuning.unanchored_threshold`)."""
         tuning = self.tuning
-        return result.score >= tuning.threshold or result.score >= tuning.band_floor and \
+        return not result.anchored or result.score >= tuning.threshold or \
+            result.score >= tuning.band_floor and \
             tuning.band.accepts(result.score, gap_hours, cross_script, result.shares_number)
 
     def _conflicts_with_story(self, terms: frozenset[str], story_id: str) -> bool:
