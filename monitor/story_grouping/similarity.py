@@ -252,7 +252,8 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
             not (same_kind or kind_unknown or len(anchor) >= 3) or
             not is_actor_anchored(anchor, same_kind, a.things, b, kind_unknown) or
             _titles_conflict(title_names_a, title_names_b, a.weights, b, cross_script))
-    if not anchored and (gap_hours > tuning.unanchored_hours or not same_kind):
+    if not anchored and (gap_hours > tuning.unanchored_hours or not same_kind or
+                         _numbers_differ(a.anchors, b)):
         return PairScore(0.0, NO_ANCHOR)  # most candidates stop here
     if a.kinds & kinds_b and _other_actor(title_names_a, title_names_b, a.terms, b):
         return PairScore(0.0, "the same measure by another actor")
@@ -293,6 +294,13 @@ def pair_score(a: Collection[str] | Prepared, b: Collection[str], *, cross_scrip
     if not anchored and (score < tuning.unanchored_threshold or missing_in_a or missing_in_b):
         return PairScore(0.0, NO_ANCHOR)
     return PairScore(score, None, numbers, anchored)
+
+
+def _numbers_differ(anchors_a: Collection[tuple[str, float]], b: Collection[str]) -> bool:
+    """Whether both reports give figures and share none ("Drone plant number 2 opens" / "…number
+    3 opens", tests/integration/test_state_full.py): two events, when nothing else anchors them."""
+    numbers_a = [t for t, _ in anchors_a if t[0] == "#"]
+    return bool(numbers_a) and any(t[0] == "#" for t in b) and not any(t in b for t in numbers_a)
 
 
 def _add_alias(anchor: dict[str, float], term: str, weight: Callable[[str], float],

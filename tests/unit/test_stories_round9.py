@@ -90,3 +90,13 @@ def test_an_anchored_pair_is_still_decided_by_the_threshold_and_the_band():
         item("ru", "ru", "Беларусь подписала с Китаем кредит на 300 млн долларов",
              "Деньги пойдут на МКАД-2.", 1))
     assert pairs[("ru", "en")].anchored, pairs
+
+
+def test_unanchored_reports_giving_different_figures_stay_apart():
+    # the same words, another figure, the same minute: two events (the rule's first landing
+    # merged them, and tests/integration/test_state_full.py's six alerts became two)
+    stories, pairs = placed(
+        item("a", "en", "Battery factory number 4 opens", "Update 4. " + "text " * 200, 0),
+        item("b", "en", "Battery factory number 7 opens", "Update 7. " + "text " * 200, 0.1))
+    assert pairs[("b", "a")].veto == "no shared name or number", pairs
+    assert stories["a"] != stories["b"], stories
