@@ -82,13 +82,14 @@ class Tuning:
     band_floor: float = 0.30
     band: BandModel = BAND
     # A pair nothing anchors is one event when its reports are this close in time, name the same
-    # kind of event, neither title names someone the other never mentions, and it scores this
-    # much anyway: a ministry or a bank only maybe-named at a sentence start («Нацбанк…» /
-    # «Нацбанк…», «Минфин…»), a town only as an adjective. Round 9 (README "Stories"): over every
-    # labelled set alone and with the real background, within 6 h, 0.36 or more: 9 one-event
-    # pairs, no other; the kind and the titles keep apart what the sets lack, the same hour's
-    # other measure or other crossing (tests/unit/test_stories_round9.py), and 0.36 merged a
-    # ministry's two bans there: 0.42, the threshold, did not.
+    # kind of event, give no different figures (`_numbers_differ`), neither title names someone
+    # the other never mentions, and it scores this much anyway: a ministry or a bank only
+    # maybe-named at a sentence start («Нацбанк…» / «Нацбанк…», «Минфин…»), a town only as an
+    # adjective. Round 9 (README "Stories"): over every labelled set alone and with the real
+    # background, within 6 h, 0.36 or more: 9 one-event pairs, no other; the conditions keep
+    # apart what the sets lack, the same hour's other measure or other crossing
+    # (tests/unit/test_stories_round9.py), and 0.36 merged a ministry's two bans there: 0.42,
+    # the threshold, did not.
     unanchored_hours: float = 6.0
     unanchored_threshold: float = 0.42
 
