@@ -25,3 +25,12 @@ def stories_of(items: Iterable[Item]) -> dict[str, str]:
     """Item key → story id, each item assigned at its publication time."""
     index = StoryIndex()
     return {i.key: index.assign(signature_of(i), i.published_at).story_id for i in items}
+
+
+def placed(*items: Item) -> tuple[dict[str, str], dict[tuple[str, str], object]]:
+    """Item key → story id, and what the index decided for each candidate pair it scored
+    ((key, other key) → result)."""
+    seen: list = []
+    index = StoryIndex(observe=seen.append)
+    stories = {i.key: index.assign(signature_of(i), i.published_at).story_id for i in items}
+    return stories, {(p.key, p.other_key): p.result for p in seen}

@@ -8,18 +8,11 @@ import pytest
 
 from monitor.story_grouping import StoryIndex, Tuning, signature_of
 from monitor.story_grouping.band import BAND, NO_BAND
-from support.story_reports import reports_from
+from support.story_reports import placed, reports_from
 
 T0 = datetime(2027, 5, 10, 6, 0, tzinfo=timezone.utc)
 item = reports_from(T0)
 
-
-def placed(*items):
-    """Item key → story id, and the candidate pairs the index scored (key, other key) → score."""
-    seen = []
-    index = StoryIndex(observe=seen.append)
-    stories = {i.key: index.assign(signature_of(i), i.published_at).story_id for i in items}
-    return stories, {(p.key, p.other_key): p.result for p in seen}
 
 
 def grodno(hours):

@@ -8,19 +8,12 @@ from datetime import datetime, timezone
 
 import pytest
 
-from monitor.story_grouping import StoryIndex, Tuning, signature_of
-from support.story_reports import reports_from
+from monitor.story_grouping import Tuning
+from support.story_reports import placed, reports_from
 
 T0 = datetime(2027, 6, 14, 6, 0, tzinfo=timezone.utc)
 item = reports_from(T0)
 
-
-def placed(*items):
-    """Item key → story id, and the candidate pairs the index scored (key, other key) → result."""
-    seen = []
-    index = StoryIndex(observe=seen.append)
-    stories = {i.key: index.assign(signature_of(i), i.published_at).story_id for i in items}
-    return stories, {(p.key, p.other_key): p.result for p in seen}
 
 
 def loan(hours):
