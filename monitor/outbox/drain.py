@@ -130,6 +130,8 @@ async def drain_channel(deps: DrainDeps, name: str, *, ignore_backoff: bool = Fa
     channel = deps.channels.get(name) if spec is not None else None
     if spec is not None:
         report.digests = form_digests(deps.store, [spec], deps.clock(), force=ignore_backoff)
+    else:
+        ignore_backoff = True  # a removed channel: its backing-off rows go dead now, not never
     waited = 0.0
     while True:
         rows = [r for r in deps.outbox.due(deps.clock(), limit=ROWS_PER_QUERY, channel=name,

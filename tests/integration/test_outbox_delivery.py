@@ -272,6 +272,30 @@ def test_alerts_of_a_channel_no_longer_configured_go_dead_saying_why(setup, rece
     assert dead.last_error == "channel old: channel is no longer in the config"
 
 
+
+def test_alerts_of_a_removed_channel_that_was_backing_off_go_dead_too(tmp_path, setup,
+                                                                      receiver):
+    """Found running a daemon: the channel failed (its oldest alert backing off, the rest
+    waiting behind it), then was removed from the config. The drain of a removed channel
+    took only due rows, so it found none and every alert stayed pending for good: never
+    sent, never dead, nothing said. A removed channel has no backoff to wait for."""
+    deps, clock = setup()
+    queue_alerts(deps.store, alerts(3), now=NOW)
+    receiver.script("/hook", Reply(500))
+    assert run(drain_outbox(deps)).failed == 1  # the oldest backs off, the others wait
+    assert deps.store.outbox_counts() == {"pending": 3}
+    config = parse_config("feeds: [{name: f, url: 'http://127.0.0.1:9/x'}]\n"
+                          "channels: [{name: console, type: console}]\n",
+                          base_dir=tmp_path, env={})
+    without_hook = build_deps(config, deps.store, fetcher=None, channels={}, clock=clock)
+    clock.advance(1)
+    report = run(drain_outbox(without_hook))
+    assert (report.dead, report.pending) == (3, 0)
+    assert len(receiver.requests) == 1
+    assert {r.last_error for r in deps.store.outbox_rows(["dead"])} == {
+        "channel hook: channel is no longer in the config"}
+
+
 # -- two nodes on one PostgreSQL state (issue 13): one sender per channel, limits shared -------
 
 @pytest.mark.parametrize("any_state", ["postgresql"], indirect=True)
