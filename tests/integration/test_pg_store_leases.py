@@ -86,6 +86,22 @@ def test_renewal_reports_leases_lost_and_close_gives_the_rest_back(url, nodes):
     assert [lease.name for lease in b.claim_feeds(1, 30, names=["f2"])] == ["f2"]
 
 
+
+def test_status_counts_the_leases_a_node_holds_now_not_at_its_last_heartbeat(nodes):
+    """Found with two daemons: one SIGKILLed mid-check showed `gone … LEASED 1` in `monitor
+    status` for good (the count its last heartbeat wrote), long after the other node had
+    taken its feed over and shown 0 until its own next heartbeat."""
+    a, b = nodes
+    a.join_cluster()
+    b.join_cluster()
+    a.claim_feeds(1, 0.2, names=["f7"])
+    a.heartbeat(checks=1)
+    b.heartbeat(checks=0)
+    wait_for(lambda: b.claim_feeds(1, 30, names=["f7"]), timeout=10,
+             what="the lease to expire and b to take f7")
+    assert {n.name: n.feeds_leased for n in b.nodes()} == {"a": 0, "b": 1}
+
+
 def test_one_node_at_a_time_sends_a_channel(nodes):
     from datetime import timedelta
 

@@ -63,9 +63,13 @@ def leave(db: psycopg.Connection, name: str) -> None:
 
 
 def statuses(db: psycopg.Connection, *, since_seconds: float = 86400.0) -> list[NodeStatus]:
-    """Nodes seen within `since_seconds`, newest first."""
+    """Nodes seen within `since_seconds`, newest first. The leases each holds are counted
+    now, not read from its last heartbeat: a killed node's count would stay for good, and a
+    node that took its feeds over would show none until its next beat."""
     return [NodeStatus(*row) for row in db.execute(
-        "SELECT name, host, pid, version, started_at, heartbeat_at, stopped_at, feeds_leased, "
+        "SELECT name, host, pid, version, started_at, heartbeat_at, stopped_at, "
+        "(SELECT count(*) FROM feeds WHERE lease_node = nodes.name "
+        "AND lease_until > now())::int, "
         "checks, last_error, last_error_at, "
         "extract(epoch FROM now() - heartbeat_at)::float8 FROM nodes "
         "WHERE heartbeat_at > now() - make_interval(secs => %s) "
