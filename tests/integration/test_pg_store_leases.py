@@ -148,6 +148,25 @@ def test_the_password_never_shows_in_an_error(postgres_cluster):
         text.replace("postgres:***@", "monitor:***@")
 
 
+
+@pytest.mark.parametrize("user, database, hint", [
+    ("no_such_user", "postgres", "check the user name and password in the state URL"),
+    ("postgres", "no_such_db", "create the database"),
+])
+def test_a_login_or_database_problem_gets_a_hint_that_names_it(postgres_cluster, user,
+                                                               database, hint):
+    """Found as an operator with a wrong password in ${VAR}: `monitor status` answered
+    'password authentication failed' with the hint 'check that the database is up and
+    reachable; monitor keeps retrying', which is neither the fix nor true of a command
+    that has just exited 1. (This cluster trusts every password, so a user it does not
+    know stands in for a refused login: libpq says "password authentication failed" or
+    "role … does not exist" for the same mistake, depending on the server's pg_hba.)"""
+    url = postgres_cluster.url(database, user=user, password="s3cret-Pa55")
+    with pytest.raises(StoreError) as caught:
+        connect_postgres(url)
+    assert hint in caught.value.hint and "keeps retrying" not in caught.value.hint
+
+
 def test_a_password_from_the_environment_is_used_and_masked(postgres_cluster, pg_database,
                                                              monkeypatch):
     monkeypatch.setenv("PGPASS_TEST", "pa:ss@w/rd")

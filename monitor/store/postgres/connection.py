@@ -60,12 +60,26 @@ def error(url: str, exc: BaseException) -> StoreError:
         text = text.replace(secret, "***")
     transient = isinstance(exc, (psycopg.OperationalError, psycopg.errors.SerializationFailure,
                                  psycopg.errors.DeadlockDetected))
-    hint = None
-    if isinstance(exc, psycopg.OperationalError):
-        hint = "check that the database is up and reachable; monitor keeps retrying"
+    hint = _hint(text) if isinstance(exc, psycopg.OperationalError) else None
     err = StoreError(f"state {redact(url)}: {text}", hint=hint)
     err.transient = transient
     return err
+
+
+# libpq's words for a login the server refuses, and for a database it does not have (its
+# messages in English, the server's default lc_messages): a refused login is no outage.
+_LOGIN_REFUSED = ("password authentication failed", "no password supplied",
+                  "role \"", "is not permitted to log in", "authentication failed")
+
+
+def _hint(text: str) -> str:
+    if "database \"" in text and "does not exist" in text:
+        return ("create the database (createdb, or CREATE DATABASE), or correct its name in "
+                "the state URL; monitor creates its tables")
+    if any(words in text for words in _LOGIN_REFUSED):
+        return ("check the user name and password in the state URL (its ${VAR} in the "
+                "environment, or PGPASSFILE)")
+    return "check that the database is up and reachable (a running daemon keeps retrying)"
 
 
 def _passwords(url: str) -> list[str]:
