@@ -21,6 +21,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, AsyncIterator, Awaitable, Callable, Sequence
 
+from monitor.failure_log import FailureLog
 from monitor.model import FeedOutcome
 
 from monitor.schedule import first_check_delay, spread_seconds
@@ -61,6 +62,8 @@ class CheckScheduler:
         self.wake = asyncio.Event()
         self.spread = spread_first_checks
         self.feeds: dict[str, FeedConfig] = {}
+        self.failures = FailureLog(log, "Could not lease feeds; trying again",
+                                   "Leasing feeds works again")
         self.use(feeds)
 
     def use(self, feeds: Sequence[FeedConfig]) -> None:
@@ -87,10 +90,10 @@ class CheckScheduler:
                 if loop.time() >= renew_at:
                     renew_at = loop.time() + self.lease / 3
                     self._renew()
+                self.failures.succeeded()
             except Exception as exc:  # a StoreError (the database away), or a bug
                 self.stats.last_error = str(exc)
-                log.error("Could not lease feeds; trying again", extra={"fields": {
-                    "error": str(exc)}})
+                self.failures.failed(str(exc))
             self.wake.clear()
             waiters = [asyncio.ensure_future(self.wake.wait()),
                        asyncio.ensure_future(self.stopping.wait())]

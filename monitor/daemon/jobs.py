@@ -22,6 +22,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from monitor.config import FeedConfig, RetentionConfig
 from monitor.errors import MonitorError, StateGoneError
+from monitor.failure_log import FailureLog
 from monitor.metrics import Metrics
 from monitor.pipeline import poll
 from monitor.runtime import Deps
@@ -91,13 +92,16 @@ class Jobs:
 
     async def _heartbeat(self) -> None:
         """This node's heartbeat for `monitor status` (a no-op on SQLite)."""
+        failures = FailureLog(log, "Heartbeat failed", "Heartbeat works again",
+                              level=logging.WARNING)
         while not self.stopping.is_set():
             try:
                 self.deps.store.heartbeat(checks=self.feed_checks.stats.started,
                                           last_error=self.feed_checks.stats.last_error)
                 self.feed_checks.stats.last_error = None
+                failures.succeeded()
             except MonitorError as exc:
-                log.warning("Heartbeat failed", extra={"fields": {"error": str(exc)}})
+                failures.failed(str(exc))
             try:
                 await asyncio.wait_for(self.stopping.wait(), HEARTBEAT_SECONDS)
             except asyncio.TimeoutError:

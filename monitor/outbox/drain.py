@@ -23,6 +23,7 @@ from typing import Awaitable, Callable, Protocol
 from monitor.config import ChannelConfig, Config
 from monitor.deliver import Channel
 from monitor.errors import DeliveryError, MonitorError, StateGoneError
+from monitor.failure_log import FailureLog
 from monitor.outbox.health import DeliveryTracker
 from monitor.outbox import Outbox
 from monitor.outbox.batches import form_digests
@@ -284,6 +285,8 @@ class ChannelWorkers:
 
     async def _deliver_forever(self, channel: str) -> None:
         wake = self.wakes[channel]
+        # A drain that fails (the state away) is retried every few seconds: logged once.
+        failures = FailureLog(log, "Delivery failed", "Delivery works again")
         while not self.stopping.is_set():
             wake.clear()  # before draining: a wake-up during the drain counts
             try:
@@ -291,13 +294,13 @@ class ChannelWorkers:
                     drained = await drain_channel(self.deps, channel, stop=self.stopping,
                                                   budget=RowBudget(self.rows_per_drain),
                                                   tracker=self.tracker)
+                failures.succeeded(channel=channel)
                 self.on_drained(drained)
             except StateGoneError as exc:
                 self.on_state_gone(exc)
                 return
             except MonitorError as exc:
-                log.error("Delivery failed", extra={"fields": {"channel": channel,
-                                                                "error": str(exc)}})
+                failures.failed(str(exc), channel=channel)
             except Exception:
                 log.exception("Internal error while delivering alerts",
                               extra={"fields": {"channel": channel}})

@@ -6,6 +6,7 @@ same database sending each alert once."""
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
@@ -80,3 +81,32 @@ def test_status_shows_the_nodes_and_never_the_password(tmp_path, setup, receiver
     lines = [json.loads(line) for line in daemon.stderr().splitlines()]
     assert any(line.get("msg") == "Daemon started" and "***" in line.get("state", "")
                for line in lines)
+
+
+def test_a_database_outage_is_logged_when_it_starts_and_ends_not_every_second(
+        tmp_path, setup, receiver, postgres_cluster, pg_database):
+    """Found restarting PostgreSQL under a running daemon: it logged 'Could not lease feeds'
+    at ERROR every second and 'Delivery failed' for every channel every 5 s (an hour's
+    outage: over 5,000 lines), and never said when the database was back. Now: a line when
+    it starts, at most one a minute while it lasts, one when it is over."""
+    env = setup
+    daemon = DaemonProcess(tmp_path, "--log-format", "json", env=env)
+    try:
+        wait_for(lambda: len(receiver.delivered("/hook")) == 5, timeout=60,
+                 what="the daemon's alerts")
+        with postgres_cluster.connect() as admin:
+            admin.execute(f'ALTER DATABASE "{pg_database}" ALLOW_CONNECTIONS false')
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                          "WHERE datname = %s", (pg_database,))
+            wait_for(lambda: "Could not lease feeds" in daemon.stderr(), timeout=30,
+                     what="the daemon to notice the outage")
+            time.sleep(8)  # the outage: eight lease attempts, one or two drains per channel
+            admin.execute(f'ALTER DATABASE "{pg_database}" ALLOW_CONNECTIONS true')
+        during = [json.loads(line) for line in daemon.stderr().splitlines()]
+        errors = [line["msg"] for line in during if line["level"] == "error"]
+        assert errors.count("Could not lease feeds; trying again") == 1, errors
+        assert errors.count("Delivery failed") <= 1, errors  # one channel: one line
+        wait_for(lambda: "Leasing feeds works again" in daemon.stderr(), timeout=30,
+                 what="the daemon to say the database is back")
+    finally:
+        assert daemon.stop() == 0

@@ -70,7 +70,8 @@ def test_a_full_disk_loses_no_alert_repeats_none_and_says_why(disk, receiver, fe
     first = run_cli("poll", cwd=tmp_path, wrap=wrap)
     assert first.code == 0, first.stderr
     assert len(receiver.delivered()) == 1
-    daemon = DaemonProcess(tmp_path, "--log-format", "json", wrap=wrap)
+    # At debug level: every failed drain is logged (at info, once a minute).
+    daemon = DaemonProcess(tmp_path, "--log-format", "json", "--log-level", "debug", wrap=wrap)
     try:
         wait_for(lambda: "Daemon started" in daemon.stderr(), what="the daemon to start")
         # An alert committed while its channel is down: it waits in the outbox.

@@ -15,7 +15,7 @@ README = PACKAGE.parent / "README.md"
 # each other. A unit may import units of lower layers only.
 LAYERS = [
     ("values", {"monitor", "monitor.errors", "monitor.model", "monitor.redact", "monitor.retry",
-                "monitor.workers", "monitor.data"}),
+                "monitor.workers", "monitor.data", "monitor.failure_log"}),
     ("pure stages", {"monitor.parse", "monitor.normalize", "monitor.language", "monitor.log"}),
     ("pure stages on normalize's text", {"monitor.rules", "monitor.render", "monitor.article",
                                          "monitor.story_grouping"}),
