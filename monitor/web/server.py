@@ -32,10 +32,11 @@ HANDLER_THREADS = 4
 def state_access(state_path: Any) -> StateAccess:
     """Read-only SQLite connections for the pages, a writable one per write."""
     from monitor.store import open_store
+    from monitor.store.urls import redact
 
     path = str(state_path)
     return StateAccess(lambda: open_store(path, create=False, readonly=True),
-                       lambda: open_store(path, create=False), label=path)
+                       lambda: open_store(path, create=False), label=redact(path))
 
 
 def build_app(config: Callable[[], Any], settings: WebSettings, access: StateAccess | None = None):

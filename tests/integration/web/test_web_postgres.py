@@ -92,3 +92,32 @@ def test_pages_search_and_retry_on_postgresql(pg_web):
     csrf = re.search(r'name="csrf" value="([^"]+)"', page.text).group(1)
     done = client.post("/outbox/retry", data={"csrf": csrf, "alert_id": alert_id})
     assert "1 alert back in the queue" in done.text and "No dead alerts." in done.text
+
+
+def test_the_footer_shows_the_state_url_without_its_password(postgres_cluster, pg_database,
+                                                            tmp_path):
+    """Found opening `monitor web` on a shared state: every page's footer read
+    'state postgresql://postgres:<the password from ${VAR}>@127.0.0.1:…/monitor'."""
+    from monitor.store.postgres import migrate_postgres
+    from monitor.web.server import build_app, state_access
+
+    url = (f"postgresql://postgres:${{WEB_TEST_DB_PASSWORD}}@127.0.0.1:{postgres_cluster.port}/"
+           f"{pg_database}")
+    env = {"WEB_TEST_DB_PASSWORD": "Sup3r-secret-pw"}  # the cluster trusts any password
+    migrate_postgres(url.replace("${WEB_TEST_DB_PASSWORD}", env["WEB_TEST_DB_PASSWORD"]))
+    config_path = write_config(tmp_path / "config.yaml",
+                               [{"name": "f", "url": "https://f.example/rss"}],
+                               rules=[{"name": "drones", "query": "drone"}], state=url)
+    config = load_config(config_path, env=env)
+    access = state_access(config.state_path)  # as `monitor web` builds it
+    try:
+        with TestClient(build_app(lambda: config, WebSettings(), access),
+                        base_url="https://127.0.0.1") as client:
+            pages = [client.get(path) for path in ("/matches", "/feeds", "/outbox")]
+    finally:
+        access.close()
+    assert [p.status_code for p in pages] == [200, 200, 200]
+    for page in pages:
+        footer = page.text.rsplit("<footer>", 1)[-1]
+        assert "Sup3r-secret-pw" not in page.text, footer
+        assert f"state postgresql://postgres:***@127.0.0.1:{postgres_cluster.port}/" in page.text
