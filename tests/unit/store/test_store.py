@@ -225,3 +225,27 @@ def test_due_outbox_takes_a_channels_rows_round_robin_across_feeds(store):
     assert [r.alert.feed for r in due] == ["flood", "a", "b", "flood", "flood", "flood"]
     rows = store.due_outbox(NOW, limit=1000, keep_order=True)
     assert [r.alert.item_id for r in rows if r.alert.feed == "flood"] == [str(n) for n in range(300)]
+
+
+def test_lookups_by_feed_keep_an_index_without_the_feed_only_index(store):
+    """Migration 11 drops items_feed (feed): items_by_feed_time (feed, first_seen_at) serves the
+    poll's look-ups by feed, so none of them scans the items table."""
+    names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
+    assert "items_feed" not in names and "items_by_feed_time" in names
+    for sql, args in (
+            ("UPDATE items SET last_seen_at = ? WHERE feed = ? AND item_id IN (?, ?) AND "
+             "COALESCE(last_seen_at, first_seen_at) < ?", ("t", "f", "1", "2", "t")),
+            ("SELECT key, item_id, link, canonical_link, title FROM items "
+             "WHERE feed = ? AND item_id IN (?) ORDER BY rowid", ("f", "1")),
+            ("SELECT count(*) FROM items WHERE feed = ?", ("f",))):
+        plan = " | ".join(r[-1] for r in store.db.execute(f"EXPLAIN QUERY PLAN {sql}", args))
+        assert "USING" in plan and "INDEX items_by_feed_time" in plan, (sql, plan)
+
+
+def test_an_item_without_a_copy_an_article_or_a_story_stores_nulls(store):
+    """None is bound through a registered adapter (connection.py): still SQL NULL."""
+    record(store, FeedState(name="f", url="https://x.org/f"), [item(id="1")])
+    row = store.db.execute("SELECT typeof(duplicate_of), typeof(article_status), "
+                           "typeof(article_text), typeof(article_note), typeof(story_id) "
+                           "FROM items").fetchone()
+    assert tuple(row) == ("null",) * 5
