@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from monitor.normalize.marks import MARKS, UNICODE_VERSION
+
 
 # Invisible format characters (Unicode Cf) that change how text reads without being seen:
 # the bidi embeddings, overrides and isolates (U+202A-E, U+2066-9; "Trojan Source",
@@ -81,7 +83,8 @@ def _marks() -> str:
     """Every combining mark of the Basic Multilingual Plane, as a regex class body.
 
     Python's `\\w` excludes them, which would split Devanagari or Arabic words at each vowel
-    sign; computed once at import (about 10 ms) rather than listed by hand.
+    sign. About 7 ms: marks.py holds its result for Python 3.11's Unicode, so it runs only
+    under another version.
     """
     ranges: list[list[int]] = []
     for cp in range(0x300, 0x10000):
@@ -93,7 +96,7 @@ def _marks() -> str:
     return "".join(f"\\u{a:04x}-\\u{b:04x}" if a != b else f"\\u{a:04x}" for a, b in ranges)
 
 
-_WORD_CHAR = rf"[\w{_marks()}]"
+_WORD_CHAR = rf"[\w{MARKS if unicodedata.unidata_version == UNICODE_VERSION else _marks()}]"
 # A word: letters, digits and marks, with apostrophes inside (сям'я, drone's). Matched on
 # folded text, where every apostrophe form is already "'".
 WORD = re.compile(rf"{_WORD_CHAR}+(?:'{_WORD_CHAR}+)*")
