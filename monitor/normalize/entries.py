@@ -209,31 +209,43 @@ def absolute_link(link: str | None, feed_url: str) -> str:
     """An absolute http(s) link, or "": `javascript:`, `data:`, `mailto:` and links that stay
     relative are dropped. Tabs and newlines are removed as browsers do (WHATWG URL), bidi and
     other unseen characters too, and any other control or space is percent-encoded, so a
-    link is one line that shows what it opens."""
+    link is one line that shows what it opens. A link urllib refuses to split (a bracket in
+    the host, a host that NFKC turns into another URL) is dropped too: a publisher must not
+    be able to fail a check with one item's link."""
     if not link or len(link) > MAX_LINK_CHARS:
         return ""
     link = strip_unseen(_LINK_BREAKS.sub("", link)).strip("\x00- ")
     link = _LINK_UNSAFE.sub(lambda m: quote(m.group()), link)
-    if not (link[:8].lower().startswith(("http://", "https://"))
-            or urlsplit(link).scheme in ("http", "https")):
-        if not (feed_url and urlsplit(feed_url).scheme in ("http", "https")):
-            return ""
-        link = urljoin(feed_url, link)
-    return link if urlsplit(link).scheme in ("http", "https") and \
-        len(link) <= MAX_LINK_CHARS else ""
+    try:
+        if not (link[:8].lower().startswith(("http://", "https://"))
+                or urlsplit(link).scheme in ("http", "https")):
+            if not (feed_url and urlsplit(feed_url).scheme in ("http", "https")):
+                return ""
+            link = urljoin(feed_url, link)
+        # Also what canonical_link relies on: the link splits (urlsplit caches the result).
+        scheme = urlsplit(link).scheme
+    except ValueError:
+        return ""
+    return link if scheme in ("http", "https") and len(link) <= MAX_LINK_CHARS else ""
 
 
 def canonical_link(link: str) -> str:
-    """Scheme-less, lower-case host, no `www.`, no fragment, no tracking parameters."""
+    """Scheme-less, lower-case host, no `www.`, no fragment, no tracking parameters. "" for a
+    link that is not an absolute http(s) URL."""
     if not link:
         return ""
-    parts = urlsplit(link)
+    try:
+        parts = urlsplit(link)
+    except ValueError:
+        return ""
     if parts.scheme not in ("http", "https") or not parts.netloc:
         return ""
     host = parts.netloc.lower().removeprefix("www.")
+    path = parts.path.rstrip("/") or "/"
+    if not parts.query and host:  # most links: what urlunsplit builds, without parsing a query
+        return f"//{host}{path}"
     query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
                              if not _TRACKING.match(k)))
-    path = parts.path.rstrip("/") or "/"
     return urlunsplit(("", host, path, query, ""))
 
 

@@ -229,3 +229,31 @@ def test_drip_feed_does_not_delay_the_good_feed(feed_server, tmp_path):
     assert lines and "status=ok" in lines[0]
     elapsed = int(lines[0].split("elapsed_ms=")[1].split()[0])
     assert elapsed < 3000
+
+
+def test_links_urllib_cannot_split_cost_their_items_the_link_not_the_poll(feed_server, tmp_path):
+    """A publisher who has read urllib: item links that make urlsplit raise (a bracket in the
+    host, a host NFKC turns into another URL, a relative link under a bracketed xml:base).
+    Before, the first one ended `monitor poll` with a traceback: no feed was recorded."""
+    hostile = rss([{"guid": "h1", "title": "Bracket drones", "link": "http://[abc/x"},
+                   {"guid": "h2", "title": "NFKC drones", "link": "https://ex\u2100mple.org/x"},
+                   {"guid": "h3", "title": "Fine drones", "link": "https://example.org/fine"}])
+    based = (b'<?xml version="1.0"?><rss version="2.0" xml:base="http://[base/"><channel>'
+             b"<title>t</title><item><title>Based drones</title><guid>b1</guid>"
+             b"<link>relative/x</link></item></channel></rss>")
+    write_config(tmp_path / "config.yaml",
+                 [{"name": "hostile", "url": feed_server.set("/h.xml", hostile)},
+                  {"name": "based", "url": feed_server.set("/b.xml", based)},
+                  {"name": "good", "url": feed_server.set("/good.xml", GOOD)}],
+                 rules=[{"name": "drones", "query": {"en": "drones"}}])
+
+    run = run_cli_measured("poll", "--json", cwd=tmp_path)
+
+    assert run.code == 0, run.stderr
+    doc = json.loads(run.stdout)
+    assert {f["name"]: (f["status"], f["new_items"]) for f in doc["feeds"]} == {
+        "hostile": ("ok", 3), "based": ("ok", 1), "good": ("ok", 1)}
+    links = {i["title"]: i["link"] for i in doc["items"]}
+    assert links["Bracket drones"] == links["NFKC drones"] == links["Based drones"] == ""
+    assert links["Fine drones"] == "https://example.org/fine"
+    assert {m["rule"] for m in doc["matches"]} == {"drones"} and len(doc["matches"]) == 5

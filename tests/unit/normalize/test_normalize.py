@@ -102,6 +102,41 @@ def test_absolute_link_keeps_absolute_and_resolves_relative():
     assert absolute_link(None, "https://b.org/") == ""
 
 
+# Links urllib refuses to split: a bracket in the host (not an IPv6 literal), a host that NFKC
+# turns into another URL ("℀" is "a/c"), and a relative one that resolves to either.
+UNSPLITTABLE = ["http://[abc/x", "https://a.org]/x", "http://[::1/x", "https://ex\u2100mple.org/",
+                "//[bad/x", "http://ex\uff1fmple.org/"]
+
+
+@pytest.mark.parametrize("link", UNSPLITTABLE)
+def test_a_link_urllib_cannot_split_is_dropped_not_raised(link):
+    assert absolute_link(link, "https://b.org/feed") == ""
+    assert canonical_link(link) == ""
+
+
+def test_an_unsplittable_link_fails_only_its_item_link_not_the_feed():
+    items = normalize_entries([entry(guid="1", link="http://[abc/x", title="Hostile"),
+                               entry(guid="2", link="https://x.org/2", title="Good")],
+                              feed="f", feed_url="https://x.org/feed", fetched_at=NOW)
+    assert [(i.link, i.canonical_link) for i in items] == [("", ""),
+                                                           ("https://x.org/2", "//x.org/2")]
+
+
+@pytest.mark.parametrize("link", [
+    "https://www.BBC.com/news/1/", "http://a.org", "https://a.org/", "https://A.org:8443/x/y//",
+    "https://user:pw@a.org/x", "https://[2001:db8::1]:8080/p", "http://www./x",
+    "https://a.org/x?utm_source=y", "https://a.org/x?", "https://a.org/x#frag",
+    "https://a.org/%D0%BD%D0%BE%D0%B2%D0%BE%D1%81%D1%82%D0%B8", "https://пример.рф/новости/",
+])
+def test_canonical_link_without_a_query_is_what_urlunsplit_builds(link):
+    from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+    parts = urlsplit(link)
+    host = parts.netloc.lower().removeprefix("www.")
+    query = urlencode(sorted((k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
+                             if not k.startswith("utm_")))
+    assert canonical_link(link) == urlunsplit(("", host, parts.path.rstrip("/") or "/", query, ""))
+
+
 def test_title_key_ignores_case_punctuation_and_short_titles():
     assert title_key("Лукашенко: «Заводы» — работают!") == title_key("лукашенко заводы работают")
     assert title_key("News") == ""
