@@ -150,3 +150,25 @@ def test_no_exception_escapes_normalize_detect_match_for_any_entry(
     assert items[0].key == items[1].key  # the same entry gets the same key
     for item in items:
         check_item(item)
+
+
+# Link text as a hostile publisher writes it: URL punctuation, brackets, characters NFKC turns
+# into URL delimiters ("℀" is "a/c", "？" is "?"), controls, and any other character.
+_URL_CHARS = st.sampled_from(list("ab.-:/[]@?#%=&~ \t\n\x00\u2100\uff1f\uff03\u200bé1"))
+URLISH = st.builds(lambda start, rest: start + rest,
+                   st.sampled_from(["", "http://", "https://", "HTTPS://", "//", "/", "?",
+                                    "javascript:", "http://[", "https://a.org"]),
+                   st.text(alphabet=_URL_CHARS | st.characters(), max_size=40))
+
+
+@FUZZ
+@given(link=URLISH, base=URLISH)
+def test_any_item_link_normalises_without_raising(link, base):
+    """absolute_link and canonical_link take a publisher's text: they may drop it, never
+    raise (one item's link once ended a whole poll)."""
+    from monitor.normalize import absolute_link, canonical_link
+    absolute = absolute_link(link, base)
+    assert absolute == "" or absolute.lower().startswith(("http://", "https://"))
+    assert "\n" not in absolute and " " not in absolute
+    canonical = canonical_link(absolute)
+    assert canonical == "" or canonical.startswith("//")
