@@ -57,7 +57,8 @@ def cmd_matches(args, stdout, stderr) -> int:
     wanted = MatchFilter(rule=args.rule, feed=args.feed, language=args.language, since=since)
     with open_store(config.state_path, create=False, readonly=True) as store:
         with store.snapshot():
-            found = store.recorded_matches(wanted, limit=limit)
+            found = store.recorded_matches(wanted, limit=limit + 1)  # one more: are there?
+    more, found = len(found) > limit, found[:limit]
     if args.json:
         items = list({m.item.key: m.item for m in found}.values())
         _dump({"items": [_item_json(i) for i in items],
@@ -67,7 +68,7 @@ def cmd_matches(args, stdout, stderr) -> int:
     for m in found:
         _print(stdout, m.item, m.hits, head=f"{utc_time(m.created_at)}  {m.rule}")
     stdout.write(f"{counted(len(found), 'match', 'matches')}"
-                 f"{' (the newest; --limit for more)' if len(found) == limit else ''}\n")
+                 f"{' (the newest; --limit for more)' if more else ''}\n")
     return EXIT_OK
 
 

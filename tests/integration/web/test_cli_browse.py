@@ -102,3 +102,17 @@ def test_a_query_that_does_not_parse(web_state):
     assert bad.code == 2
     assert bad.stderr.splitlines()[0].startswith("monitor: error: query: column 7: ")
     assert "Traceback" not in bad.stderr
+
+
+def test_the_last_line_says_there_are_more_only_when_there_are(fresh_state):
+    """Found as an operator: `matches --limit 3` over exactly three matches, and `search`
+    over exactly --limit results, ended '(the newest; --limit for more)', and a larger
+    --limit brought nothing more."""
+    every = run_cli("matches", "--limit", "7", cwd=fresh_state.root)
+    assert every.code == 0 and every.stdout.splitlines()[-1] == "7 matches"
+    fewer = run_cli("matches", "--limit", "6", cwd=fresh_state.root)
+    assert fewer.stdout.splitlines()[-1] == "6 matches (the newest; --limit for more)"
+    found = run_cli("search", "беспилотники", "--limit", "3", cwd=fresh_state.root)
+    assert found.code == 0 and found.stdout.splitlines()[-1].startswith("3 results; ")
+    cut = run_cli("search", "беспилотники", "--limit", "2", cwd=fresh_state.root)
+    assert cut.stdout.splitlines()[-1].startswith("2 results (the newest; --limit for more); ")
