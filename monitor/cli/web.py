@@ -45,25 +45,65 @@ def cmd_web(args, stdout, stderr) -> int:
     settings = settings_from(config, host=args.host, port=args.port, refresh=args.refresh)
     if args.port is not None and not 0 <= args.port <= 65535:
         raise MonitorError(f"--port {args.port}: not a port (0-65535)")
-    app = build_app(lambda: config, settings)
+    current = ConfigOnSighup(args, config)
+    app = build_app(current.get, settings)
     sock = listen(settings)
     server = WebServer(app, sock)
     stdout.write(f"monitor web: http://{_shown(settings.host)}:{server.port}/\n")
     stdout.flush()
     indexer = BackgroundIndexer(lambda: open_store(config.state_path, create=False)).start()
     try:
-        asyncio.run(_serve(server))
+        asyncio.run(_serve(server, current.reload))
     finally:
         indexer.stop()
         server.close()
     return EXIT_OK
 
 
-async def _serve(server) -> None:
+class ConfigOnSighup:
+    """The config the pages read, loaded again on SIGHUP as the daemon's is (`kill -HUP` on
+    every monitor after an edit): rules, feeds and channels follow the file; an invalid file
+    is logged, one line per problem, and the old config kept. The state and the `web:`
+    settings (address, password) stay as they were at start."""
+
+    def __init__(self, args, config) -> None:
+        self.args = args
+        self.config = config
+
+    def get(self):
+        return self.config
+
+    def reload(self) -> None:
+        import logging
+
+        from monitor.errors import ConfigError
+
+        log = logging.getLogger("monitor.web")
+        try:
+            new = read_config(self.args)
+        except ConfigError as exc:
+            for line in exc.lines:
+                log.error("Config reload failed; keeping the old config",
+                          extra={"fields": {"error": line}})
+            return
+        if new.state_path != self.config.state_path:
+            log.error("Config reload: `state` cannot change while running; keeping the old "
+                      "config")
+            return
+        from monitor.log import add_secrets
+
+        add_secrets(new.secrets)
+        self.config = new
+        log.info("Config reloaded", extra={"fields": {"feeds": len(new.feeds),
+                                                      "rules": len(new.rules)}})
+
+
+async def _serve(server, reload) -> None:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGTERM, signal.SIGINT):
         loop.add_signal_handler(sig, stop.set)
+    loop.add_signal_handler(signal.SIGHUP, reload)
     await server.run_until(stop)
 
 

@@ -118,3 +118,34 @@ def test_a_state_that_appears_after_the_ui_started(tmp_path):
             assert late.status_code == 200 and "<mark>беспилотников</mark>" in late.text
     finally:
         assert web.stop(signal.SIGINT) == 0
+
+
+def test_sighup_reloads_the_config_and_a_bad_edit_keeps_the_old_one(tmp_path):
+    """Found editing config.yaml beside `monitor web`: the Rules page kept showing a rule
+    renamed in the file (the daemon had reloaded it on SIGHUP), and SIGHUP, which reloads
+    the daemon, killed the web UI outright (exit 129, nothing logged)."""
+    def config(rule: str) -> None:
+        write_config(tmp_path / "config.yaml", [{"name": "f", "url": "f.xml"}],
+                     rules=[{"name": rule, "query": "drone"}])
+
+    config("drones")
+    assert run_cli("poll", cwd=tmp_path).code == 0
+    web, port = start_web(tmp_path, "--port", "0")
+    try:
+        with client() as http:
+            rules = f"http://127.0.0.1:{port}/rules"
+            assert "<strong>drones</strong>" in http.get(rules).text
+            config("drone-factories")
+            web.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: "<strong>drone-factories</strong>" in http.get(rules).text,
+                     timeout=10, what="the renamed rule on the Rules page")
+            (tmp_path / "config.yaml").write_text("rules: [\n", encoding="utf-8")
+            web.proc.send_signal(signal.SIGHUP)
+            wait_for(lambda: "Config reload failed" in web.stderr(), timeout=10,
+                     what="the failed reload to be logged")
+            assert web.alive()
+            assert "<strong>drone-factories</strong>" in http.get(rules).text
+    finally:
+        assert web.stop() == 0
+    failed = [line for line in web.stderr().splitlines() if "Config reload failed" in line]
+    assert len(failed) == 1 and "config.yaml:" in failed[0], failed
