@@ -5,22 +5,19 @@ state can move between backends row for row.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from monitor.model import Alert, Hit, Source, StoryRoot, Translation
 
 
 def iso(dt: datetime | None) -> str | None:
-    """`2026-11-25T12:00:00.000000Z`: fixed width, so text order is time order."""
+    """`2026-11-25T12:00:00.000000Z`: fixed width (a year below 1000 too: `0001-…`), so text
+    order is time order, and from_iso reads it back."""
     if dt is None:
         return None
-    dt = dt.astimezone(timezone.utc)
-    if dt.year < 1000:  # strftime does not pad the year; isoformat does
-        return dt.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-    # isoformat is the same text as the strftime above, several times faster (a poll writes
-    # a few of these per item).
-    return dt.replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+    return dt.astimezone(timezone.utc).replace(tzinfo=None).isoformat(timespec="microseconds") \
+        + "Z"
 
 
 def from_iso(text: str | None) -> datetime | None:
@@ -28,8 +25,25 @@ def from_iso(text: str | None) -> datetime | None:
         return None
     try:
         return datetime.fromisoformat(text)  # "…Z" is UTC (Python 3.11+)
-    except ValueError:  # a year below 1000, written unpadded
-        return datetime.strptime(text, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    except ValueError:
+        # A year below 1000 as states written before this release hold it, unpadded
+        # ("1-01-01T…"): fromisoformat wants four digits, so pad it.
+        year, _, rest = text.partition("-")
+        return datetime.fromisoformat(f"{int(year):04d}-{rest}")
+
+
+def window_around(at: datetime, window: timedelta) -> tuple[datetime, datetime]:
+    """(at - window, at + window), held inside the instants Python represents: a feed may
+    date an item in year 1 or 9999."""
+    try:
+        since = at - window
+    except OverflowError:
+        since = datetime.min.replace(tzinfo=timezone.utc)
+    try:
+        until = at + window
+    except OverflowError:
+        until = datetime.max.replace(tzinfo=timezone.utc)
+    return since, until
 
 
 def alert_to_json(a: Alert) -> dict[str, Any]:

@@ -257,3 +257,29 @@ def test_links_urllib_cannot_split_cost_their_items_the_link_not_the_poll(feed_s
     assert links["Bracket drones"] == links["NFKC drones"] == links["Based drones"] == ""
     assert links["Fine drones"] == "https://example.org/fine"
     assert {m["rule"] for m in doc["matches"]} == {"drones"} and len(doc["matches"]) == 5
+
+
+def test_items_dated_in_year_1_or_9999_are_alerted_and_the_outbox_drains(feed_server, tmp_path):
+    """Dates a publisher may write. Before, an alert of an item dated in year 1 was stored with
+    an unpadded year the outbox could not read back: that poll and every later one ended with a
+    traceback before any channel was sent anything; a copy of a stored title dated at either
+    end overflowed the duplicate window."""
+    def feed(guid: str, dates: list[str]) -> bytes:
+        return rss([{"guid": f"{guid}{n}", "title": f"Drones seen over the border edition {n}",
+                     "link": f"https://{guid}.example.org/{n}", "pubDate": date}
+                    for n, date in enumerate(dates)])
+    ends = ["Mon, 01 Jan 0001 00:00:00 GMT", "Fri, 31 Dec 9999 23:59:59 GMT"]
+    write_config(tmp_path / "config.yaml",
+                 [{"name": "ends", "url": feed_server.set("/ends.xml", feed("e", ends))},
+                  {"name": "good", "url": feed_server.set("/good.xml", GOOD)}],
+                 rules=[{"name": "drones", "query": {"en": "drones"}}])
+    first = run_cli_measured("poll", "--json", cwd=tmp_path)
+    assert first.code == 0, first.stderr
+    assert json.loads(first.stdout)["alerts"]["sent"] == 3
+    # Another feed now carries copies of both titles, one dated now, one at the other end.
+    feed_server.set("/good.xml", feed("c", ["Sun, 06 Dec 2026 10:00:00 GMT", ends[0]]))
+    second = run_cli_measured("poll", "--json", cwd=tmp_path)
+    assert second.code == 0, second.stderr
+    doc = json.loads(second.stdout)
+    assert {f["name"]: f["status"] for f in doc["feeds"]}["good"] == "ok"
+    assert doc["alerts"]["dead"] == 0 and doc["alerts"]["waiting"] == 0

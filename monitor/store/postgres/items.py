@@ -13,7 +13,7 @@ from typing import Mapping, Sequence
 
 import psycopg
 
-from monitor.store.codec import hits_to_json
+from monitor.store.codec import hits_to_json, window_around
 from monitor.model import Article, Item, Match, SeenItem
 from monitor.store.articles import article_columns, stored_article
 
@@ -80,7 +80,7 @@ def find_duplicates(db: psycopg.Connection, items: Sequence[Item], *,
         earlier = next((key for feed, key in by_link.get(pg_text(item.canonical_link), ())
                         if feed != item.feed), None) if item.canonical_link else None
         if earlier is None and pg_text(item.title_key) in by_title:
-            since, until = item.published_at - window, item.published_at + window
+            since, until = window_around(item.published_at, window)
             earlier = next((key for feed, key, published in by_title[pg_text(item.title_key)]
                             if feed != item.feed and since <= published <= until), None)
         if earlier is not None:

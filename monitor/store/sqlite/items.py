@@ -13,7 +13,7 @@ from typing import Callable, Mapping, Sequence
 from monitor.model import Alert, Article, FeedState, Item, Match, SeenItem
 from monitor.store import LAST_SEEN_REFRESH, CheckRecord, as_record
 from monitor.store.articles import article_columns, stored_article
-from monitor.store.codec import alert_translations, hits_to_json, iso
+from monitor.store.codec import alert_translations, hits_to_json, iso, window_around
 from monitor.store.sqlite.connection import chunks
 from monitor.store.sqlite.feeds import upsert_feed
 from monitor.store.sqlite.outbox import enqueue
@@ -84,8 +84,7 @@ class ItemRows:
             earlier = next((key for feed, key in by_link.get(item.canonical_link, ())
                             if feed != item.feed), None) if item.canonical_link else None
             if earlier is None and item.title_key in by_title:
-                since = iso(item.published_at - window)
-                until = iso(item.published_at + window)
+                since, until = map(iso, window_around(item.published_at, window))
                 earlier = next((key for feed, key, published in by_title[item.title_key]
                                 if feed != item.feed and since <= published <= until), None)
             if earlier is not None:

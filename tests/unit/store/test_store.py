@@ -182,6 +182,38 @@ def test_times_are_stored_as_fixed_width_utc_text(when):
     assert from_iso(text) == when and from_iso(text).utcoffset() == timedelta(0)
 
 
+@pytest.mark.parametrize("when", [
+    datetime(1, 1, 1, tzinfo=timezone.utc), datetime(999, 12, 31, 23, 59, tzinfo=timezone.utc),
+    datetime(9999, 12, 31, 23, 59, 59, 999999, tzinfo=timezone.utc),
+])
+def test_a_year_a_publisher_may_write_round_trips_at_the_same_width(when):
+    """Feeds date items in year 1 or 9999; such an alert once could not be read back from the
+    outbox ("1-01-01T…" unpadded), and every later drain of every channel failed on it."""
+    from monitor.store.codec import from_iso, iso
+
+    text = iso(when)
+    assert len(text) == len("2026-01-02T03:04:05.000006Z") and from_iso(text) == when
+    assert sorted([iso(when), iso(datetime(2026, 1, 1, tzinfo=timezone.utc))]) == \
+        [iso(w) for w in sorted([when, datetime(2026, 1, 1, tzinfo=timezone.utc)])]
+
+
+def test_an_unpadded_year_stored_by_an_earlier_release_is_read():
+    from monitor.store.codec import from_iso
+
+    assert from_iso("1-01-01T00:00:00.000000Z") == datetime(1, 1, 1, tzinfo=timezone.utc)
+    assert from_iso("999-02-03T04:05:06.000007Z") == \
+        datetime(999, 2, 3, 4, 5, 6, 7, tzinfo=timezone.utc)
+
+
+def test_copies_dated_at_the_ends_of_time_are_compared_without_overflow(store):
+    earlier = [item(feed="a", id="1", title="The same long title for both", published=NOW)]
+    record(store, FeedState(name="a", url="https://a.org/f"), earlier)
+    for year in (1, 9999):
+        when = datetime(year, 1 if year == 1 else 12, 1 if year == 1 else 31, tzinfo=timezone.utc)
+        late = item(feed="b", id=str(year), title="The same long title for both", published=when)
+        assert store.find_duplicates([late]) == {}  # the same title, far outside the window
+
+
 def test_due_outbox_in_order_holds_each_channel_behind_its_first_row_backing_off(store):
     import random
 
