@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, AsyncIterator, Callable, Iterable, Sequence
 from monitor.outbox.caps import cap_matches, more_matches_alerts, recent_matches
 from monitor.config import Config, FeedConfig
 from monitor.duplicates import earlier_copies, story_alerts
-from monitor.errors import FeedError
+from monitor.errors import FeedError, MonitorError
 from monitor.model import (Alert, FeedOutcome, FeedState, FetchStatus,
                            Item, Match, PollReport, Translation)
 from monitor.full_text import with_articles
@@ -248,6 +248,16 @@ async def check_feed(feed: FeedConfig, state: FeedState, deps: Deps) -> FeedChec
             "feed_name": feed.name, "error_kind": check.outcome.error_kind,
             "error": check.outcome.error, "consecutive_failures": check.state.consecutive_failures}})
         return check
+    except MonitorError:
+        raise  # the store's, the state file's: not this feed's to record
+    except Exception as exc:
+        # A bug this feed's content reached (two were a link and a date a publisher wrote):
+        # the feed fails, with the traceback in the log; the other feeds of the poll go on.
+        log.exception("Internal error while checking a feed", extra={"fields": {
+            "feed_name": feed.name}})
+        return _failed(feed, state, FeedError(
+            feed.name, f"monitor could not read it ({type(exc).__name__}); this is a bug, "
+            f"the log has the traceback", error_kind="internal"), deps, now)
     o = check.outcome
     if log.isEnabledFor(logging.INFO):
         log.info("Feed checked", extra={"fields": {

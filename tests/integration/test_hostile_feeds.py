@@ -283,3 +283,49 @@ def test_items_dated_in_year_1_or_9999_are_alerted_and_the_outbox_drains(feed_se
     doc = json.loads(second.stdout)
     assert {f["name"]: f["status"] for f in doc["feeds"]}["good"] == "ok"
     assert doc["alerts"]["dead"] == 0 and doc["alerts"]["waiting"] == 0
+
+
+def test_a_bug_one_feed_reaches_fails_that_feed_and_the_poll_goes_on(feed_server, tmp_path,
+                                                                      monkeypatch, caplog):
+    """Whatever a feed's content reaches next (the two above were found by hand), an exception
+    monitor did not mean to raise is that feed's error, with the traceback in the log: the
+    other feeds are recorded and alerted. Run in this process, reading made to raise for one
+    feed, with a real server, store and fetcher."""
+    import asyncio
+
+    import monitor.pipeline as pipeline
+    from monitor.config import load_config
+    from monitor.fetch import Fetcher
+    from monitor.runtime import build_deps
+    from monitor.store import open_store
+
+    real = pipeline.read_new_items
+
+    def read_new_items(body, *, feed, **kw):
+        if feed.name == "buggy":
+            raise KeyError("what a publisher found")
+        return real(body, feed=feed, **kw)
+
+    monkeypatch.setattr(pipeline, "read_new_items", read_new_items)
+    write_config(tmp_path / "config.yaml",
+                 [{"name": "buggy", "url": feed_server.set("/b.xml", GOOD)},
+                  {"name": "good", "url": feed_server.set("/good.xml", GOOD)}],
+                 rules=[{"name": "drones", "query": {"en": "drone"}}])
+    config = load_config(tmp_path / "config.yaml")
+
+    async def scenario():
+        async with Fetcher(config.fetch) as fetcher:
+            with open_store(tmp_path / "state.db") as store:
+                report = await pipeline.poll(config.feeds, build_deps(
+                    config, store, fetcher=fetcher, channels={}), force=True)
+                return report, store.feed_state("buggy", config.feeds[0].url)
+
+    report, buggy = asyncio.run(scenario())
+    outcomes = {o.name: o for o in report.feeds}
+    assert outcomes["good"].status == "ok" and outcomes["good"].new_items == 1
+    assert len(report.matches) == 1
+    assert (outcomes["buggy"].status, outcomes["buggy"].error_kind) == ("error", "internal")
+    assert outcomes["buggy"].error == ("feed buggy: monitor could not read it (KeyError); "
+                                       "this is a bug, the log has the traceback")
+    assert buggy.consecutive_failures == 1 and buggy.last_error_kind == "internal"
+    assert "what a publisher found" in caplog.text  # the traceback, for the bug report
