@@ -39,7 +39,7 @@ from __future__ import annotations
 import os
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable, Mapping, NamedTuple, Protocol, Sequence
 
 from monitor.model import (Alert, Article, FeedState, Item, Match, MatchFilter, SeenItem, StoredItem,
@@ -69,6 +69,17 @@ class CheckRecord(NamedTuple):
 def as_record(check: Sequence) -> CheckRecord:
     """A CheckRecord from one, or from a tuple of its first fields (the later ones default)."""
     return check if isinstance(check, CheckRecord) else CheckRecord(*check)
+
+
+def matches_oldest_first(items: Sequence[Item], matches: Sequence[Match]) -> list[Match]:
+    """A check's matches in the order both backends record them: by their items' publication,
+    oldest first, so that the matches page's "newest first" (the newest row first) holds within
+    a check too. Feeds list items newest first, so matches of items published at the same time
+    are recorded in the reverse of the feed's order."""
+    published = {item.key: item.published_at for item in items}
+    position = {item.key: n for n, item in enumerate(items)}
+    return sorted(matches, key=lambda m: (published.get(m.item_key) or datetime.min.replace(
+        tzinfo=timezone.utc), -position.get(m.item_key, 0)))
 
 
 @dataclass(frozen=True)

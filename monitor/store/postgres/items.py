@@ -13,6 +13,7 @@ from typing import Mapping, Sequence
 
 import psycopg
 
+from monitor.store import matches_oldest_first
 from monitor.store.codec import hits_to_json, window_around
 from monitor.model import Article, Item, Match, SeenItem
 from monitor.store.articles import article_columns, stored_article
@@ -119,6 +120,7 @@ def record(db: psycopg.Connection, feed: str, present_ids: Sequence[str], items:
              for i in items])
     if matches:
         language = {i.key: i.language for i in items}
+        matches = matches_oldest_first(items, matches)
         cur.executemany(
             "INSERT INTO matches (rule, item_key, matched_terms, created_at, hits, feed, "
             "language) VALUES (%s,%s,%s,%s,%s,%s,%s) ON CONFLICT (rule, item_key) DO NOTHING",

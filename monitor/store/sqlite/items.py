@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from typing import Callable, Mapping, Sequence
 
 from monitor.model import Alert, Article, FeedState, Item, Match, SeenItem
-from monitor.store import LAST_SEEN_REFRESH, CheckRecord, as_record
+from monitor.store import LAST_SEEN_REFRESH, CheckRecord, as_record, matches_oldest_first
 from monitor.store.articles import article_columns, stored_article
 from monitor.store.codec import alert_translations, hits_to_json, iso, window_around
 from monitor.store.sqlite.connection import chunks
@@ -143,6 +143,7 @@ class ItemRows:
                  for i in items])
         if matches:
             language = {i.key: i.language for i in items}
+            matches = matches_oldest_first(items, matches)
             db.executemany(
                 "INSERT OR IGNORE INTO matches (rule, item_key, matched_terms, created_at, "
                 "hits, feed, language) VALUES (?,?,?,?,?,?,?)",

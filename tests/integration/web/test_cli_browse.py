@@ -116,3 +116,22 @@ def test_the_last_line_says_there_are_more_only_when_there_are(fresh_state):
     assert found.code == 0 and found.stdout.splitlines()[-1].startswith("3 results; ")
     cut = run_cli("search", "беспилотники", "--limit", "2", cwd=fresh_state.root)
     assert cut.stdout.splitlines()[-1].startswith("2 results (the newest; --limit for more); ")
+
+
+def test_one_checks_matches_are_listed_newest_first(feed_server, tmp_path):
+    """A feed lists its items newest first; `matches` ("newest first") listed one poll's
+    matches of it oldest first, the order they were recorded in (found as an operator)."""
+    from support.cli import write_config
+    from support.feed_server import rss
+
+    dates = ["Sun, 06 Dec 2026 12:00:00 GMT", "Sun, 06 Dec 2026 10:00:00 GMT",
+             "Sun, 06 Dec 2026 08:00:00 GMT"]
+    body = rss([{"guid": f"g{n}", "title": f"Drone report number {n} of the day",
+                 "link": f"https://example.org/{n}", "pubDate": date}
+                for n, date in enumerate(dates)])  # newest first, as feeds list them
+    write_config(tmp_path / "config.yaml", [{"name": "wire", "url": feed_server.set("/f", body)}],
+                 rules=[{"name": "drones", "query": {"en": "drone"}}])
+    assert run_cli("poll", "--quiet", cwd=tmp_path).code == 0
+    done = run_cli("matches", "--json", cwd=tmp_path)
+    assert done.code == 0, done.stderr
+    assert [m["item_id"] for m in done.json()["matches"]] == ["g0", "g1", "g2"]
