@@ -17,9 +17,9 @@ _os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # httpx tries to import its command-line client (httpx._main), which imports click, pygments
 # and rich; where the web and test dependencies installed some of them, that cost about 10 ms
 # of CPU (46 M instructions) at every start, even when the import then failed, for a client
-# monitor never runs. None in sys.modules
-# makes that import fail, and httpx falls back to the `main` it defines for an install
-# without its `cli` extra (tests/unit/test_package_start.py pins both).
+# monitor never runs. None in sys.modules makes that import fail, and httpx falls back to the
+# `main` it defines for an install without its `cli` extra (tests/unit/test_package_start.py
+# pins both).
 _sys.modules.setdefault("httpx._main", None)  # type: ignore[arg-type]
 
 __version__ = "0.1.0"

@@ -39,7 +39,7 @@ from __future__ import annotations
 import os
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 from typing import Callable, Iterable, Mapping, NamedTuple, Protocol, Sequence
 
 from monitor.model import (Alert, Article, FeedState, Item, Match, MatchFilter, SeenItem, StoredItem,
@@ -76,10 +76,8 @@ def matches_oldest_first(items: Sequence[Item], matches: Sequence[Match]) -> lis
     oldest first, so that the matches page's "newest first" (the newest row first) holds within
     a check too. Feeds list items newest first, so matches of items published at the same time
     are recorded in the reverse of the feed's order."""
-    published = {item.key: item.published_at for item in items}
-    position = {item.key: n for n, item in enumerate(items)}
-    return sorted(matches, key=lambda m: (published.get(m.item_key) or datetime.min.replace(
-        tzinfo=timezone.utc), -position.get(m.item_key, 0)))
+    order = {item.key: (item.published_at, -n) for n, item in enumerate(items)}
+    return sorted(matches, key=lambda m: order.get(m.item_key, ()))
 
 
 @dataclass(frozen=True)
